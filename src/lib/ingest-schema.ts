@@ -1,0 +1,112 @@
+// The one definition of what crosses the API boundary: tRPC procedures, the REST adapter,
+// the UI form and the docs all use these schemas, and every type comes from z.infer.
+import { z } from "zod";
+
+/** Where a simulated failure is injected (simulation mode only). */
+export const failurePointSchema = z.enum(["before-capture", "after-capture", "after-commit"]);
+export type FailurePoint = z.infer<typeof failurePointSchema>;
+
+export const sourceSchema = z
+  .string({ error: "source must be a string" })
+  .trim()
+  .min(1, "source must not be empty")
+  .max(200, "source must be at most 200 characters");
+
+export const idempotencyKeySchema = z
+  .string()
+  .trim()
+  .min(1, "idempotency key must not be empty")
+  .max(255, "idempotency key must be at most 255 characters");
+
+/**
+ * The envelope: what must hold before anything is stored. The payload is only required
+ * to be a JSON object here; its meaning is checked after capture (see eventPayloadSchema),
+ * so a semantically wrong event is still kept as a `rejected` raw record.
+ */
+export const ingestInputSchema = z.object({
+  source: sourceSchema,
+  payload: z.record(z.string(), z.unknown(), { error: "payload must be a JSON object" }),
+  /** Explicit event identity; the REST adapter fills it from the Idempotency-Key header. */
+  idempotencyKey: idempotencyKeySchema.optional(),
+  /** Ask the server to fail on purpose at this point (simulation mode only). */
+  simulate: failurePointSchema.optional(),
+});
+export type IngestInput = z.infer<typeof ingestInputSchema>;
+
+export const ingestOutputSchema = z.object({
+  success: z.literal(true),
+  deduplicated: z.boolean(),
+});
+export type IngestOutput = z.infer<typeof ingestOutputSchema>;
+
+const timestampSchema = z.union([
+  z.iso.datetime({ offset: true, error: "timestamp must be an ISO-8601 date-time with a time zone, or epoch milliseconds" }),
+  z
+    .number()
+    .int("timestamp in epoch milliseconds must be an integer")
+    .min(0, "timestamp must not be before 1970")
+    .max(8_640_000_000_000_000, "timestamp is out of range"),
+]);
+
+/** What a payload must say to be counted. Extra fields are kept as attributes. */
+export const eventPayloadSchema = z.looseObject({
+  metric: z
+    .string({ error: "metric must be a string" })
+    .trim()
+    .min(1, "metric must not be empty")
+    .max(200, "metric must be at most 200 characters"),
+  value: z
+    .number({ error: "value must be a number" })
+    .refine((v) => Math.abs(v) < 1e35, "value must be smaller than 1e35 in magnitude"),
+  timestamp: timestampSchema.optional(),
+  eventId: idempotencyKeySchema.optional(),
+});
+export type EventPayload = z.infer<typeof eventPayloadSchema>;
+
+/** One event of a batch: the ingest envelope without simulation. */
+export const batchEventSchema = ingestInputSchema.omit({ simulate: true });
+
+/** Events are checked one by one (batchEventSchema) so one bad event never fails the rest. */
+export const batchInputSchema = z.object({
+  events: z.array(z.unknown(), { error: "events must be an array" }).min(1, "events must hold at least one event"),
+});
+export type BatchInput = z.infer<typeof batchInputSchema>;
+
+export const batchResultSchema = z.object({
+  index: z.number().int(),
+  status: z.enum(["counted", "deduplicated", "rejected"]),
+  code: z.string().optional(),
+  reason: z.string().optional(),
+  field: z.string().optional(),
+});
+export type BatchResult = z.infer<typeof batchResultSchema>;
+
+export const batchOutputSchema = z.object({
+  success: z.literal(true),
+  counted: z.number().int(),
+  deduplicated: z.number().int(),
+  rejected: z.number().int(),
+  results: z.array(batchResultSchema),
+});
+export type BatchOutput = z.infer<typeof batchOutputSchema>;
+
+export const aggregatesInputSchema = z
+  .object({
+    source: z.string().trim().min(1).optional(),
+    metric: z.string().trim().min(1).optional(),
+  })
+  .default({});
+export type AggregatesInput = z.infer<typeof aggregatesInputSchema>;
+
+export const aggregateSchema = z.object({
+  source: z.string(),
+  metric: z.string(),
+  count: z.number().int(),
+  sum: z.number(),
+  avg: z.number(),
+  min: z.number(),
+  max: z.number(),
+  firstSeenAt: z.string(),
+  lastSeenAt: z.string(),
+});
+export type Aggregate = z.infer<typeof aggregateSchema>;

@@ -1,0 +1,13 @@
+// The app router: every procedure the UI, the REST adapter and tests can call.
+import { aggregatesProcedure } from "./routers/aggregates";
+import { ingestBatchProcedure, ingestProcedure } from "./routers/ingest";
+import { createCallerFactory, router } from "./trpc";
+
+export const appRouter = router({
+  ingest: ingestProcedure,
+  ingestBatch: ingestBatchProcedure,
+  aggregates: aggregatesProcedure,
+});
+
+export type AppRouter = typeof appRouter;
+export const createCaller = createCallerFactory(appRouter);

@@ -1,0 +1,56 @@
+// tRPC spine: context, error shape, procedure builder. Procedures are thin: parse input,
+// call a domain function, return its result. Domain AppErrors become TRPCErrors here,
+// through the one code table in errors.ts, and every error carries the same `appError`
+// body the REST adapter sends.
+import { initTRPC, TRPCError } from "@trpc/server";
+import type { ServerContext } from "../context";
+import { AppError, errorTable, toAppError, type ErrorBody } from "../errors";
+
+export type TrpcContext = ServerContext;
+
+/** Tests and the REST adapter build contexts without any HTTP request. */
+export const createContextInner = (ctx: ServerContext): TrpcContext => ctx;
+
+const t = initTRPC.context<TrpcContext>().create({
+  errorFormatter({ shape, error }) {
+    return { ...shape, data: { ...shape.data, appError: appErrorOf(error).toBody().error } };
+  },
+});
+
+/** The AppError behind a TRPCError: a domain error, an input error, or an outage. */
+export function appErrorOf(error: TRPCError): AppError {
+  if (error.cause instanceof AppError) return error.cause;
+  if (error.code === "BAD_REQUEST" && hasIssues(error.cause)) {
+    const issue = error.cause.issues[0];
+    const field = issue?.path.map(String).join(".") || undefined;
+    return new AppError("INVALID_ENVELOPE", field ? `${field}: ${issue?.message}` : (issue?.message ?? "invalid input"), { field });
+  }
+  if (error.code === "PARSE_ERROR") return new AppError("INVALID_JSON", error.message);
+  if (error.code === "PAYLOAD_TOO_LARGE") return new AppError("PAYLOAD_TOO_LARGE", error.message);
+  if (error.code === "NOT_FOUND") return new AppError("NOT_FOUND", error.message);
+  if (error.code === "METHOD_NOT_SUPPORTED") return new AppError("METHOD_NOT_ALLOWED", error.message);
+  if (error.code === "INTERNAL_SERVER_ERROR") return toAppError(error.cause ?? error);
+  return new AppError("INVALID_ENVELOPE", error.message);
+}
+
+function hasIssues(e: unknown): e is { issues: { path: PropertyKey[]; message: string }[] } {
+  return typeof e === "object" && e !== null && "issues" in e && Array.isArray(e.issues);
+}
+
+/** Rethrows any domain failure as a TRPCError whose code comes from the error table. */
+const appErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok) {
+    const { cause, code } = result.error;
+    // Anything unexpected escaping a procedure is the database failing under it (input and
+    // output validation errors carry zod issues and keep their own code).
+    const appError = cause instanceof AppError ? cause : code === "INTERNAL_SERVER_ERROR" && !hasIssues(cause) ? toAppError(cause) : null;
+    if (appError) throw new TRPCError({ code: errorTable[appError.code].trpc, message: appError.message, cause: appError });
+  }
+  return result;
+});
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+export const publicProcedure = t.procedure.use(appErrors);
+export type { ErrorBody };

@@ -1,0 +1,109 @@
+// One database handle for the whole process: a Prisma client over either a real
+// PostgreSQL server (@prisma/adapter-pg, bounded pool and timeouts) or the embedded PGlite
+// (no DATABASE_URL). Everything above this module sees the same `Database` and runs the
+// same code on both.
+import { mkdirSync } from "node:fs";
+import { PGlite } from "@electric-sql/pglite";
+import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
+import { PrismaPGlite } from "pglite-prisma-adapter";
+import { PrismaClient } from "../../generated/prisma/client";
+
+export type Prisma = PrismaClient;
+
+export interface DatabaseOptions {
+  /** postgresql://… for a real server; undefined for the embedded PGlite. */
+  url?: string;
+  /** PGlite data folder, or `memory://` for a throwaway in-memory database. */
+  pgliteDataDir: string;
+  poolSize: number;
+  connectTimeoutMs: number;
+  queryTimeoutMs: number;
+  transactionTimeoutMs: number;
+}
+
+export interface Database {
+  readonly kind: "postgresql" | "pglite";
+  readonly prisma: Prisma;
+  /** Runs a multi-statement SQL script outside Prisma (migrations, test setup). */
+  execScript(sql: string): Promise<void>;
+  /**
+   * Runs `fn` on one dedicated connection (session-level locks need one); `query` runs
+   * a SQL script there and returns the rows of its last statement.
+   */
+  withSession<T>(fn: (query: (sql: string) => Promise<Record<string, unknown>[]>) => Promise<T>): Promise<T>;
+  /** Timeouts every `prisma.$transaction` call should pass. */
+  readonly transactionOptions: { maxWait: number; timeout: number };
+  close(): Promise<void>;
+}
+
+export function openDatabase(opts: DatabaseOptions): Database {
+  const transactionOptions = { maxWait: opts.connectTimeoutMs, timeout: opts.transactionTimeoutMs };
+  if (opts.url) {
+    const pool = new pg.Pool({
+      connectionString: opts.url,
+      max: opts.poolSize,
+      connectionTimeoutMillis: opts.connectTimeoutMs,
+      // Both the server-side and the client-side bound: a frozen server must not hang a
+      // request past the documented timeout.
+      statement_timeout: opts.queryTimeoutMs,
+      query_timeout: opts.queryTimeoutMs + 500,
+      idleTimeoutMillis: 30_000,
+      keepAlive: true,
+    });
+    // An idle client losing its connection (database restarted) must not crash the
+    // process; the pool drops it and the next checkout opens a fresh one.
+    pool.on("error", () => {});
+    const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+    return {
+      kind: "postgresql",
+      prisma,
+      transactionOptions,
+      async execScript(sql) {
+        await this.withSession((query) => query(sql));
+      },
+      async withSession(fn) {
+        const client = await pool.connect();
+        let broken: Error | undefined;
+        try {
+          return await fn(async (sql) => {
+            const res = (await client.query(sql)) as pg.QueryResult | pg.QueryResult[];
+            const last = Array.isArray(res) ? res[res.length - 1] : res;
+            return (last?.rows ?? []) as Record<string, unknown>[];
+          });
+        } catch (err) {
+          broken = err instanceof Error ? err : new Error(String(err));
+          throw err;
+        } finally {
+          // A connection that failed mid-session may hold session state (locks): discard it.
+          client.release(broken);
+        }
+      },
+      async close() {
+        await prisma.$disconnect();
+        await pool.end();
+      },
+    };
+  }
+  if (!opts.pgliteDataDir.startsWith("memory://")) mkdirSync(opts.pgliteDataDir, { recursive: true });
+  const lite = new PGlite(opts.pgliteDataDir);
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(lite) });
+  return {
+    kind: "pglite",
+    prisma,
+    transactionOptions,
+    async execScript(sql) {
+      await lite.exec(sql);
+    },
+    async withSession(fn) {
+      return fn(async (sql) => {
+        const results = await lite.exec(sql);
+        return (results[results.length - 1]?.rows ?? []) as Record<string, unknown>[];
+      });
+    },
+    async close() {
+      await prisma.$disconnect();
+      await lite.close();
+    },
+  };
+}

@@ -1,0 +1,63 @@
+// The one error type domain code throws, and the one table that maps its codes to HTTP
+// statuses and tRPC codes. Every error body the service sends has the same shape:
+//   { "error": { "code": "...", "message": "...", "field": "payload.value", "retryable": false } }
+import type { TRPC_ERROR_CODE_KEY } from "@trpc/server";
+
+export const errorTable = {
+  INVALID_JSON: { status: 400, trpc: "PARSE_ERROR", retryable: false },
+  INVALID_ENVELOPE: { status: 400, trpc: "BAD_REQUEST", retryable: false },
+  SIMULATION_DISABLED: { status: 403, trpc: "FORBIDDEN", retryable: false },
+  NOT_FOUND: { status: 404, trpc: "NOT_FOUND", retryable: false },
+  METHOD_NOT_ALLOWED: { status: 405, trpc: "METHOD_NOT_SUPPORTED", retryable: false },
+  PAYLOAD_TOO_LARGE: { status: 413, trpc: "PAYLOAD_TOO_LARGE", retryable: false },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, trpc: "UNSUPPORTED_MEDIA_TYPE", retryable: false },
+  INVALID_EVENT: { status: 422, trpc: "UNPROCESSABLE_CONTENT", retryable: false },
+  IDEMPOTENCY_KEY_REUSED: { status: 422, trpc: "UNPROCESSABLE_CONTENT", retryable: false },
+  INTERNAL: { status: 500, trpc: "INTERNAL_SERVER_ERROR", retryable: true },
+  DATABASE_UNAVAILABLE: { status: 503, trpc: "SERVICE_UNAVAILABLE", retryable: true },
+  SIMULATED_FAILURE: { status: 503, trpc: "SERVICE_UNAVAILABLE", retryable: true },
+} as const satisfies Record<string, { status: number; trpc: TRPC_ERROR_CODE_KEY; retryable: boolean }>;
+
+export type AppErrorCode = keyof typeof errorTable;
+
+export interface ErrorBody {
+  error: { code: AppErrorCode; message: string; field?: string; retryable: boolean };
+}
+
+export class AppError extends Error {
+  readonly code: AppErrorCode;
+  /** Dotted path of the input field at fault, when one is. */
+  readonly field?: string;
+
+  constructor(code: AppErrorCode, message: string, opts: { field?: string; cause?: unknown } = {}) {
+    super(message, { cause: opts.cause });
+    this.name = "AppError";
+    this.code = code;
+    this.field = opts.field;
+  }
+
+  get status(): number {
+    return errorTable[this.code].status;
+  }
+
+  toBody(): ErrorBody {
+    const { retryable } = errorTable[this.code];
+    return { error: { code: this.code, message: this.message, ...(this.field ? { field: this.field } : {}), retryable } };
+  }
+}
+
+/**
+ * Anything that is not an AppError escaping the write path is a database or
+ * infrastructure failure: the client should retry, and retrying is safe because every
+ * step is idempotent.
+ */
+export function toAppError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new AppError("DATABASE_UNAVAILABLE", `The database is unavailable, retry later (${firstLine(message)})`, { cause: err });
+}
+
+function firstLine(s: string): string {
+  const line = s.split("\n").find((l) => l.trim() !== "") ?? s;
+  return line.trim().slice(0, 200);
+}

@@ -1,0 +1,63 @@
+// The REST adapter: the original service's API, answered by calling the tRPC procedures
+// through a server-side caller. It maps HTTP (headers, query string, body) to procedure
+// input and errors to one JSON shape; it implements nothing itself.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { TRPCError } from "@trpc/server";
+import type { ServerContext } from "../context";
+import { AppError, toAppError } from "../errors";
+import { createCaller } from "../api/root";
+import { appErrorOf } from "../api/trpc";
+import { readJsonBody } from "./body";
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+export function sendError(res: ServerResponse, ctx: ServerContext, err: unknown): void {
+  const appError = err instanceof TRPCError ? appErrorOf(err) : toAppError(err);
+  const headers: Record<string, string> = appError.status === 503 ? { "retry-after": String(ctx.config.RETRY_AFTER_SECONDS) } : {};
+  // A body we stopped reading cannot be drained safely: close the connection.
+  if (appError.code === "PAYLOAD_TOO_LARGE" && appError.field === "body") headers.connection = "close";
+  if (appError.status >= 500) ctx.log.warn("request failed", { code: appError.code, message: appError.message });
+  sendJson(res, appError.status, appError.toBody(), headers);
+}
+
+const header = (req: IncomingMessage, name: string): string | undefined => {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+};
+
+function asObject(body: unknown): Record<string, unknown> {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    throw new AppError("INVALID_ENVELOPE", "The request body must be a JSON object", { field: "body" });
+  }
+  return body as Record<string, unknown>;
+}
+
+// POST /ingest – capture, dedup and count one event: { source, payload } → { success, deduplicated }
+export async function postIngest(req: IncomingMessage, res: ServerResponse, ctx: ServerContext): Promise<void> {
+  const body = asObject(await readJsonBody(req, ctx.config.MAX_REQUEST_BYTES));
+  const result = await createCaller(ctx).ingest({
+    source: body.source as string,
+    payload: body.payload as Record<string, unknown>,
+    idempotencyKey: header(req, "idempotency-key"),
+    simulate: header(req, "x-simulate-failure") as never,
+  });
+  sendJson(res, 200, result);
+}
+
+// POST /ingest/batch – up to MAX_BATCH_EVENTS events, one result each: { events: [...] }
+export async function postIngestBatch(req: IncomingMessage, res: ServerResponse, ctx: ServerContext): Promise<void> {
+  const body = await readJsonBody(req, ctx.config.MAX_REQUEST_BYTES);
+  const input = Array.isArray(body) ? { events: body } : asObject(body);
+  sendJson(res, 200, await createCaller(ctx).ingestBatch(input as { events: unknown[] }));
+}
+
+// GET /aggregates – count/sum/avg/min/max per (source, metric); ?source=&metric= filter
+export async function getAggregates(url: URL, res: ServerResponse, ctx: ServerContext): Promise<void> {
+  const source = url.searchParams.get("source") ?? undefined;
+  const metric = url.searchParams.get("metric") ?? undefined;
+  sendJson(res, 200, await createCaller(ctx).aggregates({ source, metric }));
+}

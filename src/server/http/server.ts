@@ -1,0 +1,61 @@
+// The app's own node:http server (a Next.js custom server): the API is answered here
+// directly — REST routes, tRPC at /api/trpc, health — and every other request goes to
+// Next's handler (pages, assets). The API never pays Next's per-request cost.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { nodeHTTPRequestHandler } from "@trpc/server/adapters/node-http";
+import type { ServerContext } from "../context";
+import { AppError } from "../errors";
+import { appRouter } from "../api/root";
+import { getHealth, getReady } from "./health";
+import { getAggregates, postIngest, postIngestBatch, sendError } from "./rest";
+
+export type FallbackHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
+
+export function createAppServer(ctx: ServerContext, fallback?: FallbackHandler): Server {
+  const server = createServer((req, res) => {
+    handle(req, res, ctx, fallback).catch((err: unknown) => {
+      if (!res.headersSent) sendError(res, ctx, err);
+      else res.destroy();
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+  return server;
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, ctx: ServerContext, fallback?: FallbackHandler): Promise<void> {
+  const url = new URL(req.url ?? "/", "http://localhost");
+  const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, "") : url.pathname;
+  const method = req.method ?? "GET";
+
+  if (path === "/ingest") return only("POST", method, () => postIngest(req, res, ctx));
+  if (path === "/ingest/batch") return only("POST", method, () => postIngestBatch(req, res, ctx));
+  if (path === "/aggregates") return only("GET", method, () => getAggregates(url, res, ctx));
+  if (path === "/api/health") return only("GET", method, () => getHealth(res));
+  if (path === "/api/ready") return only("GET", method, () => getReady(res, ctx));
+  if (path.startsWith("/api/trpc/")) {
+    return nodeHTTPRequestHandler({
+      req,
+      res,
+      router: appRouter,
+      path: path.slice("/api/trpc/".length),
+      maxBodySize: ctx.config.MAX_REQUEST_BYTES,
+      createContext: () => ctx,
+      responseMeta({ errors }) {
+        const unavailable = errors.some((e) => e.code === "SERVICE_UNAVAILABLE");
+        return unavailable ? { headers: { "retry-after": String(ctx.config.RETRY_AFTER_SECONDS) } } : {};
+      },
+      onError({ error }) {
+        if (error.code === "INTERNAL_SERVER_ERROR" || error.code === "SERVICE_UNAVAILABLE") {
+          ctx.log.warn("trpc request failed", { code: error.code, message: error.message.split("\n")[0] });
+        }
+      },
+    });
+  }
+  if (fallback) return fallback(req, res);
+  throw new AppError("NOT_FOUND", `No route for ${method} ${path}`, { field: "path" });
+}
+
+async function only(allowed: string, method: string, run: () => Promise<void> | void): Promise<void> {
+  if (method !== allowed) throw new AppError("METHOD_NOT_ALLOWED", `Use ${allowed} for this route`, { field: "method" });
+  await run();
+}

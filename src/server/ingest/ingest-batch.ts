@@ -1,0 +1,41 @@
+// POST /ingest/batch: each event goes through the same write path as a single ingest, and
+// gets its own result. A bad event is `rejected` with its reason and never fails the
+// rest; an unavailable database fails the whole request with 503 (retrying the batch is
+// safe: events already counted come back `deduplicated`).
+import { batchEventSchema, type BatchInput, type BatchOutput, type BatchResult } from "../../lib/ingest-schema";
+import type { ServerContext } from "../context";
+import { AppError } from "../errors";
+import { ingestEvent } from "./ingest-event";
+
+export async function ingestBatch(ctx: ServerContext, input: BatchInput): Promise<BatchOutput> {
+  if (input.events.length > ctx.config.MAX_BATCH_EVENTS) {
+    throw new AppError(
+      "PAYLOAD_TOO_LARGE",
+      `events holds ${input.events.length} events; the limit is ${ctx.config.MAX_BATCH_EVENTS} per batch`,
+      { field: "events" },
+    );
+  }
+  const results: BatchResult[] = [];
+  for (const [index, candidate] of input.events.entries()) {
+    const parsed = batchEventSchema.safeParse(candidate);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const field = `events[${index}]${issue?.path.length ? `.${issue.path.join(".")}` : ""}`;
+      results.push({ index, status: "rejected", code: "INVALID_ENVELOPE", reason: `${field}: ${issue?.message ?? "invalid"}`, field });
+      continue;
+    }
+    try {
+      const { deduplicated } = await ingestEvent(ctx, parsed.data);
+      results.push({ index, status: deduplicated ? "deduplicated" : "counted" });
+    } catch (err) {
+      if (err instanceof AppError && err.status < 500) {
+        const field = err.field ? `events[${index}].${err.field}` : undefined;
+        results.push({ index, status: "rejected", code: err.code, reason: err.message, ...(field ? { field } : {}) });
+        continue;
+      }
+      throw err;
+    }
+  }
+  const tally = (s: BatchResult["status"]) => results.filter((r) => r.status === s).length;
+  return { success: true, counted: tally("counted"), deduplicated: tally("deduplicated"), rejected: tally("rejected"), results };
+}

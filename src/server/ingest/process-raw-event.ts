@@ -1,0 +1,138 @@
+// Step 3 of the write path: one transaction that normalizes a captured raw event, claims
+// its dedup key in processed_event (unique index), updates the rollup and marks the raw
+// event. All or nothing.
+//
+// Safe to run concurrently for the same event from anywhere (the request, a client retry
+// that captured its own raw copy, the recovery worker in any instance):
+// - the raw row is locked FOR UPDATE and only a `received` row is processed, so one raw
+//   event is processed once;
+// - INSERT … ON CONFLICT DO NOTHING on the unique dedup key lets exactly one transaction
+//   insert the processed event; the others wait for it to commit, see the row and become
+//   duplicates. Only the inserting transaction touches the rollup, so counts stay exact.
+import { AppError } from "../errors";
+import type { Database } from "../db/database";
+import type { Prisma as P } from "../../generated/prisma/client";
+import { computeDedupKey } from "./dedup-key";
+import { normalizeEvent } from "./normalize";
+
+export type ProcessOutcome =
+  | { outcome: "counted" | "deduplicated"; processedEventId: bigint }
+  | { outcome: "rejected"; error: AppError };
+
+export interface ProcessOptions {
+  /** Simulation: throw inside the transaction, just before it would commit. */
+  failBeforeCommit?: boolean;
+}
+
+interface LockedRaw {
+  status: string;
+  source: string;
+  payload: unknown;
+  idempotency_key: string | null;
+  received_at: Date;
+  processed_event_id: bigint | null;
+  reason: string | null;
+}
+
+export async function processRawEvent(db: Database, rawEventId: string, opts: ProcessOptions = {}): Promise<ProcessOutcome> {
+  return db.prisma.$transaction(async (tx) => {
+    const rows = await tx.$queryRaw<LockedRaw[]>`
+      SELECT status::text AS status, source, payload, idempotency_key, received_at, processed_event_id, reason
+      FROM raw_event WHERE id = ${rawEventId}::uuid FOR UPDATE`;
+    const raw = rows[0];
+    if (!raw) throw new Error(`raw event ${rawEventId} does not exist`);
+    if (raw.status !== "received") return outcomeOfFinished(raw);
+
+    const outcome = await processLocked(tx, rawEventId, raw);
+    if (opts.failBeforeCommit) throw new AppError("SIMULATED_FAILURE", "Simulated failure after capture: processing rolled back");
+    return outcome;
+  }, db.transactionOptions);
+}
+
+async function processLocked(tx: P.TransactionClient, rawEventId: string, raw: LockedRaw): Promise<ProcessOutcome> {
+  const reject = async (error: AppError): Promise<ProcessOutcome> => {
+    await tx.rawEvent.update({ where: { id: rawEventId }, data: { status: "rejected", reason: error.message, processedAt: new Date() } });
+    return { outcome: "rejected", error };
+  };
+
+  let event;
+  try {
+    event = normalizeEvent(raw.source, typeof raw.payload === "string" ? JSON.parse(raw.payload) : raw.payload);
+  } catch (err) {
+    if (err instanceof AppError) return reject(err);
+    throw err;
+  }
+  const identity = computeDedupKey(event, raw.idempotency_key);
+  const occurredAt = event.timestamp ? new Date(event.timestamp) : raw.received_at;
+
+  const inserted = await tx.processedEvent.createManyAndReturn({
+    data: [
+      {
+        dedupKey: identity.dedupKey,
+        contentHash: identity.contentHash,
+        source: event.source,
+        metric: event.metric,
+        value: String(event.value),
+        occurredAt,
+        attributes: event.attributes as P.InputJsonObject,
+        rawEventId,
+      },
+    ],
+    skipDuplicates: true,
+    select: { id: true },
+  });
+
+  const counted = inserted[0];
+  if (counted) {
+    await tx.$executeRaw`
+      INSERT INTO metric_aggregate AS a (source, metric, count, sum, min, max, first_seen_at, last_seen_at, updated_at)
+      VALUES (${event.source}, ${event.metric}, 1, ${String(event.value)}::numeric, ${String(event.value)}::numeric,
+              ${String(event.value)}::numeric, ${occurredAt}, ${occurredAt}, now())
+      ON CONFLICT (source, metric) DO UPDATE SET
+        count = a.count + 1,
+        sum = a.sum + EXCLUDED.sum,
+        min = LEAST(a.min, EXCLUDED.min),
+        max = GREATEST(a.max, EXCLUDED.max),
+        first_seen_at = LEAST(a.first_seen_at, EXCLUDED.first_seen_at),
+        last_seen_at = GREATEST(a.last_seen_at, EXCLUDED.last_seen_at),
+        updated_at = now()`;
+    await tx.rawEvent.update({
+      where: { id: rawEventId },
+      data: { status: "processed", dedupKey: identity.dedupKey, processedEventId: counted.id, processedAt: new Date(), reason: null },
+    });
+    return { outcome: "counted", processedEventId: counted.id };
+  }
+
+  const existing = await tx.processedEvent.findUniqueOrThrow({
+    where: { dedupKey: identity.dedupKey },
+    select: { id: true, contentHash: true },
+  });
+  if (existing.contentHash !== identity.contentHash) {
+    return reject(
+      new AppError(
+        "IDEMPOTENCY_KEY_REUSED",
+        `Idempotency key "${identity.explicitKey}" was already used for a different event; use a new key for a new event`,
+        { field: "idempotencyKey" },
+      ),
+    );
+  }
+  await tx.rawEvent.update({
+    where: { id: rawEventId },
+    data: { status: "duplicate", dedupKey: identity.dedupKey, processedEventId: existing.id, processedAt: new Date(), reason: null },
+  });
+  return { outcome: "deduplicated", processedEventId: existing.id };
+}
+
+/** The outcome of a raw event someone else already finished (worker or earlier attempt). */
+function outcomeOfFinished(raw: LockedRaw): ProcessOutcome {
+  switch (raw.status) {
+    case "processed":
+      return { outcome: "counted", processedEventId: raw.processed_event_id ?? 0n };
+    case "duplicate":
+      return { outcome: "deduplicated", processedEventId: raw.processed_event_id ?? 0n };
+    case "rejected":
+      return { outcome: "rejected", error: new AppError("INVALID_EVENT", raw.reason ?? "rejected") };
+    default:
+      throw new Error(`raw event gave up processing: ${raw.reason ?? raw.status}`);
+  }
+}

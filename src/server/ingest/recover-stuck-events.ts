@@ -1,0 +1,92 @@
+// The recovery worker: finishes raw events left `received` because processing failed after
+// capture (database gone, process killed, simulated failure). Runs in every instance.
+// Safe to run concurrently: each event is claimed by one UPDATE over a
+// `FOR UPDATE SKIP LOCKED` sub-select that also pushes its next attempt into the future,
+// so two workers never hold the same event at once, and processRawEvent itself is
+// idempotent against a racing client retry. An event that keeps failing ends `failed`
+// with its last error after RECOVERY_MAX_ATTEMPTS attempts, and never blocks the others.
+import type { ServerContext } from "../context";
+import { processRawEvent } from "./process-raw-event";
+
+export interface RecoveryReport {
+  recovered: number;
+  failed: number;
+  retrying: number;
+}
+
+interface Claimed {
+  id: string;
+  attempts: number;
+}
+
+/** Processes up to `limit` due events; returns what happened to them. */
+export async function recoverStuckEvents(ctx: ServerContext, limit = 100): Promise<RecoveryReport> {
+  const report: RecoveryReport = { recovered: 0, failed: 0, retrying: 0 };
+  const delayMs = Math.max(ctx.config.RECOVERY_DELAY_MS, 10);
+  for (let i = 0; i < limit; i++) {
+    const claimed = await ctx.db.prisma.$queryRaw<Claimed[]>`
+      UPDATE raw_event SET attempts = attempts + 1,
+        next_attempt_at = now() + LEAST(${delayMs}::float8 * power(2, attempts), 3600000) * interval '1 millisecond'
+      WHERE id = (
+        SELECT id FROM raw_event
+        WHERE status = 'received' AND next_attempt_at <= now()
+        ORDER BY next_attempt_at LIMIT 1
+        FOR UPDATE SKIP LOCKED)
+      RETURNING id::text AS id, attempts`;
+    const event = claimed[0];
+    if (!event) break;
+    try {
+      await processRawEvent(ctx.db, event.id);
+      report.recovered++;
+    } catch (err) {
+      const reason = `processing failed (attempt ${event.attempts} of ${ctx.config.RECOVERY_MAX_ATTEMPTS}): ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`;
+      const giveUp = event.attempts >= ctx.config.RECOVERY_MAX_ATTEMPTS;
+      await ctx.db.prisma.rawEvent.updateMany({
+        where: { id: event.id, status: "received" },
+        data: giveUp ? { status: "failed", reason, processedAt: new Date() } : { reason },
+      });
+      if (giveUp) report.failed++;
+      else report.retrying++;
+      ctx.log.warn(giveUp ? "raw event failed for good" : "raw event recovery failed; will retry", { rawEventId: event.id, reason });
+    }
+  }
+  return report;
+}
+
+export interface RecoveryWorker {
+  /** Runs one pass now (tests, and the loop itself). */
+  runOnce(): Promise<RecoveryReport>;
+  stop(): Promise<void>;
+}
+
+/** Polls every RECOVERY_INTERVAL_MS; a database outage only skips passes. */
+export function startRecoveryWorker(ctx: ServerContext): RecoveryWorker {
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let current: Promise<RecoveryReport> | undefined;
+
+  const runOnce = () => {
+    current ??= recoverStuckEvents(ctx).finally(() => {
+      current = undefined;
+    });
+    return current;
+  };
+  const loop = async () => {
+    try {
+      const r = await runOnce();
+      if (r.recovered + r.failed + r.retrying > 0) ctx.log.info("recovery pass", { ...r });
+    } catch (err) {
+      ctx.log.warn("recovery pass skipped: database unavailable", { error: err instanceof Error ? err.message.split("\n")[0] : String(err) });
+    }
+    if (!stopped) timer = setTimeout(() => void loop(), ctx.config.RECOVERY_INTERVAL_MS);
+  };
+  timer = setTimeout(() => void loop(), ctx.config.RECOVERY_INTERVAL_MS);
+  return {
+    runOnce,
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await current?.catch(() => {});
+    },
+  };
+}
