@@ -1,0 +1,79 @@
+// Real databases for tests: a fresh in-memory PGlite, or a fresh database created on the
+// PostgreSQL server named by TEST_DATABASE_URL / DATABASE_URL (dropped afterwards). Each
+// call gets its own empty, migrated database, so tests never see each other's data.
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { loadConfig, type Config } from "../../src/server/config";
+import type { ServerContext } from "../../src/server/context";
+import { openDatabase, type Database } from "../../src/server/db/database";
+import { migrate } from "../../src/server/db/migrate";
+import { createLogger } from "../../src/server/logger";
+
+export type BackendKind = "pglite" | "postgresql";
+
+/** The server tests run against PostgreSQL on, if one is configured. */
+export const postgresUrl: string | undefined = process.env.TEST_DATABASE_URL || process.env.DATABASE_URL || undefined;
+
+/** Backends every storage test runs on: PGlite always, PostgreSQL when configured. */
+export const backends: BackendKind[] = postgresUrl ? ["pglite", "postgresql"] : ["pglite"];
+
+export interface TestDatabase {
+  db: Database;
+  url?: string;
+  drop(): Promise<void>;
+}
+
+const timeouts = { poolSize: 20, connectTimeoutMs: 5000, queryTimeoutMs: 10_000, transactionTimeoutMs: 10_000 };
+
+/** Creates an empty database (not migrated). */
+export async function createEmptyDatabase(kind: BackendKind, opts: Partial<typeof timeouts> = {}): Promise<TestDatabase> {
+  if (kind === "pglite") {
+    const db = openDatabase({ pgliteDataDir: "memory://", ...timeouts, ...opts });
+    return { db, drop: () => db.close() };
+  }
+  if (!postgresUrl) throw new Error("No PostgreSQL configured (TEST_DATABASE_URL or DATABASE_URL)");
+  const name = `ingest_test_${Date.now().toString(36)}_${randomBytes(4).toString("hex")}`;
+  await admin(`CREATE DATABASE ${name}`);
+  const url = withDatabase(postgresUrl, name);
+  const db = openDatabase({ url, pgliteDataDir: "memory://", ...timeouts, ...opts });
+  return {
+    db,
+    url,
+    async drop() {
+      await db.close().catch(() => {});
+      await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    },
+  };
+}
+
+/** Creates an empty database and applies every migration. */
+export async function createTestDatabase(kind: BackendKind, opts: Partial<typeof timeouts> = {}): Promise<TestDatabase> {
+  const t = await createEmptyDatabase(kind, opts);
+  await migrate(t.db);
+  return t;
+}
+
+export function testConfig(overrides: Record<string, string> = {}): Config {
+  return loadConfig({ NODE_ENV: "test", LOG_LEVEL: "silent", RECOVERY_DELAY_MS: "0", PGLITE_DATA_DIR: "memory://", ...overrides });
+}
+
+export function testContext(db: Database, overrides: Record<string, string> = {}): ServerContext {
+  const config = testConfig(overrides);
+  return { db, config, log: createLogger(config.LOG_LEVEL) };
+}
+
+export function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
+async function admin(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: postgresUrl });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
