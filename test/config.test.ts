@@ -1,0 +1,37 @@
+// Configuration is validated at start: safe defaults, and a clear refusal naming the
+// variable on nonsense.
+import { describe, expect, it } from "vitest";
+import { loadConfig } from "../src/server/config";
+
+describe("configuration", () => {
+  it("has safe defaults for a newcomer's machine (embedded database, port 3000)", () => {
+    const c = loadConfig({});
+    expect(c.DATABASE_URL).toBeUndefined();
+    expect(c).toMatchObject({ PORT: 3000, PGLITE_DATA_DIR: ".data/pglite", MAX_EVENT_BYTES: 65536, MAX_REQUEST_BYTES: 1048576, MAX_BATCH_EVENTS: 500 });
+    expect(c.SIMULATION_ENABLED).toBe(true);
+  });
+
+  it("turns simulation off in production unless an operator enables it explicitly", () => {
+    expect(loadConfig({ NODE_ENV: "production" }).SIMULATION_ENABLED).toBe(false);
+    expect(loadConfig({ NODE_ENV: "production", SIMULATION_ENABLED: "true" }).SIMULATION_ENABLED).toBe(true);
+    expect(loadConfig({ NODE_ENV: "development", SIMULATION_ENABLED: "false" }).SIMULATION_ENABLED).toBe(false);
+  });
+
+  it.each([
+    [{ PORT: "eighty" }, "PORT"],
+    [{ PORT: "70000" }, "PORT"],
+    [{ DATABASE_URL: "mongodb://localhost/x" }, "DATABASE_URL"],
+    [{ DB_POOL_SIZE: "0" }, "DB_POOL_SIZE"],
+    [{ RECOVERY_MAX_ATTEMPTS: "-1" }, "RECOVERY_MAX_ATTEMPTS"],
+    [{ SIMULATION_ENABLED: "maybe" }, "SIMULATION_ENABLED"],
+    [{ LOG_LEVEL: "loud" }, "LOG_LEVEL"],
+  ])("refuses %j with a message naming %s", (env, name) => {
+    expect(() => loadConfig(env)).toThrow(new RegExp(`Invalid configuration:[\\s\\S]*${name}`));
+  });
+
+  it("treats empty variables as unset", () => {
+    const c = loadConfig({ DATABASE_URL: "", PORT: "" });
+    expect(c.DATABASE_URL).toBeUndefined();
+    expect(c.PORT).toBe(3000);
+  });
+});
