@@ -1,0 +1,95 @@
+// prisma/schema.prisma and the SQL migrations must describe the same database: the schema
+// is turned into Prisma's own SQL (WASM schema engine, offline) and applied to one empty
+// database, the migrations to another, and their catalogs compared. Also: the migrator is
+// idempotent, records what `prisma migrate status` expects, and is safe under concurrent
+// starts.
+import { readFileSync } from "node:fs";
+import { afterAll, describe, expect, it } from "vitest";
+import { diffDatamodels } from "../scripts/schema-engine";
+import type { Database } from "../src/server/db/database";
+import { migrate, readMigrations } from "../src/server/db/migrate";
+import { createEmptyDatabase, postgresUrl, type TestDatabase } from "./support/test-db";
+
+const schema = readFileSync(new URL("../prisma/schema.prisma", import.meta.url), "utf8");
+
+/** Everything about the public schema that matters, as sorted text lines. */
+async function catalog(db: Database): Promise<string[]> {
+  const rows = await db.prisma.$queryRawUnsafe<{ line: string }[]>(`
+    SELECT format('column %s.%s %s %s null=%s default=%s', table_name, column_name, data_type, udt_name || coalesce('(' || numeric_precision || ',' || numeric_scale || ')', '') || coalesce(' p' || datetime_precision, ''), is_nullable, column_default) AS line
+      FROM information_schema.columns WHERE table_schema = 'public' AND table_name <> '_prisma_migrations'
+    UNION ALL
+    SELECT format('index %s', indexdef) FROM pg_indexes WHERE schemaname = 'public' AND tablename <> '_prisma_migrations'
+    UNION ALL
+    SELECT format('constraint %s %s %s', conrelid::regclass, conname, pg_get_constraintdef(oid)) FROM pg_constraint
+      WHERE connamespace = 'public'::regnamespace AND conrelid <> 0 AND conrelid::regclass::text NOT LIKE '%_prisma_migrations%'
+    UNION ALL
+    SELECT format('enum %s %s', t.typname, string_agg(e.enumlabel, ',' ORDER BY e.enumsortorder)) FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid GROUP BY t.typname`);
+  return rows.map((r) => r.line).sort();
+}
+
+const opened: TestDatabase[] = [];
+afterAll(async () => {
+  for (const t of opened) await t.drop();
+});
+async function fresh(kind: "pglite" | "postgresql") {
+  const t = await createEmptyDatabase(kind);
+  opened.push(t);
+  return t.db;
+}
+
+describe("schema.prisma and prisma/migrations", () => {
+  it("migrations produce exactly the database schema.prisma describes", async () => {
+    const fromSchema = await fresh("pglite");
+    await fromSchema.execScript(await diffDatamodels(null, schema));
+    const fromMigrations = await fresh("pglite");
+    await migrate(fromMigrations);
+    const expected = await catalog(fromSchema);
+    expect(expected.length).toBeGreaterThan(30);
+    expect(await catalog(fromMigrations)).toEqual(expected);
+  });
+
+  it("the comparison notices a drift (a field added to the schema only)", async () => {
+    const drifted = schema.replace("  attempts         Int ", "  priority         Int @default(0)\n  attempts         Int ");
+    expect(drifted).not.toBe(schema);
+    const fromSchema = await fresh("pglite");
+    await fromSchema.execScript(await diffDatamodels(null, drifted));
+    const fromMigrations = await fresh("pglite");
+    await migrate(fromMigrations);
+    expect(await catalog(fromMigrations)).not.toEqual(await catalog(fromSchema));
+  });
+
+  it("there is no pending schema change: diffing the schema against itself is empty", async () => {
+    expect((await diffDatamodels(schema, schema)).trim()).toMatch(/^(-- This is an empty migration\.)?$/);
+  });
+
+  it("records each migration as Prisma does (name, SHA-256 checksum, finished) and applies nothing twice", async () => {
+    const db = await fresh("pglite");
+    const migrations = await readMigrations();
+    expect(await migrate(db)).toEqual(migrations.map((m) => m.name));
+    expect(await migrate(db)).toEqual([]);
+    const recorded = await db.prisma.$queryRawUnsafe<{ migration_name: string; checksum: string; done: boolean }[]>(
+      `SELECT migration_name, checksum, finished_at IS NOT NULL AS done FROM _prisma_migrations ORDER BY migration_name`,
+    );
+    expect(recorded).toEqual(migrations.map((m) => ({ migration_name: m.name, checksum: m.checksum, done: true })));
+  });
+
+  it.skipIf(!postgresUrl)("is safe when several instances migrate the same PostgreSQL database at once", async () => {
+    const first = await createEmptyDatabase("postgresql");
+    opened.push(first);
+    const url = first.url ?? "";
+    const { openDatabase } = await import("../src/server/db/database");
+    const instances = Array.from({ length: 4 }, () =>
+      openDatabase({ url, pgliteDataDir: "memory://", poolSize: 2, connectTimeoutMs: 5000, queryTimeoutMs: 10_000, transactionTimeoutMs: 10_000 }),
+    );
+    try {
+      const results = await Promise.all(instances.map((db) => migrate(db)));
+      const migrations = await readMigrations();
+      // Exactly one instance applied each migration; the others found nothing to do.
+      expect(results.flat().sort()).toEqual(migrations.map((m) => m.name).sort());
+      const counts = await first.db.prisma.$queryRawUnsafe<{ n: bigint }[]>(`SELECT count(*) AS n FROM _prisma_migrations`);
+      expect(Number(counts[0]?.n)).toBe(migrations.length);
+    } finally {
+      await Promise.all(instances.map((db) => db.close()));
+    }
+  });
+});
