@@ -1,5 +1,6 @@
 // The app router: every procedure the UI, the REST adapter and tests can call.
 import { aggregatesProcedure } from "./routers/aggregates";
+import { eventsRouter } from "./routers/events";
 import { ingestBatchProcedure, ingestProcedure } from "./routers/ingest";
 import { createCallerFactory, router } from "./trpc";
 
@@ -7,6 +8,7 @@ export const appRouter = router({
   ingest: ingestProcedure,
   ingestBatch: ingestBatchProcedure,
   aggregates: aggregatesProcedure,
+  events: eventsRouter,
 });
 
 export type AppRouter = typeof appRouter;

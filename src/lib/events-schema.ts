@@ -1,0 +1,86 @@
+// The UI's read-side boundary: raw events, their status counts, and the processed-event
+// time series. One schema per shape; tRPC validates input and output with these and the
+// UI takes its types from z.infer. Database BigInt ids cross the wire as strings (JSON has
+// no 64-bit integers and no transformer is configured).
+import { z } from "zod";
+
+export const rawEventStatusSchema = z.enum(["received", "processed", "duplicate", "rejected", "failed"]);
+export type RawEventStatus = z.infer<typeof rawEventStatusSchema>;
+export const rawEventStatuses = rawEventStatusSchema.options;
+
+export const rawEventsInputSchema = z.object({
+  status: rawEventStatusSchema.optional(),
+  source: z.string().trim().min(1).max(200).optional(),
+  /** The id of the last raw event of the previous page (newest first). */
+  cursor: z.uuid().nullish(),
+  limit: z.number().int().min(1).max(200).default(50),
+});
+export type RawEventsInput = z.input<typeof rawEventsInputSchema>;
+
+export const processedEventSummarySchema = z.object({
+  id: z.string(),
+  metric: z.string(),
+  value: z.number(),
+  occurredAt: z.string(),
+  /** The raw event whose processing created this processed event. */
+  rawEventId: z.string(),
+});
+export type ProcessedEventSummary = z.infer<typeof processedEventSummarySchema>;
+
+export const rawEventSchema = z.object({
+  id: z.string(),
+  source: z.string(),
+  status: rawEventStatusSchema,
+  reason: z.string().nullable(),
+  idempotencyKey: z.string().nullable(),
+  dedupKey: z.string().nullable(),
+  attempts: z.number().int(),
+  receivedAt: z.string(),
+  processedAt: z.string().nullable(),
+  processedEventId: z.string().nullable(),
+  processedEvent: processedEventSummarySchema.nullable(),
+  payload: z.unknown(),
+});
+export type RawEventView = z.infer<typeof rawEventSchema>;
+
+export const rawEventsPageSchema = z.object({
+  items: z.array(rawEventSchema),
+  nextCursor: z.string().nullable(),
+});
+export type RawEventsPage = z.infer<typeof rawEventsPageSchema>;
+
+export const statusCountsInputSchema = z.object({ source: z.string().trim().min(1).max(200).optional() }).default({});
+export const statusCountsSchema = z.record(rawEventStatusSchema, z.number().int());
+export type StatusCounts = z.infer<typeof statusCountsSchema>;
+
+export const bucketSizeSchema = z.enum(["minute", "hour"]);
+export type BucketSize = z.infer<typeof bucketSizeSchema>;
+
+/** How far back each bucket size looks: an hour of minutes, two days of hours. */
+export const bucketWindow: Record<BucketSize, { bucketMs: number; buckets: number }> = {
+  minute: { bucketMs: 60_000, buckets: 60 },
+  hour: { bucketMs: 3_600_000, buckets: 48 },
+};
+
+export const timeSeriesInputSchema = z.object({
+  bucket: bucketSizeSchema.default("minute"),
+  source: z.string().trim().min(1).max(200).optional(),
+  metric: z.string().trim().min(1).max(200).optional(),
+});
+export type TimeSeriesInput = z.input<typeof timeSeriesInputSchema>;
+
+export const timeSeriesPointSchema = z.object({
+  /** Start of the bucket, ISO-8601 UTC. */
+  start: z.string(),
+  count: z.number().int(),
+  sum: z.number(),
+});
+export type TimeSeriesPoint = z.infer<typeof timeSeriesPointSchema>;
+
+export const timeSeriesSchema = z.object({
+  bucket: bucketSizeSchema,
+  bucketMs: z.number().int(),
+  /** Dense: one point per bucket in the window, oldest first, empty buckets included. */
+  points: z.array(timeSeriesPointSchema),
+});
+export type TimeSeries = z.infer<typeof timeSeriesSchema>;

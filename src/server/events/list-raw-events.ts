@@ -1,0 +1,58 @@
+// Raw events for the operator console, newest first, with the processed event each one was
+// counted as (or deduplicated against). Cursor pagination on (receivedAt, id) through
+// Prisma's cursor, so a page is stable while new events keep arriving at the top.
+import type { RawEventsPage, rawEventsInputSchema } from "../../lib/events-schema";
+import type { Database } from "../db/database";
+import type { z } from "zod";
+
+export type ListRawEventsInput = z.output<typeof rawEventsInputSchema>;
+
+export async function listRawEvents(db: Database, input: ListRawEventsInput): Promise<RawEventsPage> {
+  const rows = await db.prisma.rawEvent.findMany({
+    where: { ...(input.status ? { status: input.status } : {}), ...(input.source ? { source: input.source } : {}) },
+    orderBy: [{ receivedAt: "desc" }, { id: "desc" }],
+    // One extra row tells whether another page exists without a count query.
+    take: input.limit + 1,
+    ...(input.cursor ? { cursor: { id: input.cursor }, skip: 1 } : {}),
+    select: {
+      id: true,
+      source: true,
+      status: true,
+      reason: true,
+      idempotencyKey: true,
+      dedupKey: true,
+      attempts: true,
+      receivedAt: true,
+      processedAt: true,
+      processedEventId: true,
+      payload: true,
+      processedEvent: { select: { id: true, metric: true, value: true, occurredAt: true, rawEventId: true } },
+    },
+  });
+  const page = rows.slice(0, input.limit);
+  return {
+    items: page.map((r) => ({
+      id: r.id,
+      source: r.source,
+      status: r.status,
+      reason: r.reason,
+      idempotencyKey: r.idempotencyKey,
+      dedupKey: r.dedupKey,
+      attempts: r.attempts,
+      receivedAt: r.receivedAt.toISOString(),
+      processedAt: r.processedAt?.toISOString() ?? null,
+      processedEventId: r.processedEventId?.toString() ?? null,
+      processedEvent: r.processedEvent
+        ? {
+            id: r.processedEvent.id.toString(),
+            metric: r.processedEvent.metric,
+            value: r.processedEvent.value.toNumber(),
+            occurredAt: r.processedEvent.occurredAt.toISOString(),
+            rawEventId: r.processedEvent.rawEventId,
+          }
+        : null,
+      payload: r.payload,
+    })),
+    nextCursor: rows.length > input.limit ? (page[page.length - 1]?.id ?? null) : null,
+  };
+}
