@@ -54,10 +54,21 @@ export class AppError extends Error {
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   const message = err instanceof Error ? err.message : String(err);
-  return new AppError("DATABASE_UNAVAILABLE", `The database is unavailable, retry later (${firstLine(message)})`, { cause: err });
+  return new AppError("DATABASE_UNAVAILABLE", `The database is unavailable, retry later (${errorSummary(err)})`, { cause: err });
 }
 
-function firstLine(s: string): string {
-  const line = s.split("\n").find((l) => l.trim() !== "") ?? s;
-  return line.trim().slice(0, 200);
+/**
+ * One readable line for any error. Prisma's messages open with a multi-line code frame
+ * ("Invalid `tx.x()` invocation in …") and put the database's own words at the end or
+ * in `meta.driverAdapterError`; logs and stored reasons want those words.
+ */
+export function errorSummary(err: unknown): string {
+  if (!(err instanceof Error)) return String(err).slice(0, 300);
+  const cause = (err as { meta?: { driverAdapterError?: { cause?: { message?: unknown; originalCode?: unknown } } } }).meta?.driverAdapterError?.cause;
+  if (cause && typeof cause.message === "string") {
+    return `${cause.message}${typeof cause.originalCode === "string" ? ` (SQLSTATE ${cause.originalCode})` : ""}`.slice(0, 300);
+  }
+  const lines = err.message.split("\n").map((l) => l.trim()).filter(Boolean);
+  const line = lines[0]?.startsWith("Invalid `") ? lines[lines.length - 1] : lines[0];
+  return (line ?? err.name).slice(0, 300);
 }

@@ -4,7 +4,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { nodeHTTPRequestHandler } from "@trpc/server/adapters/node-http";
 import type { ServerContext } from "../context";
-import { AppError } from "../errors";
+import { AppError, errorSummary } from "../errors";
 import { appRouter } from "../api/root";
 import { getHealth, getReady } from "./health";
 import { getAggregates, postIngest, postIngestBatch, sendError } from "./rest";
@@ -46,7 +46,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: ServerCont
       },
       onError({ error }) {
         if (error.code === "INTERNAL_SERVER_ERROR" || error.code === "SERVICE_UNAVAILABLE") {
-          ctx.log.warn("trpc request failed", { code: error.code, message: error.message.split("\n")[0] });
+          ctx.log.warn("trpc request failed", { code: error.code, message: errorSummary(error.cause ?? error) });
         }
       },
     });

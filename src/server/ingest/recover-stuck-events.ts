@@ -6,6 +6,7 @@
 // idempotent against a racing client retry. An event that keeps failing ends `failed`
 // with its last error after RECOVERY_MAX_ATTEMPTS attempts, and never blocks the others.
 import type { ServerContext } from "../context";
+import { errorSummary } from "../errors";
 import { processRawEvent } from "./process-raw-event";
 
 export interface RecoveryReport {
@@ -39,7 +40,7 @@ export async function recoverStuckEvents(ctx: ServerContext, limit = 100): Promi
       await processRawEvent(ctx.db, event.id);
       report.recovered++;
     } catch (err) {
-      const reason = `processing failed (attempt ${event.attempts} of ${ctx.config.RECOVERY_MAX_ATTEMPTS}): ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`;
+      const reason = `processing failed (attempt ${event.attempts} of ${ctx.config.RECOVERY_MAX_ATTEMPTS}): ${errorSummary(err)}`;
       const giveUp = event.attempts >= ctx.config.RECOVERY_MAX_ATTEMPTS;
       await ctx.db.prisma.rawEvent.updateMany({
         where: { id: event.id, status: "received" },
@@ -76,7 +77,7 @@ export function startRecoveryWorker(ctx: ServerContext): RecoveryWorker {
       const r = await runOnce();
       if (r.recovered + r.failed + r.retrying > 0) ctx.log.info("recovery pass", { ...r });
     } catch (err) {
-      ctx.log.warn("recovery pass skipped: database unavailable", { error: err instanceof Error ? err.message.split("\n")[0] : String(err) });
+      ctx.log.warn("recovery pass skipped: database unavailable", { error: errorSummary(err) });
     }
     if (!stopped) timer = setTimeout(() => void loop(), ctx.config.RECOVERY_INTERVAL_MS);
   };

@@ -1,0 +1,145 @@
+// The recovery worker: raw events left `received` by a failure after capture are finished
+// by the worker, counted once even when a client retry races it, and a poison event ends
+// `failed` after bounded attempts without blocking anything else.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createCaller } from "../src/server/api/root";
+import type { ServerContext } from "../src/server/context";
+import { openDatabase, type Database } from "../src/server/db/database";
+import { recoverStuckEvents, startRecoveryWorker } from "../src/server/ingest/recover-stuck-events";
+import { checkInvariants } from "./support/invariants";
+import { backends, createTestDatabase, postgresUrl, testContext, type TestDatabase } from "./support/test-db";
+
+const failAfterCapture = async (ctx: ServerContext, source: string, payload: Record<string, unknown>, idempotencyKey?: string) => {
+  await expect(createCaller(ctx).ingest({ source, payload, idempotencyKey, simulate: "after-capture" })).rejects.toThrow(/Simulated/);
+};
+
+/** Runs worker passes until `done()` holds (bounded), as the loop in every instance would. */
+async function recoverUntil(ctx: ServerContext, done: () => Promise<boolean>, maxPasses = 200): Promise<void> {
+  for (let i = 0; i < maxPasses; i++) {
+    if (await done()) return;
+    await recoverStuckEvents(ctx);
+    await new Promise((r) => setImmediate(r));
+  }
+  throw new Error("condition not reached after the bounded number of recovery passes");
+}
+
+describe.each(backends)("recovery worker on %s", (kind) => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await createTestDatabase(kind);
+  });
+  afterAll(async () => {
+    expect(await checkInvariants(t.db)).toEqual([]);
+    await t.drop();
+  });
+
+  it("a failure after capture is recovered by the worker and counted once", async () => {
+    const ctx = testContext(t.db);
+    const source = `rec-${kind}-1`;
+    await failAfterCapture(ctx, source, { metric: "m", value: 4 }, "k1");
+    expect(await createCaller(ctx).aggregates({ source })).toEqual([]);
+    const report = await recoverStuckEvents(ctx);
+    expect(report.recovered).toBeGreaterThanOrEqual(1);
+    const raw = await t.db.prisma.rawEvent.findMany({ where: { source } });
+    expect(raw).toEqual([expect.objectContaining({ status: "processed", attempts: 1 })]);
+    expect(await createCaller(ctx).aggregates({ source })).toEqual([expect.objectContaining({ count: 1, sum: 4 })]);
+    // The client's retry after the worker finished: deduplicated.
+    expect(await createCaller(ctx).ingest({ source, payload: { metric: "m", value: 4 }, idempotencyKey: "k1" })).toEqual({ success: true, deduplicated: true });
+  });
+
+  it("a failure after capture is counted once when the client retry races the worker", async () => {
+    const ctx = testContext(t.db);
+    for (let round = 0; round < 8; round++) {
+      const source = `race-${kind}-${round}`;
+      const payload = { metric: "m", value: round + 1 };
+      await failAfterCapture(ctx, source, payload, "race-key");
+      const [retry] = await Promise.all([createCaller(ctx).ingest({ source, payload, idempotencyKey: "race-key" }), recoverStuckEvents(ctx)]);
+      expect(retry.success).toBe(true);
+      const statuses = (await t.db.prisma.rawEvent.findMany({ where: { source }, select: { status: true } })).map((r) => r.status).sort();
+      expect(statuses).toEqual(["duplicate", "processed"]);
+      expect(await createCaller(ctx).aggregates({ source })).toEqual([expect.objectContaining({ count: 1, sum: round + 1 })]);
+    }
+  });
+
+  it("leaves a fresh raw event alone until the recovery delay has passed", async () => {
+    const ctx = testContext(t.db, { RECOVERY_DELAY_MS: "60000" });
+    const source = `delay-${kind}`;
+    await failAfterCapture(ctx, source, { metric: "m", value: 1 });
+    await recoverStuckEvents(ctx);
+    expect(await t.db.prisma.rawEvent.findMany({ where: { source }, select: { status: true, attempts: true } })).toEqual([{ status: "received", attempts: 0 }]);
+    // Due now: the worker takes it.
+    await t.db.prisma.rawEvent.updateMany({ where: { source }, data: { nextAttemptAt: new Date(Date.now() - 1000) } });
+    await recoverStuckEvents(ctx);
+    expect(await t.db.prisma.rawEvent.findMany({ where: { source }, select: { status: true } })).toEqual([{ status: "processed" }]);
+  });
+
+  it("a poison event ends failed with its reason after bounded attempts and never blocks others", async () => {
+    // A real database-side fault: processing this metric fails every time.
+    await t.db.execScript(`
+      CREATE OR REPLACE FUNCTION test_poison() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF NEW.metric = 'poison' THEN RAISE EXCEPTION 'poisoned metric refused by trigger'; END IF; RETURN NEW; END $$;
+      CREATE TRIGGER test_poison BEFORE INSERT ON processed_event FOR EACH ROW EXECUTE FUNCTION test_poison();`);
+    try {
+      const ctx = testContext(t.db, { RECOVERY_MAX_ATTEMPTS: "3", RECOVERY_DELAY_MS: "0" });
+      const api = createCaller(ctx);
+      const source = `poison-${kind}`;
+      await expect(api.ingest({ source, payload: { metric: "poison", value: 1 } })).rejects.toMatchObject({ code: "SERVICE_UNAVAILABLE" });
+      expect(await api.ingest({ source, payload: { metric: "fine", value: 2 } })).toEqual({ success: true, deduplicated: false });
+      await failAfterCapture(ctx, source, { metric: "fine", value: 3 });
+
+      await recoverUntil(ctx, async () => (await t.db.prisma.rawEvent.count({ where: { source, status: "received" } })) === 0);
+      const poison = await t.db.prisma.rawEvent.findFirstOrThrow({ where: { source, payload: { path: ["metric"], equals: "poison" } } });
+      expect(poison).toMatchObject({ status: "failed", attempts: 3 });
+      expect(poison.reason).toMatch(/attempt 3 of 3.*poisoned metric refused by trigger/);
+      expect(await api.aggregates({ source })).toEqual([expect.objectContaining({ metric: "fine", count: 2, sum: 5 })]);
+    } finally {
+      await t.db.execScript(`DROP TRIGGER test_poison ON processed_event; DROP FUNCTION test_poison();`);
+    }
+  });
+
+  it("the background loop recovers stuck events by itself", async () => {
+    const ctx = testContext(t.db, { RECOVERY_INTERVAL_MS: "20" });
+    const source = `loop-${kind}`;
+    await failAfterCapture(ctx, source, { metric: "m", value: 9 });
+    const worker = startRecoveryWorker(ctx);
+    try {
+      await expect
+        .poll(async () => (await t.db.prisma.rawEvent.findFirst({ where: { source } }))?.status, { timeout: 10_000, interval: 20 })
+        .toBe("processed");
+    } finally {
+      await worker.stop();
+    }
+  });
+});
+
+describe.skipIf(!postgresUrl)("recovery workers in several instances at once (PostgreSQL)", () => {
+  let t: TestDatabase;
+  const instances: Database[] = [];
+  beforeAll(async () => {
+    t = await createTestDatabase("postgresql");
+    for (let i = 0; i < 3; i++) {
+      instances.push(openDatabase({ url: t.url, pgliteDataDir: "memory://", poolSize: 4, connectTimeoutMs: 5000, queryTimeoutMs: 10_000, transactionTimeoutMs: 10_000 }));
+    }
+  });
+  afterAll(async () => {
+    await Promise.all(instances.map((db) => db.close()));
+    expect(await checkInvariants(t.db)).toEqual([]);
+    await t.drop();
+  });
+
+  it("never process the same event twice: every stuck event is claimed once and counted once", async () => {
+    const ctx = testContext(t.db);
+    const source = "multi-worker";
+    for (let i = 0; i < 30; i++) await failAfterCapture(ctx, source, { metric: "m", value: i, eventId: `e${i}` });
+    // Some events are also stuck twice (a retry that failed the same way): still one count each.
+    for (let i = 0; i < 5; i++) await failAfterCapture(ctx, source, { metric: "m", value: i, eventId: `e${i}` });
+    const reports = await Promise.all(instances.map((db) => recoverStuckEvents(testContext(db))));
+    expect(reports.reduce((n, r) => n + r.recovered, 0)).toBe(35);
+    const raws = await t.db.prisma.rawEvent.findMany({ where: { source } });
+    expect(raws.every((r) => r.attempts === 1)).toBe(true);
+    expect(raws.filter((r) => r.status === "processed")).toHaveLength(30);
+    expect(raws.filter((r) => r.status === "duplicate")).toHaveLength(5);
+    const [agg] = await createCaller(ctx).aggregates({ source });
+    expect(agg).toMatchObject({ count: 30, sum: (29 * 30) / 2 });
+  });
+});
