@@ -53,7 +53,6 @@ export class AppError extends Error {
  */
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
-  const message = err instanceof Error ? err.message : String(err);
   return new AppError("DATABASE_UNAVAILABLE", `The database is unavailable, retry later (${errorSummary(err)})`, { cause: err });
 }
 
