@@ -35,7 +35,7 @@ const poolArb = fc
   )
   .map((events) => events.map((e, i): PoolEvent => ({ ...e, id: `ev-${i}` })));
 
-const commandsArb = (poolSize: number) =>
+const commandsArb = (poolSize: number): fc.Arbitrary<Command[]> =>
   fc.array(
     fc.oneof(
       { weight: 6, arbitrary: fc.record({ kind: fc.constant("send" as const), event: fc.nat(poolSize - 1), fail: fc.constantFrom(null, null, "before-capture" as const, "after-capture" as const, "after-commit" as const) }) },
