@@ -1,0 +1,134 @@
+// The write path's three failure points (DESIGN.md "Write path and failure semantics"),
+// caused by REAL connection loss instead of simulation: the TCP proxy between the app and
+// PostgreSQL cuts the connection at an exact protocol message —
+//   before capture: the raw INSERT never reaches the server → 503, nothing stored;
+//   after capture:  the processing transaction's first query is cut → 503, the raw event
+//                   stays `received` and the recovery worker (or a client retry) counts it;
+//   after commit:   the processing COMMIT executes but its answer is lost → 503 although
+//                   the event is counted; the client's retry is answered deduplicated.
+// Each case ends with the event counted exactly once and the invariants holding.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { checkInvariants } from "../../test/support/invariants";
+import type { Database } from "../../src/server/db/database";
+import { appEnv, appTimeouts, createFleet, type AppInstance } from "./support/app-fleet";
+import { countsByKey, openCheckDatabase, rawOfKey } from "./support/check-db";
+import { startCluster, type PgCluster } from "./support/pg-cluster";
+import { postOnce, type FaultEvent } from "./support/retrying-client";
+import { TcpProxy } from "./support/tcp-proxy";
+import { eventually } from "./support/wait";
+
+/** SQL the write path sends (Prisma's capture INSERT; processRawEvent's locking SELECT). */
+const captureSql = 'INSERT INTO "public"."raw_event"';
+const processSql = "status::text AS status";
+
+const source = "faults-points";
+let seq = 0;
+const newEvent = (label: string): FaultEvent => ({ key: `${label}-${Date.now()}-${seq++}`, source, metric: label, value: 10 + seq });
+
+describe("failure points hit by real connection loss", () => {
+  let cluster: PgCluster;
+  let proxy: TcpProxy;
+  let app: AppInstance;
+  let db: Database;
+
+  beforeAll(async () => {
+    cluster = await startCluster();
+    const direct = await cluster.createDatabase("points");
+    proxy = await TcpProxy.start(cluster.port);
+    const viaProxy = direct.replace(`:${cluster.port}/`, `:${proxy.port}/`);
+    [app] = (await createFleet(1, appEnv(viaProxy, { RECOVERY_DELAY_MS: "1000" }))) as [AppInstance];
+    await app.start();
+    db = openCheckDatabase(direct);
+  });
+
+  afterEach(async () => {
+    expect(await checkInvariants(db)).toEqual([]);
+  });
+
+  afterAll(async () => {
+    await app?.stop();
+    await proxy?.close();
+    await db?.close().catch(() => {});
+    await cluster?.destroy();
+  });
+
+  const post = async (event: FaultEvent) => (await postOnce(app.url, event, 15_000)).attempt.result;
+  const postBody = async (event: FaultEvent) => (await postOnce(app.url, event, 15_000)).body;
+  const countOf = async (event: FaultEvent) => (await countsByKey(db, source)).get(event.key)?.n ?? 0;
+  const rawStatusesOf = async (event: FaultEvent) => (await rawOfKey(db, event.key)).map((r) => r.status);
+
+  it("before capture: the client gets 503, nothing is stored, and the retry counts the event", async () => {
+    const event = newEvent("before-capture");
+    const cut = proxy.cutWhen({ on: captureSql, drop: "request" });
+    expect(await post(event)).toBe(503);
+    await cut;
+    expect(await rawStatusesOf(event)).toEqual([]);
+    expect(await postBody(event)).toEqual({ success: true, deduplicated: false });
+    expect(await countOf(event)).toBe(1);
+  });
+
+  it("after capture: the client gets 503, the raw event stays received, and the recovery worker counts it without any retry", async () => {
+    const event = newEvent("after-capture");
+    const cut = proxy.cutWhen({ on: processSql, drop: "request" });
+    expect(await post(event)).toBe(503);
+    await cut;
+    expect(await countOf(event)).toBe(0);
+    expect(await rawStatusesOf(event)).toEqual(["received"]);
+    await eventually("the recovery worker to process the raw event", async () => ((await rawStatusesOf(event))[0] === "processed" ? true : undefined), 15_000);
+    expect(await countOf(event)).toBe(1);
+    // The client, unaware, retries later: deduplicated, still counted once.
+    expect(await postBody(event)).toEqual({ success: true, deduplicated: true });
+    expect(await countOf(event)).toBe(1);
+    expect(await rawStatusesOf(event)).toEqual(["processed", "duplicate"]);
+  });
+
+  it("after capture, the client's immediate retry and the recovery worker race, and the event is still counted once", async () => {
+    const event = newEvent("after-capture-race");
+    const cut = proxy.cutWhen({ on: processSql, drop: "request" });
+    expect(await post(event)).toBe(503);
+    await cut;
+    // Retry at once, well inside RECOVERY_DELAY_MS: the retry's own raw copy is counted.
+    expect(await postBody(event)).toEqual({ success: true, deduplicated: false });
+    // Then the worker finishes the first raw copy as a duplicate.
+    await eventually("the worker to finish the first raw copy", async () => ((await rawStatusesOf(event)).includes("received") ? undefined : true), 15_000);
+    expect((await rawStatusesOf(event)).sort()).toEqual(["duplicate", "processed"]);
+    expect(await countOf(event)).toBe(1);
+  });
+
+  it("after commit: the COMMIT's answer is lost, the client gets 503 for a counted event, and the retry is answered deduplicated", async () => {
+    const event = newEvent("after-commit");
+    const cut = proxy.cutWhen({ after: processSql, on: "COMMIT", drop: "reply" });
+    expect(await post(event)).toBe(503);
+    await cut;
+    expect(await countOf(event)).toBe(1);
+    expect(await rawStatusesOf(event)).toEqual(["processed"]);
+    expect(await postBody(event)).toEqual({ success: true, deduplicated: true });
+    expect(await countOf(event)).toBe(1);
+  });
+
+  it("latency beyond the query timeout: 503 within the bound, then 200 once the network is fast again", async () => {
+    const event = newEvent("latency");
+    proxy.setDelay(appTimeouts.DB_QUERY_TIMEOUT_MS + 1000);
+    const started = Date.now();
+    let status: number | string;
+    try {
+      status = await post(event);
+    } finally {
+      proxy.setDelay(0);
+    }
+    expect(status).toBe(503);
+    expect(Date.now() - started).toBeLessThanOrEqual(appTimeouts.DB_CONNECT_TIMEOUT_MS + appTimeouts.DB_QUERY_TIMEOUT_MS + 500 + 1500);
+    const body = await eventually("a 200 after the latency is gone", async () => {
+      const r = await postOnce(app.url, event, 15_000);
+      return r.attempt.result === 200 ? r.body : undefined;
+    }, 20_000, 200);
+    expect(body).toMatchObject({ success: true });
+    await eventually("no raw copy left received", async () => ((await rawStatusesOf(event)).includes("received") ? undefined : true), 20_000);
+    expect(await countOf(event)).toBe(1);
+  });
+
+  it("the app survived every cut without crashing or an unhandled rejection", () => {
+    expect(app.problems()).toEqual([]);
+    expect(app.running).toBe(true);
+  });
+});
