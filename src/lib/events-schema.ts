@@ -39,6 +39,7 @@ export const rawEventSchema = z.object({
   processedAt: z.string().nullable(),
   processedEventId: z.string().nullable(),
   processedEvent: processedEventSummarySchema.nullable(),
+  /** The body exactly as captured. */
   payload: z.unknown(),
 });
 export type RawEventView = z.infer<typeof rawEventSchema>;

@@ -1,0 +1,108 @@
+"use client";
+// The Events page: every raw event as captured, live. Filter by status and source, page
+// back with a cursor, and watch `received` events (left behind by a failure) turn
+// `processed` or `duplicate` as the recovery worker catches up, without reloading.
+import { useDeferredValue, useMemo, useState } from "react";
+import { LiveIndicator } from "@/components/live-indicator";
+import { Button } from "@/components/ui/button";
+import { Card, CardContent, CardHeader } from "@/components/ui/card";
+import { Field } from "@/components/ui/field";
+import { Input } from "@/components/ui/input";
+import { Label } from "@/components/ui/label";
+import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
+import { rawEventStatuses, rawEventStatusSchema, type RawEventStatus } from "@/lib/events-schema";
+import { trpc } from "@/lib/trpc/react";
+import { RawEventsTable } from "./raw-events-table";
+import { statusTone } from "./status-badge";
+import { Badge } from "@/components/ui/badge";
+
+const liveRefreshMs = 1000;
+const pageSize = 25;
+
+export function EventsView({ initialSource, initialStatus }: { initialSource?: string; initialStatus?: RawEventStatus }) {
+  const [status, setStatus] = useState<RawEventStatus | "all">(initialStatus ?? "all");
+  const [sourceText, setSourceText] = useState(initialSource ?? "");
+  // Typing in the source box must not fire a query per keystroke on a slow machine.
+  const source = useDeferredValue(sourceText.trim());
+  const filter = { status: status === "all" ? undefined : status, source: source || undefined };
+
+  const list = trpc.events.list.useInfiniteQuery(
+    { ...filter, limit: pageSize },
+    { getNextPageParam: (last) => last.nextCursor ?? undefined, refetchInterval: liveRefreshMs, placeholderData: (prev) => prev },
+  );
+  const counts = trpc.events.statusCounts.useQuery({ source: filter.source }, { refetchInterval: liveRefreshMs });
+
+  const rows = useMemo(() => list.data?.pages.flatMap((p) => p.items) ?? [], [list.data]);
+  const onPage = useMemo(() => new Set(rows.map((r) => r.id)), [rows]);
+
+  return (
+    <div className="grid gap-6">
+      <div className="flex flex-wrap items-end justify-between gap-4">
+        <div>
+          <h1 className="text-2xl font-semibold tracking-tight">Events</h1>
+          <p className="mt-1 text-sm text-muted-foreground">
+            Every request captured raw, before processing. A <code>received</code> event is one whose processing failed; the recovery worker finishes it.
+          </p>
+        </div>
+        <LiveIndicator fetching={list.isFetching} error={list.error?.message} updatedAt={list.dataUpdatedAt} />
+      </div>
+
+      <ul className="flex flex-wrap gap-2" aria-label="Raw events per status">
+        {rawEventStatuses.map((s) => (
+          <li key={s}>
+            <button
+              type="button"
+              onClick={() => setStatus(status === s ? "all" : s)}
+              aria-pressed={status === s}
+              className="rounded-full focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring"
+            >
+              <Badge tone={status === s ? statusTone[s] : "neutral"} className="px-3 py-1 text-sm" data-testid={`count-${s}`}>
+                {s} <span className="tabular-nums font-semibold">{counts.data?.[s] ?? "–"}</span>
+              </Badge>
+            </button>
+          </li>
+        ))}
+      </ul>
+
+      <Card>
+        <CardHeader className="flex-row flex-wrap items-end gap-3" role="search" aria-label="Filter events">
+          <div className="grid w-44 gap-1.5">
+            <Label htmlFor="status-filter">Status</Label>
+            <Select value={status} onValueChange={(v) => setStatus(v === "all" ? "all" : rawEventStatusSchema.catch("received").parse(v))}>
+              <SelectTrigger id="status-filter">
+                <SelectValue />
+              </SelectTrigger>
+              <SelectContent>
+                <SelectItem value="all">All statuses</SelectItem>
+                {rawEventStatuses.map((s) => (
+                  <SelectItem key={s} value={s}>
+                    {s}
+                  </SelectItem>
+                ))}
+              </SelectContent>
+            </Select>
+          </div>
+          <Field id="source-filter" label="Source (exact)" className="w-56">
+            <Input value={sourceText} onChange={(e) => setSourceText(e.target.value)} autoComplete="off" placeholder="all sources" />
+          </Field>
+        </CardHeader>
+        <CardContent className="grid gap-4">
+          {list.data && rows.length === 0 ? (
+            <p className="py-6 text-center text-sm text-muted-foreground">No raw events match.</p>
+          ) : (
+            <RawEventsTable rows={rows} onPage={onPage} />
+          )}
+          {!list.data && !list.error && <p className="text-sm text-muted-foreground">Loading…</p>}
+          <div className="flex items-center gap-3">
+            <Button variant="outline" size="sm" disabled={!list.hasNextPage || list.isFetchingNextPage} onClick={() => void list.fetchNextPage()}>
+              {list.isFetchingNextPage ? "Loading…" : list.hasNextPage ? "Load older events" : "No older events"}
+            </Button>
+            <span className="text-xs text-muted-foreground" aria-live="polite">
+              Showing {rows.length} event{rows.length === 1 ? "" : "s"}
+            </span>
+          </div>
+        </CardContent>
+      </Card>
+    </div>
+  );
+}

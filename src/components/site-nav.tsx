@@ -1,0 +1,39 @@
+"use client";
+// Top navigation: Submit / Aggregates / Events; the current page is marked with
+// aria-current so screen readers announce it, and visibly.
+import Link from "next/link";
+import { usePathname } from "next/navigation";
+import { cn } from "@/lib/utils";
+
+const links = [
+  { href: "/submit", label: "Submit" },
+  { href: "/aggregates", label: "Aggregates" },
+  { href: "/events", label: "Events" },
+] as const;
+
+export function SiteNav() {
+  const pathname = usePathname();
+  return (
+    <nav aria-label="Main">
+      <ul className="flex items-center gap-1">
+        {links.map((l) => {
+          const current = pathname === l.href || pathname.startsWith(`${l.href}/`);
+          return (
+            <li key={l.href}>
+              <Link
+                href={l.href}
+                aria-current={current ? "page" : undefined}
+                className={cn(
+                  "rounded-md px-3 py-1.5 text-sm font-medium transition-colors focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring",
+                  current ? "bg-primary/10 text-primary" : "text-muted-foreground hover:bg-muted hover:text-foreground",
+                )}
+              >
+                {l.label}
+              </Link>
+            </li>
+          );
+        })}
+      </ul>
+    </nav>
+  );
+}
