@@ -26,6 +26,8 @@ export const configSchema = z
     MAX_EVENT_BYTES: int(64 * 1024, 256, 64 * 1024 * 1024),
     MAX_REQUEST_BYTES: int(1024 * 1024, 1024, 256 * 1024 * 1024),
     MAX_BATCH_EVENTS: int(500, 1, 10_000),
+    /** Most events coalesced into one capture + one processing transaction; 1 disables group commit. */
+    GROUP_COMMIT_MAX_EVENTS: int(256, 1, 10_000),
     RETRY_AFTER_SECONDS: int(1, 1, 3600),
     RECOVERY_ENABLED: bool.default(true),
     RECOVERY_DELAY_MS: int(5000, 0, 86_400_000),

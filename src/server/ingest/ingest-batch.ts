@@ -15,27 +15,30 @@ export async function ingestBatch(ctx: ServerContext, input: BatchInput): Promis
       { field: "events" },
     );
   }
-  const results: BatchResult[] = [];
-  for (const [index, candidate] of input.events.entries()) {
-    const parsed = batchEventSchema.safeParse(candidate);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const field = `events[${index}]${issue?.path.length ? `.${issue.path.join(".")}` : ""}`;
-      results.push({ index, status: "rejected", code: "INVALID_ENVELOPE", reason: `${field}: ${issue?.message ?? "invalid"}`, field });
-      continue;
-    }
-    try {
-      const { deduplicated } = await ingestEvent(ctx, parsed.data);
-      results.push({ index, status: deduplicated ? "deduplicated" : "counted" });
-    } catch (err) {
-      if (err instanceof AppError && err.status < 500) {
-        const field = err.field ? `events[${index}].${err.field}` : undefined;
-        results.push({ index, status: "rejected", code: err.code, reason: err.message, ...(field ? { field } : {}) });
-        continue;
+  // Every valid event is submitted at once, so the batch rides a few group commits.
+  const settled = await Promise.all(
+    input.events.map(async (candidate, index): Promise<BatchResult | { index: number; failure: unknown }> => {
+      const parsed = batchEventSchema.safeParse(candidate);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        const field = `events[${index}]${issue?.path.length ? `.${issue.path.join(".")}` : ""}`;
+        return { index, status: "rejected", code: "INVALID_ENVELOPE", reason: `${field}: ${issue?.message ?? "invalid"}`, field };
       }
-      throw err;
-    }
-  }
+      try {
+        const { deduplicated } = await ingestEvent(ctx, parsed.data);
+        return { index, status: deduplicated ? "deduplicated" : "counted" };
+      } catch (err) {
+        if (err instanceof AppError && err.status < 500) {
+          const field = err.field ? `events[${index}].${err.field}` : undefined;
+          return { index, status: "rejected", code: err.code, reason: err.message, ...(field ? { field } : {}) };
+        }
+        return { index, failure: err };
+      }
+    }),
+  );
+  const failed = settled.find((r): r is { index: number; failure: unknown } => "failure" in r);
+  if (failed) throw failed.failure;
+  const results = settled as BatchResult[];
   const tally = (s: BatchResult["status"]) => results.filter((r) => r.status === s).length;
   return { success: true, counted: tally("counted"), deduplicated: tally("deduplicated"), rejected: tally("rejected"), results };
 }

@@ -3,12 +3,18 @@
 // `200` only after the processing commit; a failure before that leaves either nothing
 // (before capture) or a `received` raw event the recovery worker finishes. Retrying is
 // always safe, so every infrastructure failure is reported as retryable 503.
+// Concurrent requests share capture and processing transactions through group commit
+// (group-commit.ts); the one-by-one path (capture-raw-event.ts + process-raw-event.ts)
+// serves failure simulation, the recovery worker, and GROUP_COMMIT_MAX_EVENTS=1.
 import type { FailurePoint, IngestInput, IngestOutput } from "../../lib/ingest-schema";
 import type { ServerContext } from "../context";
+import type { Database } from "../db/database";
 import { AppError, toAppError } from "../errors";
 import { captureRawEvent } from "./capture-raw-event";
-import { normalizeEvent } from "./normalize";
-import { processRawEvent } from "./process-raw-event";
+import { computeDedupKey } from "./dedup-key";
+import { GroupCommitter } from "./group-commit";
+import { normalizeEvent, type NormalizedEvent } from "./normalize";
+import { processRawEvent, type ProcessOutcome } from "./process-raw-event";
 
 export type IngestEventInput = Omit<IngestInput, "simulate"> & { simulate?: FailurePoint };
 
@@ -25,29 +31,62 @@ export async function ingestEvent(ctx: ServerContext, input: IngestEventInput): 
 
   const source = input.source.trim();
   const explicitKey = input.idempotencyKey ?? stringOrNull(input.payload.eventId);
-  const capture = { source, payload: input.payload, idempotencyKey: explicitKey, recoveryDelayMs: config.RECOVERY_DELAY_MS };
-
   // A payload that can never be counted is kept as a `rejected` raw record and answered
   // 422 at once: retrying will not help.
+  let event: NormalizedEvent | null = null;
+  let rejection: AppError | null = null;
   try {
-    normalizeEvent(source, input.payload);
+    event = normalizeEvent(source, input.payload);
   } catch (err) {
     if (!(err instanceof AppError)) throw err;
-    await captureRawEvent(ctx.db, { ...capture, status: "rejected", reason: err.message }).catch((e: unknown) => {
-      throw toAppError(e);
-    });
-    throw err;
+    rejection = err;
   }
 
+  let result: ProcessOutcome;
   try {
-    const raw = await captureRawEvent(ctx.db, capture);
-    const result = await processRawEvent(ctx.db, raw.id, { failBeforeCommit: input.simulate === "after-capture" });
-    if (result.outcome === "rejected") throw result.error;
-    if (input.simulate === "after-commit") throw simulated("after commit: the event was counted but this answer was lost");
-    return { success: true, deduplicated: result.outcome === "deduplicated" };
+    if (input.simulate === "after-capture" || config.GROUP_COMMIT_MAX_EVENTS === 1 || rejection) {
+      const raw = await captureRawEvent(ctx.db, {
+        source,
+        payload: input.payload,
+        idempotencyKey: explicitKey,
+        recoveryDelayMs: config.RECOVERY_DELAY_MS,
+        ...(rejection ? { status: "rejected" as const, reason: rejection.message } : {}),
+      });
+      result = rejection
+        ? { outcome: "rejected", error: rejection }
+        : await processRawEvent(ctx.db, raw.id, { failBeforeCommit: input.simulate === "after-capture" });
+    } else {
+      result = await groupCommitter(ctx).submit({
+        source,
+        payload: input.payload,
+        idempotencyKey: explicitKey,
+        nextAttemptAt: new Date(Date.now() + config.RECOVERY_DELAY_MS),
+        event,
+        identity: event ? computeDedupKey(event, explicitKey) : null,
+        rejection: null,
+      });
+    }
   } catch (err) {
     throw toAppError(err);
   }
+  if (result.outcome === "rejected") throw result.error;
+  if (input.simulate === "after-commit") throw simulated("after commit: the event was counted but this answer was lost");
+  return { success: true, deduplicated: result.outcome === "deduplicated" };
+}
+
+/** One committer per database handle: every request of this process shares its groups. */
+const committers = new WeakMap<Database, GroupCommitter>();
+
+function groupCommitter(ctx: ServerContext): GroupCommitter {
+  let committer = committers.get(ctx.db);
+  if (!committer) {
+    // PGlite has one connection; on PostgreSQL keep pool connections free for the worker
+    // and for readers while groups are in flight.
+    const flushes = ctx.db.kind === "pglite" ? 1 : Math.max(1, Math.min(4, Math.floor(ctx.config.DB_POOL_SIZE / 2)));
+    committer = new GroupCommitter(ctx.db, { maxEvents: ctx.config.GROUP_COMMIT_MAX_EVENTS, maxConcurrentFlushes: flushes });
+    committers.set(ctx.db, committer);
+  }
+  return committer;
 }
 
 function simulated(where: string): AppError {
