@@ -54,6 +54,17 @@ export function openDatabase(opts: DatabaseOptions): Database {
     // An idle client losing its connection (database restarted) must not crash the
     // process; the pool drops it and the next checkout opens a fresh one.
     pool.on("error", () => {});
+    // A connection handed back in an unknown state — a query still running after its
+    // client-side timeout fired, or a transaction left open because its ROLLBACK timed out
+    // in the queue (Prisma's adapter releases transaction connections without an error) —
+    // must never serve the next borrower: its statements would run inside the abandoned
+    // transaction and its COMMIT would commit the abandoned half (e2e/faults found a
+    // processed event committed without its raw event marked). Closing it makes the
+    // server roll that transaction back; the pool drops it (`end()` marks it ending).
+    pool.on("release", (_err, client) => {
+      const state = client as pg.PoolClient & { readyForQuery?: boolean };
+      if (state.readyForQuery !== true || client.getTransactionStatus() !== "I") void client.end().catch(() => {});
+    });
     const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
     return {
       kind: "postgresql",
