@@ -17,9 +17,16 @@ import { postOnce, type FaultEvent } from "./support/retrying-client";
 import { TcpProxy } from "./support/tcp-proxy";
 import { eventually } from "./support/wait";
 
-/** SQL the write path sends (Prisma's capture INSERT; processRawEvent's locking SELECT). */
-const captureSql = 'INSERT INTO "public"."raw_event"';
-const processSql = "status::text AS status";
+/**
+ * SQL the write path sends, on both of its paths (one event per transaction through
+ * Prisma's model API, or group commit's raw SQL): the capture INSERT; the processing
+ * transaction's row lock (not the recovery worker's claim, which SKIPs LOCKED); the
+ * processed-event INSERT; the COMMIT.
+ */
+const captureSql = /INSERT INTO ("public"\.)?"?raw_event"?/;
+const processSql = /FOR UPDATE(?! SKIP LOCKED)/;
+const processedInsertSql = /INSERT INTO ("public"\.)?"?processed_event"?/;
+const commitSql = /COMMIT/;
 
 const source = "faults-points";
 let seq = 0;
@@ -59,7 +66,7 @@ describe("failure points hit by real connection loss", () => {
 
   it("before capture: the client gets 503, nothing is stored, and the retry counts the event", async () => {
     const event = newEvent("before-capture");
-    const cut = proxy.cutWhen({ on: captureSql, drop: "request" });
+    const cut = proxy.faultWhen({ on: captureSql, action: "drop-request" });
     expect(await post(event)).toBe(503);
     await cut;
     expect(await rawStatusesOf(event)).toEqual([]);
@@ -69,7 +76,7 @@ describe("failure points hit by real connection loss", () => {
 
   it("after capture: the client gets 503, the raw event stays received, and the recovery worker counts it without any retry", async () => {
     const event = newEvent("after-capture");
-    const cut = proxy.cutWhen({ on: processSql, drop: "request" });
+    const cut = proxy.faultWhen({ on: processSql, action: "drop-request" });
     expect(await post(event)).toBe(503);
     await cut;
     expect(await countOf(event)).toBe(0);
@@ -84,7 +91,7 @@ describe("failure points hit by real connection loss", () => {
 
   it("after capture, the client's immediate retry and the recovery worker race, and the event is still counted once", async () => {
     const event = newEvent("after-capture-race");
-    const cut = proxy.cutWhen({ on: processSql, drop: "request" });
+    const cut = proxy.faultWhen({ on: processSql, action: "drop-request" });
     expect(await post(event)).toBe(503);
     await cut;
     // Retry at once, well inside RECOVERY_DELAY_MS: the retry's own raw copy is counted.
@@ -97,13 +104,32 @@ describe("failure points hit by real connection loss", () => {
 
   it("after commit: the COMMIT's answer is lost, the client gets 503 for a counted event, and the retry is answered deduplicated", async () => {
     const event = newEvent("after-commit");
-    const cut = proxy.cutWhen({ after: processSql, on: "COMMIT", drop: "reply" });
+    const cut = proxy.faultWhen({ after: processSql, on: commitSql, action: "drop-reply" });
     expect(await post(event)).toBe(503);
     await cut;
     expect(await countOf(event)).toBe(1);
     expect(await rawStatusesOf(event)).toEqual(["processed"]);
     expect(await postBody(event)).toEqual({ success: true, deduplicated: true });
     expect(await countOf(event)).toBe(1);
+  });
+
+  it("a transaction abandoned on a query timeout is rolled back, never committed by the next request on its connection", async () => {
+    // The server executes the processing INSERT but its answer is held past the query
+    // timeout and past the ROLLBACK's own timeout: the app gives up on a connection whose
+    // server-side transaction is still open. Reused as is, the next request's statements
+    // would run inside that transaction and its COMMIT would commit the abandoned half:
+    // a processed event without its rollup or its raw event marked.
+    const abandoned = newEvent("abandoned");
+    const next = newEvent("next-on-connection");
+    const holdMs = 2 * (appTimeouts.DB_QUERY_TIMEOUT_MS + 500) + 1500;
+    const held = proxy.faultWhen({ after: processSql, on: processedInsertSql, action: "hold-reply", holdMs });
+    expect(await post(abandoned)).toBe(503);
+    await held;
+    expect(await postBody(next)).toEqual({ success: true, deduplicated: false });
+    await eventually("no raw copy left received", async () => ((await rawStatusesOf(abandoned)).includes("received") ? undefined : true), 20_000);
+    expect(await countOf(next)).toBe(1);
+    expect(await countOf(abandoned)).toBe(1);
+    expect(await rawStatusesOf(abandoned)).toEqual(["processed"]);
   });
 
   it("latency beyond the query timeout: 503 within the bound, then 200 once the network is fast again", async () => {

@@ -4,23 +4,29 @@
 //   kept), which pushes queries past their timeouts;
 // - cutAll(): resets every open connection at once (the app sees ECONNRESET mid-query);
 // - setRefusing(true): a partition: new connections are accepted and reset at once;
-// - cutWhen(rule): a one-shot, protocol-aware cut at an exact point of the write path. The
-//   PostgreSQL wire protocol carries SQL text in the clear, so a rule names a substring of
-//   the client's traffic: the connection is cut either before that message reaches the
-//   server ("request") or after the server has executed it but before its answer reaches
-//   the app ("reply": e.g. the COMMIT of a processing transaction: committed, never
-//   acknowledged).
+// - faultWhen(rule): a one-shot, protocol-aware fault at an exact point of the write path.
+//   The PostgreSQL wire protocol carries SQL text in the clear, so a rule names a substring
+//   of the client's traffic; then the connection is cut before that message reaches the
+//   server ("drop-request"), or after the server has executed it but before its answer
+//   reaches the app ("drop-reply": e.g. the COMMIT of a processing transaction: committed,
+//   never acknowledged), or the answer is held back for `holdMs` ("hold-reply": the app's
+//   query timeout fires while the server still holds the transaction open).
 // Listens on 127.0.0.1 only.
 import { createConnection, createServer, type Server, type Socket } from "node:net";
 import { once } from "node:events";
 
-export interface CutRule {
-  /** The rule only arms on a connection once this text has gone by on it. */
-  after?: string;
-  /** The text that fires the rule (client → server direction). */
-  on: string;
-  /** "request": never deliver the message; "reply": deliver it, then swallow the answer. */
-  drop: "request" | "reply";
+export interface FaultRule {
+  /** The rule only arms on a connection once this has gone by on it. */
+  after?: RegExp;
+  /** What fires the rule (client → server direction, SQL text as sent). */
+  on: RegExp;
+  /**
+   * "drop-request": never deliver the message, cut the connection; "drop-reply": deliver it,
+   * then cut the connection when the answer comes; "hold-reply": deliver it and hold every
+   * answer on this connection for `holdMs`.
+   */
+  action: "drop-request" | "drop-reply" | "hold-reply";
+  holdMs?: number;
 }
 
 interface Pair {
@@ -30,9 +36,10 @@ interface Pair {
   tail: string;
   armed: boolean;
   swallowReply: boolean;
+  holdRepliesUntil: number;
 }
 
-interface PendingRule extends CutRule {
+interface PendingRule extends FaultRule {
   fired: () => void;
 }
 
@@ -41,6 +48,9 @@ export interface ProxyStats {
   cuts: number;
   refused: number;
 }
+
+/** How much of a connection's previous traffic a pattern may straddle. */
+const matchWindow = 256;
 
 export class TcpProxy {
   readonly port: number;
@@ -83,8 +93,8 @@ export class TcpProxy {
     return n;
   }
 
-  /** Arms a one-shot cut; resolves when it fires. */
-  cutWhen(rule: CutRule): Promise<void> {
+  /** Arms a one-shot fault; resolves when it fires. */
+  faultWhen(rule: FaultRule): Promise<void> {
     return new Promise((resolve) => {
       this.rule = { ...rule, fired: resolve };
       for (const pair of this.pairs) pair.armed = rule.after === undefined;
@@ -105,7 +115,10 @@ export class TcpProxy {
     this.stats.connections++;
     client.setNoDelay(true);
     const server = createConnection({ host: "127.0.0.1", port: targetPort, noDelay: true });
-    const pair: Pair = { client, server, tail: "", armed: this.rule !== undefined && this.rule.after === undefined, swallowReply: false };
+    const pair: Pair = { client, server, tail: "", armed: this.rule !== undefined && this.rule.after === undefined,
+      swallowReply: false,
+      holdRepliesUntil: 0,
+    };
     this.pairs.add(pair);
     const forget = () => {
       this.pairs.delete(pair);
@@ -118,7 +131,7 @@ export class TcpProxy {
     server.on("close", forget);
 
     const clientToServer = this.forwarder(server);
-    const serverToClient = this.forwarder(client);
+    const serverToClient = this.forwarder(client, () => pair.holdRepliesUntil);
     client.on("data", (chunk: Buffer) => {
       if (this.inspect(pair, chunk)) clientToServer(chunk);
     });
@@ -137,37 +150,38 @@ export class TcpProxy {
     const rule = this.rule;
     if (!rule) return true;
     const text = pair.tail + chunk.toString("latin1");
-    const keep = Math.max(rule.on.length, rule.after?.length ?? 0);
-    pair.tail = text.slice(-keep);
+    pair.tail = text.slice(-matchWindow);
     if (!pair.armed) {
-      if (rule.after === undefined || !text.includes(rule.after)) return true;
+      const arming = rule.after?.exec(text);
+      if (!arming) return true;
       pair.armed = true;
-      // Only text after the arming pattern may fire the rule.
-      const rest = text.slice(text.indexOf(rule.after) + rule.after.length);
-      if (!rest.includes(rule.on)) return true;
-    } else if (!text.includes(rule.on)) {
+      // Only text after the arming match may fire the rule.
+      if (!rule.on.test(text.slice(arming.index + arming[0].length))) return true;
+    } else if (!rule.on.test(text)) {
       return true;
     }
     this.rule = undefined;
     for (const p of this.pairs) p.armed = false;
     rule.fired();
-    if (rule.drop === "request") {
+    if (rule.action === "drop-request") {
       this.cut(pair);
       return false;
     }
-    pair.swallowReply = true;
+    if (rule.action === "drop-reply") pair.swallowReply = true;
+    else pair.holdRepliesUntil = Date.now() + (rule.holdMs ?? 5000);
     return true;
   }
 
-  /** Writes chunks to `to` after the current delay, never reordering them. */
-  private forwarder(to: Socket): (chunk: Buffer) => void {
+  /** Writes chunks to `to` after the current delay (or hold), never reordering them. */
+  private forwarder(to: Socket, heldUntil: () => number = () => 0): (chunk: Buffer) => void {
     let lastDue = 0;
     return (chunk) => {
-      if (this.delayMs <= 0 && lastDue <= Date.now()) {
+      const now = Date.now();
+      if (this.delayMs <= 0 && lastDue <= now && heldUntil() <= now) {
         if (!to.destroyed) to.write(chunk);
         return;
       }
-      const due = Math.max(Date.now() + this.delayMs, lastDue);
+      const due = Math.max(now + this.delayMs, lastDue, heldUntil());
       lastDue = due;
       setTimeout(() => {
         if (!to.destroyed) to.write(chunk);
