@@ -1,0 +1,77 @@
+// npm run bench:profile – where the time goes: runs the API server in this process under
+// the V8 CPU profiler while autocannon (a child process) loads POST /ingest, then prints
+// self time by package and by function, and saves the .cpuprofile (open it in Chrome
+// DevTools). Env: BENCH_DATABASE_URL, BENCH_SECONDS (default 10), BENCH_CONNECTIONS (32).
+import { spawn } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { Session } from "node:inspector/promises";
+import type { AddressInfo } from "node:net";
+import { createRequire } from "node:module";
+import pg from "pg";
+import { loadConfig } from "../src/server/config";
+import { openDatabase } from "../src/server/db/database";
+import { migrate } from "../src/server/db/migrate";
+import { createAppServer } from "../src/server/http/server";
+import { createLogger } from "../src/server/logger";
+import { withDatabase } from "../test/support/test-db";
+
+const baseUrl = process.env.BENCH_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
+const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
+
+const admin = new pg.Client({ connectionString: baseUrl });
+await admin.connect();
+await admin.query("DROP DATABASE IF EXISTS ingest_bench_profile WITH (FORCE)");
+await admin.query("CREATE DATABASE ingest_bench_profile");
+await admin.end();
+
+const config = loadConfig({ NODE_ENV: "production", LOG_LEVEL: "error", DATABASE_URL: withDatabase(baseUrl, "ingest_bench_profile"), DB_POOL_SIZE: "16" });
+const db = openDatabase({
+  url: config.DATABASE_URL,
+  pgliteDataDir: config.PGLITE_DATA_DIR,
+  poolSize: config.DB_POOL_SIZE,
+  connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
+  queryTimeoutMs: config.DB_QUERY_TIMEOUT_MS,
+  transactionTimeoutMs: config.DB_TRANSACTION_TIMEOUT_MS,
+});
+await migrate(db);
+const server = createAppServer({ db, config, log: createLogger(config.LOG_LEVEL) });
+await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+const { port } = server.address() as AddressInfo;
+
+const session = new Session();
+session.connect();
+await session.post("Profiler.enable");
+await session.post("Profiler.start");
+
+const autocannonBin = createRequire(import.meta.url).resolve("autocannon/autocannon.js");
+const body = JSON.stringify({ source: "client-[<id>]", payload: { metric: "latency", value: 12.5, region: "eu", eventId: "[<id>]" } });
+const child = spawn(process.execPath, [autocannonBin, "-c", String(connections), "-d", String(seconds), "-m", "POST", "-H", "content-type=application/json", "-b", body, "-I", `http://127.0.0.1:${port}/ingest`], {
+  stdio: ["ignore", "inherit", "inherit"],
+});
+await new Promise((r) => child.on("exit", r));
+
+const { profile } = await session.post("Profiler.stop");
+server.close();
+await db.close();
+
+mkdirSync("bench/results", { recursive: true });
+writeFileSync("bench/results/ingest.cpuprofile", JSON.stringify(profile));
+
+const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+const self = new Map<number, number>();
+profile.samples?.forEach((s, i) => self.set(s, (self.get(s) ?? 0) + (profile.timeDeltas?.[i] ?? 0)));
+const total = [...self.values()].reduce((a, b) => a + b, 0);
+const byPackage = new Map<string, number>();
+const byFunction = new Map<string, number>();
+for (const [id, t] of self) {
+  const { functionName, url, lineNumber } = byId.get(id)!.callFrame;
+  const pkg = url.includes("node_modules/") ? url.replace(/.*node_modules\/((@[^/]+\/)?[^/]+).*/, "$1") : url ? url.replace(/^file:\/\/.*?\/(src|bench|test)\//, "$1/") : `(${functionName || "native"})`;
+  byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + t);
+  const fn = `${functionName || "(anonymous)"}  ${pkg}:${lineNumber + 1}`;
+  byFunction.set(fn, (byFunction.get(fn) ?? 0) + t);
+}
+const top = (m: Map<string, number>, n: number) =>
+  [...m].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, v]) => `  ${((v / total) * 100).toFixed(1).padStart(5)}%  ${k}`).join("\n");
+console.log(`\nCPU self time of the server process by package (${(total / 1e6).toFixed(1)} s sampled):\n${top(byPackage, 20)}`);
+console.log(`\nTop functions:\n${top(byFunction, 25)}\n\nSaved bench/results/ingest.cpuprofile`);
