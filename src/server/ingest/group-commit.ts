@@ -127,42 +127,40 @@ async function captureGroup(db: Database, group: Pending[]): Promise<Captured[]>
   return group.map((pending, i) => ({ pending, rawId: ids[i]!, receivedAt: receivedAt.get(ids[i]!) ?? new Date() }));
 }
 
-interface Decision {
-  status: "processed" | "duplicate" | "rejected";
-  processedEventId: bigint | null;
-  error?: AppError;
-}
-
-/** One transaction for the whole group; returns each event's outcome, in order. */
+/**
+ * One transaction for the whole group, in two statements; returns each event's outcome,
+ * in order. Statement 1 locks the group's raw rows, inserts the first event of each dedup
+ * key, updates the rollups from what was inserted and marks those raw rows `processed`.
+ * Statement 2 (only when needed) runs in a fresh snapshot, so it sees keys another
+ * transaction committed while statement 1 waited on them, and marks every other event
+ * `duplicate` (same content) or `rejected` (a key reused for different content).
+ */
 async function processGroup(db: Database, group: Captured[]): Promise<ProcessOutcome[]> {
   return db.prisma.$transaction(async (tx) => {
-    const locked = await tx.$queryRaw<{ id: string }[]>`
-      SELECT id::text AS id FROM raw_event WHERE id = ANY(${group.map((c) => c.rawId)}::uuid[]) AND status = 'received'
-      ORDER BY id FOR UPDATE`;
-    const mine = new Set(locked.map((r) => r.id));
-    // Raw rows someone else finished meanwhile (the worker) are answered from their state.
-    const live = group.filter((c) => mine.has(c.rawId));
-
     // Within the group, the first event of each dedup key is the candidate to insert.
     const candidates = new Map<string, Captured>();
-    for (const c of live) {
+    for (const c of group) {
       const key = c.pending.item.identity!.dedupKey;
       if (!candidates.has(key)) candidates.set(key, c);
     }
-    const rows = [...candidates.values()].sort((a, b) => (a.pending.item.identity!.dedupKey < b.pending.item.identity!.dedupKey ? -1 : 1));
+    const rows = [...candidates.values()];
     const ev = (c: Captured) => c.pending.item.event!;
-    const inserted = await tx.$queryRaw<{ id: bigint; dedup_key: string }[]>`
-      WITH v AS (
+    const first = await tx.$queryRaw<{ kind: "locked" | "inserted"; raw_id: string; pid: bigint | null }[]>`
+      WITH locked AS (
+        SELECT id FROM raw_event WHERE id = ANY(${group.map((c) => c.rawId)}::uuid[]) AND status = 'received'
+        ORDER BY id FOR UPDATE),
+      v AS (
         SELECT * FROM unnest(${rows.map((c) => c.pending.item.identity!.dedupKey)}::text[], ${rows.map((c) => c.pending.item.identity!.contentHash)}::text[],
                              ${rows.map((c) => ev(c).source)}::text[], ${rows.map((c) => ev(c).metric)}::text[], ${rows.map((c) => String(ev(c).value))}::numeric[],
-                             ${rows.map((c) => (ev(c).timestamp ?? c.receivedAt.toISOString()))}::timestamptz[],
+                             ${rows.map((c) => ev(c).timestamp ?? c.receivedAt.toISOString())}::timestamptz[],
                              ${rows.map((c) => JSON.stringify(ev(c).attributes))}::jsonb[], ${rows.map((c) => c.rawId)}::uuid[])
-          AS v(dedup_key, content_hash, source, metric, value, occurred_at, attributes, raw_event_id)),
+          AS v(dedup_key, content_hash, source, metric, value, occurred_at, attributes, raw_event_id)
+        WHERE raw_event_id IN (SELECT id FROM locked)),
       ins AS (
         INSERT INTO processed_event (dedup_key, content_hash, source, metric, value, occurred_at, attributes, raw_event_id)
         SELECT * FROM v ORDER BY dedup_key
         ON CONFLICT (dedup_key) DO NOTHING
-        RETURNING id, dedup_key, source, metric, value, occurred_at),
+        RETURNING id, dedup_key, raw_event_id, source, metric, value, occurred_at),
       agg AS (
         INSERT INTO metric_aggregate AS a (source, metric, count, sum, min, max, first_seen_at, last_seen_at, updated_at)
         SELECT source, metric, count(*), sum(value), min(value), max(value), min(occurred_at), max(occurred_at), now()
@@ -174,59 +172,54 @@ async function processGroup(db: Database, group: Captured[]): Promise<ProcessOut
           max = GREATEST(a.max, EXCLUDED.max),
           first_seen_at = LEAST(a.first_seen_at, EXCLUDED.first_seen_at),
           last_seen_at = GREATEST(a.last_seen_at, EXCLUDED.last_seen_at),
-          updated_at = now())
-      SELECT id, dedup_key FROM ins`;
-    const insertedIds = new Map(inserted.map((r) => [r.dedup_key, BigInt(r.id)]));
+          updated_at = now()),
+      upd AS (
+        UPDATE raw_event AS r SET status = 'processed', dedup_key = ins.dedup_key, processed_event_id = ins.id, reason = NULL, processed_at = now()
+        FROM ins WHERE r.id = ins.raw_event_id)
+      SELECT 'locked' AS kind, id::text AS raw_id, NULL::bigint AS pid FROM locked
+      UNION ALL
+      SELECT 'inserted', raw_event_id::text, id FROM ins`;
 
-    const missing = rows.map((c) => c.pending.item.identity!.dedupKey).filter((k) => !insertedIds.has(k));
-    const existing = new Map<string, { id: bigint; contentHash: string }>();
-    if (missing.length > 0) {
-      const found = await tx.$queryRaw<{ id: bigint; dedup_key: string; content_hash: string }[]>`
-        SELECT id, dedup_key, content_hash FROM processed_event WHERE dedup_key = ANY(${missing}::text[])`;
-      for (const f of found) existing.set(f.dedup_key, { id: BigInt(f.id), contentHash: f.content_hash });
+    const locked = new Set(first.filter((r) => r.kind === "locked").map((r) => r.raw_id));
+    const outcomes = new Map<string, ProcessOutcome>();
+    for (const r of first) if (r.kind === "inserted") outcomes.set(r.raw_id, { outcome: "counted", processedEventId: BigInt(r.pid!) });
+
+    const rest = group.filter((c) => locked.has(c.rawId) && !outcomes.has(c.rawId));
+    if (rest.length > 0) {
+      const reused = (c: Captured) =>
+        `Idempotency key "${c.pending.item.identity!.explicitKey}" was already used for a different event; use a new key for a new event`;
+      const second = await tx.$queryRaw<{ raw_id: string; pid: bigint; same: boolean }[]>`
+        WITH v AS (
+          SELECT * FROM unnest(${rest.map((c) => c.rawId)}::uuid[], ${rest.map((c) => c.pending.item.identity!.dedupKey)}::text[],
+                               ${rest.map((c) => c.pending.item.identity!.contentHash)}::text[], ${rest.map(reused)}::text[])
+            AS v(raw_id, dedup_key, content_hash, reason)),
+        e AS (
+          SELECT v.raw_id, v.dedup_key, v.reason, p.id AS pid, p.content_hash = v.content_hash AS same
+          FROM v JOIN processed_event p ON p.dedup_key = v.dedup_key)
+        UPDATE raw_event AS r SET
+          status = (CASE WHEN e.same THEN 'duplicate' ELSE 'rejected' END)::"RawEventStatus",
+          dedup_key = CASE WHEN e.same THEN e.dedup_key END,
+          processed_event_id = CASE WHEN e.same THEN e.pid END,
+          reason = CASE WHEN e.same THEN NULL ELSE e.reason END,
+          processed_at = now()
+        FROM e WHERE r.id = e.raw_id
+        RETURNING r.id::text AS raw_id, e.pid, e.same`;
+      const byRawId = new Map(rest.map((c) => [c.rawId, c]));
+      for (const r of second) {
+        const c = byRawId.get(r.raw_id)!;
+        outcomes.set(
+          r.raw_id,
+          r.same
+            ? { outcome: "deduplicated", processedEventId: BigInt(r.pid) }
+            : { outcome: "rejected", error: new AppError("IDEMPOTENCY_KEY_REUSED", reused(c), { field: "idempotencyKey" }) },
+        );
+      }
+      if (second.length !== rest.length) throw new Error("an event's dedup key has no processed event (its first copy was rejected or failed meanwhile)");
     }
 
-    const decisions = new Map<string, Decision>();
-    for (const c of live) {
-      const { dedupKey, contentHash, explicitKey } = c.pending.item.identity!;
-      const insertedId = insertedIds.get(dedupKey);
-      if (insertedId !== undefined && candidates.get(dedupKey) === c) {
-        decisions.set(c.rawId, { status: "processed", processedEventId: insertedId });
-        continue;
-      }
-      const owner = insertedId !== undefined ? { id: insertedId, contentHash: candidates.get(dedupKey)!.pending.item.identity!.contentHash } : existing.get(dedupKey);
-      if (!owner) throw new Error(`processed event for ${dedupKey} vanished`);
-      if (owner.contentHash !== contentHash) {
-        const error = new AppError("IDEMPOTENCY_KEY_REUSED", `Idempotency key "${explicitKey}" was already used for a different event; use a new key for a new event`, {
-          field: "idempotencyKey",
-        });
-        decisions.set(c.rawId, { status: "rejected", processedEventId: null, error });
-      } else {
-        decisions.set(c.rawId, { status: "duplicate", processedEventId: owner.id });
-      }
-    }
-
-    const ids = [...decisions.keys()];
-    const ds = ids.map((id) => decisions.get(id)!);
-    const keyOf = new Map(live.map((c) => [c.rawId, c.pending.item.identity!.dedupKey]));
-    await tx.$executeRaw`
-      UPDATE raw_event AS r SET status = v.status::"RawEventStatus", dedup_key = v.dedup_key, processed_event_id = v.pid,
-             reason = v.reason, processed_at = now()
-      FROM unnest(${ids}::uuid[], ${ds.map((d) => d.status)}::text[], ${ids.map((id, i) => (ds[i]!.status === "rejected" ? null : keyOf.get(id)!))}::text[],
-                  ${ds.map((d) => (d.processedEventId === null ? null : d.processedEventId.toString()))}::bigint[], ${ds.map((d) => d.error?.message ?? null)}::text[])
-        AS v(id, status, dedup_key, pid, reason)
-      WHERE r.id = v.id`;
-
-    const finishedElsewhere = group.filter((c) => !mine.has(c.rawId));
-    const lateOutcomes = new Map<string, ProcessOutcome>();
-    for (const c of finishedElsewhere) lateOutcomes.set(c.rawId, await outcomeOfRaw(tx, c.rawId));
-
-    return group.map((c): ProcessOutcome => {
-      const d = decisions.get(c.rawId);
-      if (!d) return lateOutcomes.get(c.rawId)!;
-      if (d.status === "rejected") return { outcome: "rejected", error: d.error! };
-      return { outcome: d.status === "processed" ? "counted" : "deduplicated", processedEventId: d.processedEventId! };
-    });
+    // Raw rows someone else finished meanwhile (the recovery worker) are answered from their state.
+    for (const c of group) if (!locked.has(c.rawId)) outcomes.set(c.rawId, await outcomeOfRaw(tx, c.rawId));
+    return group.map((c) => outcomes.get(c.rawId)!);
   }, db.transactionOptions);
 }
 
