@@ -29,7 +29,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
         <Providers>
           <header className="sticky top-0 z-40 border-b border-border bg-background/85 backdrop-blur">
             <div className="mx-auto flex h-14 max-w-6xl items-center gap-6 px-4">
-              <Link href="/submit" className="flex items-center gap-2 rounded-md font-semibold focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring">
+              <Link href="/console/submit" className="flex items-center gap-2 rounded-md font-semibold focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring">
                 <span aria-hidden className="grid h-7 w-7 place-items-center rounded-md bg-primary text-primary-foreground text-sm">
                   ⇣
                 </span>

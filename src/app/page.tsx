@@ -2,5 +2,5 @@
 import { redirect } from "next/navigation";
 
 export default function HomePage() {
-  redirect("/submit");
+  redirect("/console/submit");
 }

@@ -3,18 +3,23 @@
 // aria-current so screen readers announce it, and visibly.
 import Link from "next/link";
 import { usePathname } from "next/navigation";
+import { useEffect, useState } from "react";
 import { cn } from "@/lib/utils";
 
 const links = [
-  { href: "/submit", label: "Submit" },
-  { href: "/aggregates", label: "Aggregates" },
-  { href: "/events", label: "Events" },
+  { href: "/console/submit", label: "Submit" },
+  { href: "/console/aggregates", label: "Aggregates" },
+  { href: "/console/events", label: "Events" },
 ] as const;
 
 export function SiteNav() {
   const pathname = usePathname();
+  // Marks the page as interactive (hydrated), so browser tests wait for it instead of
+  // typing into server-rendered inputs React does not yet control.
+  const [hydrated, setHydrated] = useState(false);
+  useEffect(() => setHydrated(true), []);
   return (
-    <nav aria-label="Main">
+    <nav aria-label="Main" data-hydrated={hydrated ? "" : undefined}>
       <ul className="flex items-center gap-1">
         {links.map((l) => {
           const current = pathname === l.href || pathname.startsWith(`${l.href}/`);

@@ -17,3 +17,7 @@ export function formatClock(iso: string): string {
 export function formatDayHour(iso: string): string {
   return new Date(iso).toLocaleString(undefined, { weekday: "short", hour: "2-digit", minute: "2-digit" });
 }
+
+export function formatShortDateTime(iso: string): string {
+  return new Date(iso).toLocaleString(undefined, { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", second: "2-digit" });
+}

@@ -16,10 +16,10 @@ interface Props {
   className?: string;
 }
 
-const rowHeight = 26;
-const labelWidth = 190;
-const valueWidth = 80;
-const width = 640;
+const rowHeight = 24;
+const labelWidth = 170;
+const valueWidth = 70;
+const width = 520;
 
 export function BarListChart({ data, title, format = String, className }: Props) {
   if (data.length === 0) return <p className="text-sm text-muted-foreground">No data yet.</p>;

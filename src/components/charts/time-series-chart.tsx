@@ -16,8 +16,8 @@ interface Props {
   className?: string;
 }
 
-const width = 640;
-const height = 200;
+const width = 560;
+const height = 190;
 const pad = { top: 12, right: 8, bottom: 26, left: 36 };
 
 export function TimeSeriesChart({ points, title, formatTime, className }: Props) {

@@ -3,7 +3,7 @@
 // event each was counted as (or deduplicated against), linked to the raw event that
 // created it when that one is on the page.
 import { AnimatePresence, motion } from "motion/react";
-import { formatDateTime, formatNumber } from "@/lib/format";
+import { formatDateTime, formatNumber, formatShortDateTime } from "@/lib/format";
 import type { RouterOutputs } from "@/lib/trpc/react";
 import { StatusBadge } from "./status-badge";
 
@@ -18,7 +18,9 @@ export function RawEventsTable({ rows, onPage }: { rows: RawEventView[]; onPage:
             <th scope="col" className="px-3 py-2 font-medium">Received</th>
             <th scope="col" className="px-3 py-2 font-medium">Source</th>
             <th scope="col" className="px-3 py-2 font-medium">Status</th>
-            <th scope="col" className="px-3 py-2 text-right font-medium">Attempts</th>
+            <th scope="col" className="px-3 py-2 text-right font-medium" title="Processing attempts by the recovery worker">
+              Worker attempts
+            </th>
             <th scope="col" className="px-3 py-2 font-medium">Processed event</th>
             <th scope="col" className="px-3 py-2 font-medium">Keys</th>
             <th scope="col" className="px-3 py-2 font-medium">Reason / payload</th>
@@ -30,9 +32,9 @@ export function RawEventsTable({ rows, onPage }: { rows: RawEventView[]; onPage:
               <motion.tr
                 key={r.id}
                 id={`raw-${r.id}`}
-                initial={{ opacity: 0, backgroundColor: "rgba(120,140,255,0.15)" }}
-                animate={{ opacity: 1, backgroundColor: "rgba(120,140,255,0)" }}
-                transition={{ duration: 0.6 }}
+                initial={{ opacity: 0 }}
+                animate={{ opacity: 1 }}
+                transition={{ duration: 0.25 }}
                 className="scroll-mt-20 border-b border-border/60 align-top last:border-0 target:bg-primary/10"
                 data-testid="raw-event"
                 data-raw-id={r.id}
@@ -40,8 +42,12 @@ export function RawEventsTable({ rows, onPage }: { rows: RawEventView[]; onPage:
                 data-source={r.source}
                 data-processed-event-id={r.processedEventId ?? ""}
               >
-                <td className="whitespace-nowrap px-3 py-2 text-muted-foreground">{formatDateTime(r.receivedAt)}</td>
-                <td className="px-3 py-2 font-medium">{r.source}</td>
+                <td className="whitespace-nowrap px-3 py-2 text-muted-foreground">
+                  <time dateTime={r.receivedAt} title={formatDateTime(r.receivedAt)}>
+                    {formatShortDateTime(r.receivedAt)}
+                  </time>
+                </td>
+                <td className="whitespace-nowrap px-3 py-2 font-medium">{r.source}</td>
                 <td className="px-3 py-2">
                   <StatusBadge status={r.status} />
                 </td>

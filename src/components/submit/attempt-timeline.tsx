@@ -102,6 +102,7 @@ function RunResult({ run }: { run: SubmissionRun }) {
       transition={{ duration: 0.2 }}
       data-testid="submit-result"
       data-result={run.status}
+      data-run={run.id}
       className={`rounded-lg border p-4 ${style.className}`}
     >
       <p className="text-lg font-semibold">{style.title}</p>

@@ -1,6 +1,7 @@
 "use client";
 // The structured event form: source, metric, value, optional timestamp and event id, and
 // extra attributes as key/value rows. Errors come from validateForm (the server's schemas).
+import type { ChangeEvent } from "react";
 import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
 import { Input } from "@/components/ui/input";
@@ -10,15 +11,20 @@ interface Props {
   values: EventFormValues;
   errors: FieldErrors;
   onChange: (v: EventFormValues) => void;
-  onBlur: (field: string) => void;
+  /** A field the person has typed in or left: its errors are shown from now on. */
+  onTouch: (field: string) => void;
   newRowId: () => string;
 }
 
-export function EventFormFields({ values, errors, onChange, onBlur, newRowId }: Props) {
+export function EventFormFields({ values, errors, onChange, onTouch, newRowId }: Props) {
   const set = (field: keyof Omit<EventFormValues, "attributes">) => ({
     value: values[field],
-    onChange: (e: React.ChangeEvent<HTMLInputElement>) => onChange({ ...values, [field]: e.target.value }),
-    onBlur: () => onBlur(field),
+    // Errors appear while typing, not on blur: a message appearing on blur shifts the layout
+    // under the pointer and can swallow the click on the submit button.
+    onChange: (e: ChangeEvent<HTMLInputElement>) => {
+      onTouch(field);
+      onChange({ ...values, [field]: e.target.value });
+    },
   });
   const setRow = (id: string, change: Partial<AttributeRow>) =>
     onChange({ ...values, attributes: values.attributes.map((r) => (r.id === id ? { ...r, ...change } : r)) });
@@ -59,8 +65,10 @@ export function EventFormFields({ values, errors, onChange, onBlur, newRowId }: 
                   value={row.key}
                   aria-invalid={keyError ? true : undefined}
                   aria-describedby={keyError ? `attr-${row.id}-error` : "attributes-hint"}
-                  onChange={(e) => setRow(row.id, { key: e.target.value })}
-                  onBlur={() => onBlur(`attributes.${i}.key`)}
+                  onChange={(e) => {
+                    onTouch(`attributes.${i}.key`);
+                    setRow(row.id, { key: e.target.value });
+                  }}
                 />
                 {keyError && (
                   <p id={`attr-${row.id}-error`} className="text-xs font-medium text-danger">

@@ -78,7 +78,7 @@ export function SubmitPanel() {
                   values={values}
                   errors={visibleErrors}
                   onChange={setValues}
-                  onBlur={(f) => setTouched((t) => new Set(t).add(f))}
+                  onTouch={(f) => setTouched((t) => (t.has(f) ? t : new Set(t).add(f)))}
                   newRowId={() => `row-${rowIds.current++}`}
                 />
               </TabsContent>
