@@ -22,10 +22,17 @@ import { TcpProxy } from "./support/tcp-proxy";
 import { eventually } from "./support/wait";
 
 const instanceCount = 3;
-const clientCount = 10;
+/** Patient clients retry each event until 200; impatient ones send it once and move on. */
+const patientClients = 8;
+const impatientClients = 2;
+const clientCount = patientClients + impatientClients;
 const maxEventsPerClient = 20_000;
 const metrics = ["latency_ms", "bytes", "score"];
-const policy: RetryPolicy = { baseMs: 50, capMs: 1500, giveUpAfterMs: 60_000, requestTimeoutMs: 20_000 };
+const patient: RetryPolicy = { baseMs: 50, capMs: 1500, giveUpAfterMs: 60_000, requestTimeoutMs: 20_000 };
+const impatient: RetryPolicy = { ...patient, maxAttempts: 1 };
+/** The schedule runs in order, then shuffled; FAULTS_SEED replays a shuffle. */
+const rounds = 3;
+const seed = Number(process.env.FAULTS_SEED ?? Date.now() % 1_000_000);
 const source = "faults-jepsen";
 
 describe("several instances under a nemesis", () => {
@@ -65,16 +72,20 @@ describe("several instances under a nemesis", () => {
           // Quarters: exact in binary floating point and in numeric, so sums compare exactly.
           value: ((c * 7919 + i * 31) % 4000) / 4,
         };
-        outcomes.push(await sendUntilAcknowledged(() => urls, event, policy));
+        const outcome = await sendUntilAcknowledged(() => urls, event, c < patientClients ? patient : impatient);
+        outcomes.push(outcome);
+        // An impatient client that failed pauses a little before its next event, so an
+        // outage does not turn it into a flood of one-shot events.
+        if (!outcome.acknowledged) await new Promise((r) => setTimeout(r, 100 + Math.random() * 200));
       }
     };
     const clients = Array.from({ length: clientCount }, (_, c) => client(c));
 
     let nemesisLog: NemesisRecord[] | undefined;
     try {
-      // Warm-up under no fault, then the schedule, each step followed by 2 s of calm.
+      // Warm-up under no fault, then the schedule (three rounds), each step followed by 2 s of calm.
       await eventually("first acknowledgements", async () => (outcomes.length >= clientCount ? true : undefined), 30_000);
-      nemesisLog = await runNemesis({ cluster, proxy, apps }, 2000, (line) => console.log(line));
+      nemesisLog = await runNemesis({ cluster, proxy, apps }, { quietMs: 2000, rounds, seed }, (line) => console.log(line));
     } finally {
       await healAll({ cluster, proxy, apps });
       stopSending = true;
@@ -109,7 +120,8 @@ describe("several instances under a nemesis", () => {
       durationMs: Date.now() - started,
       trafficMs,
       instances: instanceCount,
-      clients: clientCount,
+      clients: { patient: patientClients, impatient: impatientClients },
+      seed,
       appTimeouts,
       tally,
       invariantViolations,
@@ -131,6 +143,7 @@ describe("several instances under a nemesis", () => {
     expect(tally.rawStuck).toBe(0);
     // The run meant something: real traffic, every instance served, the faults were felt.
     expect(tally.acknowledged).toBeGreaterThan(500);
+    expect(tally.sent - tally.acknowledged, "impatient clients left some events unacknowledged").toBeGreaterThan(0);
     for (const n of Object.values(perInstance)) expect(n).toBeGreaterThan(0);
     expect(byResult["503"] ?? 0).toBeGreaterThan(0);
     // No request hung until the client gave up on it.

@@ -105,16 +105,46 @@ export const schedule: Step[] = [
   { op: "kill PostgreSQL (immediate), down 2 s, restart", run: (t) => restartPostgres(t, 2000) },
 ];
 
-/** Runs the schedule with `quietMs` of healthy time after each step; returns its log. */
-export async function runNemesis(t: NemesisTarget, quietMs: number, log: (line: string) => void): Promise<NemesisRecord[]> {
+/** mulberry32: a tiny seeded PRNG, so a shuffled round can be replayed from its seed. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function shuffled<T>(items: T[], seed: number): T[] {
+  const random = prng(seed);
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j] as T, out[i] as T];
+  }
+  return out;
+}
+
+/**
+ * Runs the schedule `rounds` times with `quietMs` of healthy time after each step: the
+ * first round in the order above, later rounds shuffled by `seed` (printed, so a failing
+ * order can be replayed with FAULTS_SEED). Returns the log.
+ */
+export async function runNemesis(t: NemesisTarget, opts: { quietMs: number; rounds: number; seed: number }, log: (line: string) => void): Promise<NemesisRecord[]> {
   const origin = Date.now();
   const records: NemesisRecord[] = [];
-  for (const step of schedule) {
-    const startMs = Date.now() - origin;
-    log(`[nemesis] +${(startMs / 1000).toFixed(1)}s ${step.op}`);
-    await step.run(t);
-    records.push({ op: step.op, startMs, endMs: Date.now() - origin });
-    await hold(quietMs);
+  for (let round = 0; round < opts.rounds; round++) {
+    const steps = round === 0 ? schedule : shuffled(schedule, opts.seed + round);
+    log(`[nemesis] round ${round + 1} of ${opts.rounds}${round === 0 ? "" : ` (shuffled, seed ${opts.seed + round})`}`);
+    for (const step of steps) {
+      const startMs = Date.now() - origin;
+      log(`[nemesis] +${(startMs / 1000).toFixed(1)}s ${step.op}`);
+      await step.run(t);
+      records.push({ op: step.op, startMs, endMs: Date.now() - origin });
+      await hold(opts.quietMs);
+    }
   }
   return records;
 }

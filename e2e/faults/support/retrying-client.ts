@@ -33,6 +33,8 @@ export interface RetryPolicy {
   giveUpAfterMs: number;
   /** One attempt may take this long before the client abandons it. */
   requestTimeoutMs: number;
+  /** An impatient client stops after this many attempts (default: no limit but time). */
+  maxAttempts?: number;
 }
 
 export const defaultPolicy: RetryPolicy = { baseMs: 50, capMs: 1500, giveUpAfterMs: 90_000, requestTimeoutMs: 20_000 };
@@ -75,7 +77,8 @@ export async function sendUntilAcknowledged(instances: () => string[], event: Fa
   const started = Date.now();
   const attempts: Attempt[] = [];
   const offset = Math.floor(Math.random() * 1000);
-  for (let n = 0; Date.now() - started < policy.giveUpAfterMs; n++) {
+  const maxAttempts = policy.maxAttempts ?? Number.POSITIVE_INFINITY;
+  for (let n = 0; n < maxAttempts && (n === 0 || Date.now() - started < policy.giveUpAfterMs); n++) {
     const list = instances();
     const instance = list[(offset + n) % list.length];
     if (!instance) throw new Error("no app instance to send to");
