@@ -24,6 +24,14 @@ export function sendError(res: ServerResponse, ctx: ServerContext, err: unknown)
   sendJson(res, appError.status, appError.toBody(), headers);
 }
 
+/** One server-side caller per context, built once rather than per request. */
+const callers = new WeakMap<ServerContext, ReturnType<typeof createCaller>>();
+function callerFor(ctx: ServerContext): ReturnType<typeof createCaller> {
+  let caller = callers.get(ctx);
+  if (!caller) callers.set(ctx, (caller = createCaller(ctx)));
+  return caller;
+}
+
 const header = (req: IncomingMessage, name: string): string | undefined => {
   const v = req.headers[name];
   return Array.isArray(v) ? v[0] : v;
@@ -39,7 +47,7 @@ function asObject(body: unknown): Record<string, unknown> {
 // POST /ingest – capture, dedup and count one event: { source, payload } → { success, deduplicated }
 export async function postIngest(req: IncomingMessage, res: ServerResponse, ctx: ServerContext): Promise<void> {
   const body = asObject(await readJsonBody(req, ctx.config.MAX_REQUEST_BYTES));
-  const result = await createCaller(ctx).ingest({
+  const result = await callerFor(ctx).ingest({
     source: body.source as string,
     payload: body.payload as Record<string, unknown>,
     idempotencyKey: header(req, "idempotency-key"),
@@ -52,12 +60,12 @@ export async function postIngest(req: IncomingMessage, res: ServerResponse, ctx:
 export async function postIngestBatch(req: IncomingMessage, res: ServerResponse, ctx: ServerContext): Promise<void> {
   const body = await readJsonBody(req, ctx.config.MAX_REQUEST_BYTES);
   const input = Array.isArray(body) ? { events: body } : asObject(body);
-  sendJson(res, 200, await createCaller(ctx).ingestBatch(input as { events: unknown[] }));
+  sendJson(res, 200, await callerFor(ctx).ingestBatch(input as { events: unknown[] }));
 }
 
 // GET /aggregates – count/sum/avg/min/max per (source, metric); ?source=&metric= filter
 export async function getAggregates(url: URL, res: ServerResponse, ctx: ServerContext): Promise<void> {
   const source = url.searchParams.get("source") ?? undefined;
   const metric = url.searchParams.get("metric") ?? undefined;
-  sendJson(res, 200, await createCaller(ctx).aggregates({ source, metric }));
+  sendJson(res, 200, await callerFor(ctx).aggregates({ source, metric }));
 }

@@ -23,7 +23,8 @@ import { processRawEvent, type ProcessOutcome } from "./process-raw-event";
 
 export interface GroupItem {
   source: string;
-  payload: Record<string, unknown>;
+  /** The payload as JSON text (already produced for the size check). */
+  payloadJson: string;
   idempotencyKey: string | null;
   nextAttemptAt: Date;
   /** Null when the payload can never be counted: captured `rejected` with this error. */
@@ -118,7 +119,7 @@ async function captureGroup(db: Database, group: Pending[]): Promise<Captured[]>
   const rows = await db.prisma.$queryRaw<{ id: string; received_at: Date }[]>`
     INSERT INTO raw_event (id, source, payload, idempotency_key, status, reason, next_attempt_at)
     SELECT id, source, payload, idempotency_key, status::"RawEventStatus", reason, next_attempt_at
-    FROM unnest(${ids}::uuid[], ${items.map((i) => i.source)}::text[], ${items.map((i) => JSON.stringify(i.payload))}::jsonb[],
+    FROM unnest(${ids}::uuid[], ${items.map((i) => i.source)}::text[], ${items.map((i) => i.payloadJson)}::jsonb[],
                 ${items.map((i) => i.idempotencyKey)}::text[], ${items.map((i) => (i.rejection ? "rejected" : "received"))}::text[],
                 ${items.map((i) => i.rejection?.message ?? null)}::text[], ${items.map((i) => i.nextAttemptAt.toISOString())}::timestamptz[])
       AS t(id, source, payload, idempotency_key, status, reason, next_attempt_at)
@@ -130,10 +131,10 @@ async function captureGroup(db: Database, group: Pending[]): Promise<Captured[]>
 /**
  * One transaction for the whole group, in two statements; returns each event's outcome,
  * in order. Statement 1 locks the group's raw rows, inserts the first event of each dedup
- * key, updates the rollups from what was inserted and marks those raw rows `processed`.
- * Statement 2 (only when needed) runs in a fresh snapshot, so it sees keys another
- * transaction committed while statement 1 waited on them, and marks every other event
- * `duplicate` (same content) or `rejected` (a key reused for different content).
+ * key and marks those raw rows `processed`. Statement 2 runs in a fresh snapshot, so it
+ * sees keys another transaction committed while statement 1 waited on them: it marks
+ * every other event `duplicate` (same content) or `rejected` (a key reused for different
+ * content), then adds what statement 1 inserted to the rollups.
  */
 async function processGroup(db: Database, group: Captured[]): Promise<ProcessOutcome[]> {
   return db.prisma.$transaction(async (tx) => {
@@ -160,19 +161,7 @@ async function processGroup(db: Database, group: Captured[]): Promise<ProcessOut
         INSERT INTO processed_event (dedup_key, content_hash, source, metric, value, occurred_at, attributes, raw_event_id)
         SELECT * FROM v ORDER BY dedup_key
         ON CONFLICT (dedup_key) DO NOTHING
-        RETURNING id, dedup_key, raw_event_id, source, metric, value, occurred_at),
-      agg AS (
-        INSERT INTO metric_aggregate AS a (source, metric, count, sum, min, max, first_seen_at, last_seen_at, updated_at)
-        SELECT source, metric, count(*), sum(value), min(value), max(value), min(occurred_at), max(occurred_at), now()
-        FROM ins GROUP BY source, metric ORDER BY source, metric
-        ON CONFLICT (source, metric) DO UPDATE SET
-          count = a.count + EXCLUDED.count,
-          sum = a.sum + EXCLUDED.sum,
-          min = LEAST(a.min, EXCLUDED.min),
-          max = GREATEST(a.max, EXCLUDED.max),
-          first_seen_at = LEAST(a.first_seen_at, EXCLUDED.first_seen_at),
-          last_seen_at = GREATEST(a.last_seen_at, EXCLUDED.last_seen_at),
-          updated_at = now()),
+        RETURNING id, dedup_key, raw_event_id),
       upd AS (
         UPDATE raw_event AS r SET status = 'processed', dedup_key = ins.dedup_key, processed_event_id = ins.id, reason = NULL, processed_at = now()
         FROM ins WHERE r.id = ins.raw_event_id)
@@ -184,18 +173,21 @@ async function processGroup(db: Database, group: Captured[]): Promise<ProcessOut
     const outcomes = new Map<string, ProcessOutcome>();
     for (const r of first) if (r.kind === "inserted") outcomes.set(r.raw_id, { outcome: "counted", processedEventId: BigInt(r.pid!) });
 
+    // Statement 2: duplicates and key clashes, then the rollup rows, last, so their locks
+    // (the only rows every group shares) are held for as short a time as possible.
     const rest = group.filter((c) => locked.has(c.rawId) && !outcomes.has(c.rawId));
-    if (rest.length > 0) {
-      const reused = (c: Captured) =>
-        `Idempotency key "${c.pending.item.identity!.explicitKey}" was already used for a different event; use a new key for a new event`;
-      const second = await tx.$queryRaw<{ raw_id: string; pid: bigint; same: boolean }[]>`
-        WITH v AS (
-          SELECT * FROM unnest(${rest.map((c) => c.rawId)}::uuid[], ${rest.map((c) => c.pending.item.identity!.dedupKey)}::text[],
-                               ${rest.map((c) => c.pending.item.identity!.contentHash)}::text[], ${rest.map(reused)}::text[])
-            AS v(raw_id, dedup_key, content_hash, reason)),
-        e AS (
-          SELECT v.raw_id, v.dedup_key, v.reason, p.id AS pid, p.content_hash = v.content_hash AS same
-          FROM v JOIN processed_event p ON p.dedup_key = v.dedup_key)
+    const insertedIds = first.filter((r) => r.kind === "inserted").map((r) => String(r.pid));
+    const reused = (c: Captured) =>
+      `Idempotency key "${c.pending.item.identity!.explicitKey}" was already used for a different event; use a new key for a new event`;
+    const second = await tx.$queryRaw<{ raw_id: string; pid: bigint; same: boolean }[]>`
+      WITH v AS (
+        SELECT * FROM unnest(${rest.map((c) => c.rawId)}::uuid[], ${rest.map((c) => c.pending.item.identity!.dedupKey)}::text[],
+                             ${rest.map((c) => c.pending.item.identity!.contentHash)}::text[], ${rest.map(reused)}::text[])
+          AS v(raw_id, dedup_key, content_hash, reason)),
+      e AS (
+        SELECT v.raw_id, v.dedup_key, v.reason, p.id AS pid, p.content_hash = v.content_hash AS same
+        FROM v JOIN processed_event p ON p.dedup_key = v.dedup_key),
+      marked AS (
         UPDATE raw_event AS r SET
           status = (CASE WHEN e.same THEN 'duplicate' ELSE 'rejected' END)::"RawEventStatus",
           dedup_key = CASE WHEN e.same THEN e.dedup_key END,
@@ -203,19 +195,32 @@ async function processGroup(db: Database, group: Captured[]): Promise<ProcessOut
           reason = CASE WHEN e.same THEN NULL ELSE e.reason END,
           processed_at = now()
         FROM e WHERE r.id = e.raw_id
-        RETURNING r.id::text AS raw_id, e.pid, e.same`;
-      const byRawId = new Map(rest.map((c) => [c.rawId, c]));
-      for (const r of second) {
-        const c = byRawId.get(r.raw_id)!;
-        outcomes.set(
-          r.raw_id,
-          r.same
-            ? { outcome: "deduplicated", processedEventId: BigInt(r.pid) }
-            : { outcome: "rejected", error: new AppError("IDEMPOTENCY_KEY_REUSED", reused(c), { field: "idempotencyKey" }) },
-        );
-      }
-      if (second.length !== rest.length) throw new Error("an event's dedup key has no processed event (its first copy was rejected or failed meanwhile)");
+        RETURNING r.id::text AS raw_id, e.pid, e.same),
+      agg AS (
+        INSERT INTO metric_aggregate AS a (source, metric, count, sum, min, max, first_seen_at, last_seen_at, updated_at)
+        SELECT source, metric, count(*), sum(value), min(value), max(value), min(occurred_at), max(occurred_at), now()
+        FROM processed_event WHERE id = ANY(${insertedIds}::bigint[])
+        GROUP BY source, metric ORDER BY source, metric
+        ON CONFLICT (source, metric) DO UPDATE SET
+          count = a.count + EXCLUDED.count,
+          sum = a.sum + EXCLUDED.sum,
+          min = LEAST(a.min, EXCLUDED.min),
+          max = GREATEST(a.max, EXCLUDED.max),
+          first_seen_at = LEAST(a.first_seen_at, EXCLUDED.first_seen_at),
+          last_seen_at = GREATEST(a.last_seen_at, EXCLUDED.last_seen_at),
+          updated_at = now())
+      SELECT raw_id, pid, same FROM marked`;
+    const byRawId = new Map(rest.map((c) => [c.rawId, c]));
+    for (const r of second) {
+      const c = byRawId.get(r.raw_id)!;
+      outcomes.set(
+        r.raw_id,
+        r.same
+          ? { outcome: "deduplicated", processedEventId: BigInt(r.pid) }
+          : { outcome: "rejected", error: new AppError("IDEMPOTENCY_KEY_REUSED", reused(c), { field: "idempotencyKey" }) },
+      );
     }
+    if (second.length !== rest.length) throw new Error("an event's dedup key has no processed event (its first copy was rejected or failed meanwhile)");
 
     // Raw rows someone else finished meanwhile (the recovery worker) are answered from their state.
     for (const c of group) if (!locked.has(c.rawId)) outcomes.set(c.rawId, await outcomeOfRaw(tx, c.rawId));

@@ -23,7 +23,8 @@ export async function ingestEvent(ctx: ServerContext, input: IngestEventInput): 
   if (input.simulate && !config.SIMULATION_ENABLED) {
     throw new AppError("SIMULATION_DISABLED", "Failure simulation is disabled on this server (SIMULATION_ENABLED)", { field: "simulate" });
   }
-  const size = Buffer.byteLength(JSON.stringify(input.payload), "utf8");
+  const payloadJson = JSON.stringify(input.payload);
+  const size = Buffer.byteLength(payloadJson, "utf8");
   if (size > config.MAX_EVENT_BYTES) {
     throw new AppError("PAYLOAD_TOO_LARGE", `payload is ${size} bytes; the limit is ${config.MAX_EVENT_BYTES} bytes per event`, { field: "payload" });
   }
@@ -58,7 +59,7 @@ export async function ingestEvent(ctx: ServerContext, input: IngestEventInput): 
     } else {
       result = await groupCommitter(ctx).submit({
         source,
-        payload: input.payload,
+        payloadJson,
         idempotencyKey: explicitKey,
         nextAttemptAt: new Date(Date.now() + config.RECOVERY_DELAY_MS),
         event,
