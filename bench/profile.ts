@@ -1,7 +1,8 @@
 // npm run bench:profile – where the time goes: runs the API server in this process under
 // the V8 CPU profiler while autocannon (a child process) loads POST /ingest, then prints
 // self time by package and by function, and saves the .cpuprofile (open it in Chrome
-// DevTools). Env: BENCH_DATABASE_URL, BENCH_SECONDS (default 10), BENCH_CONNECTIONS (32).
+// DevTools). Env: BENCH_DATABASE_URL, BENCH_SECONDS (default 10), BENCH_CONNECTIONS (32),
+// BENCH_PATH=batch to profile POST /ingest/batch (BENCH_BATCH_SIZE events, default 200).
 import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
@@ -45,8 +46,11 @@ await session.post("Profiler.enable");
 await session.post("Profiler.start");
 
 const autocannonBin = createRequire(import.meta.url).resolve("autocannon/autocannon.js");
-const body = JSON.stringify({ source: "client-[<id>]", payload: { metric: "latency", value: 12.5, region: "eu", eventId: "[<id>]" } });
-const child = spawn(process.execPath, [autocannonBin, "-c", String(connections), "-d", String(seconds), "-m", "POST", "-H", "content-type=application/json", "-b", body, "-I", `http://127.0.0.1:${port}/ingest`], {
+const batch = process.env.BENCH_PATH === "batch";
+const event = (k: string) => ({ source: "client-1", payload: { metric: "latency", value: 12.5, region: "eu", eventId: `[<id>]${k}` } });
+const batchSize = Number(process.env.BENCH_BATCH_SIZE ?? 200);
+const body = JSON.stringify(batch ? { events: Array.from({ length: batchSize }, (_, k) => event(`-${k}`)) } : event(""));
+const child = spawn(process.execPath, [autocannonBin, "-c", String(batch ? 8 : connections), "-d", String(seconds), "-m", "POST", "-H", "content-type=application/json", "-b", body, "-I", `http://127.0.0.1:${port}/ingest${batch ? "/batch" : ""}`], {
   stdio: ["ignore", "inherit", "inherit"],
 });
 await new Promise((r) => child.on("exit", r));

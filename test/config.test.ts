@@ -1,7 +1,8 @@
 // Configuration is validated at start: safe defaults, and a clear refusal naming the
 // variable on nonsense.
 import { describe, expect, it } from "vitest";
-import { loadConfig } from "../src/server/config";
+import { readFileSync } from "node:fs";
+import { configKeys, loadConfig } from "../src/server/config";
 
 describe("configuration", () => {
   it("has safe defaults for a newcomer's machine (embedded database, port 3000)", () => {
@@ -33,5 +34,14 @@ describe("configuration", () => {
     const c = loadConfig({ DATABASE_URL: "", PORT: "" });
     expect(c.DATABASE_URL).toBeUndefined();
     expect(c.PORT).toBe(3000);
+  });
+});
+
+describe("configuration documentation", () => {
+  const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
+  const example = readFileSync(new URL("../.env.example", import.meta.url), "utf8");
+  it.each(configKeys)("%s is documented in the README table and in .env.example", (key) => {
+    expect(readme).toContain(`| \`${key}\` |`);
+    expect(example).toMatch(new RegExp(`^#? ?${key}=`, "m"));
   });
 });

@@ -5,45 +5,46 @@ import { z } from "zod";
 
 const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
 
-const bool = z
-  .enum(["true", "false", "1", "0", "yes", "no", "on", "off"])
-  .transform((v) => ["true", "1", "yes", "on"].includes(v));
+const bool = z.enum(["true", "false", "1", "0", "yes", "no", "on", "off"]).transform((v) => ["true", "1", "yes", "on"].includes(v));
 
-export const configSchema = z
-  .object({
-    NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
-    HOST: z.string().min(1).default("0.0.0.0"),
-    PORT: int(3000, 0, 65535),
-    DATABASE_URL: z
-      .string()
-      .regex(/^postgres(ql)?:\/\//, "must start with postgresql:// (leave unset for the embedded PGlite database)")
-      .optional(),
-    PGLITE_DATA_DIR: z.string().min(1).default(".data/pglite"),
-    DB_POOL_SIZE: int(10, 1, 1000),
-    DB_CONNECT_TIMEOUT_MS: int(3000, 100, 600_000),
-    DB_QUERY_TIMEOUT_MS: int(5000, 100, 600_000),
-    DB_TRANSACTION_TIMEOUT_MS: int(5000, 100, 600_000),
-    MAX_EVENT_BYTES: int(64 * 1024, 256, 64 * 1024 * 1024),
-    MAX_REQUEST_BYTES: int(1024 * 1024, 1024, 256 * 1024 * 1024),
-    MAX_BATCH_EVENTS: int(500, 1, 10_000),
-    /** Most events coalesced into one capture + one processing transaction; 1 disables group commit. */
-    GROUP_COMMIT_MAX_EVENTS: int(256, 1, 10_000),
-    RETRY_AFTER_SECONDS: int(1, 1, 3600),
-    RECOVERY_ENABLED: bool.default(true),
-    RECOVERY_DELAY_MS: int(5000, 0, 86_400_000),
-    RECOVERY_INTERVAL_MS: int(1000, 10, 3_600_000),
-    RECOVERY_MAX_ATTEMPTS: int(5, 1, 1000),
-    SIMULATION_ENABLED: bool.optional(),
-    /** false: answer the API only, without starting Next (API-only instances, benchmarks). */
-    SERVE_PAGES: bool.default(true),
-    LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
-  })
-  .transform(({ SIMULATION_ENABLED, ...rest }) => ({
-    ...rest,
-    // Failure simulation is a development and test tool: off in production unless an
-    // operator turns it on explicitly.
-    SIMULATION_ENABLED: SIMULATION_ENABLED ?? rest.NODE_ENV !== "production",
-  }));
+const envSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  HOST: z.string().min(1).default("0.0.0.0"),
+  PORT: int(3000, 0, 65535),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must start with postgresql:// (leave unset for the embedded PGlite database)")
+    .optional(),
+  PGLITE_DATA_DIR: z.string().min(1).default(".data/pglite"),
+  DB_POOL_SIZE: int(10, 1, 1000),
+  DB_CONNECT_TIMEOUT_MS: int(3000, 100, 600_000),
+  DB_QUERY_TIMEOUT_MS: int(5000, 100, 600_000),
+  DB_TRANSACTION_TIMEOUT_MS: int(5000, 100, 600_000),
+  MAX_EVENT_BYTES: int(64 * 1024, 256, 64 * 1024 * 1024),
+  MAX_REQUEST_BYTES: int(1024 * 1024, 1024, 256 * 1024 * 1024),
+  MAX_BATCH_EVENTS: int(500, 1, 10_000),
+  /** Most events coalesced into one capture + one processing transaction; 1 disables group commit. */
+  GROUP_COMMIT_MAX_EVENTS: int(256, 1, 10_000),
+  RETRY_AFTER_SECONDS: int(1, 1, 3600),
+  RECOVERY_ENABLED: bool.default(true),
+  RECOVERY_DELAY_MS: int(5000, 0, 86_400_000),
+  RECOVERY_INTERVAL_MS: int(1000, 10, 3_600_000),
+  RECOVERY_MAX_ATTEMPTS: int(5, 1, 1000),
+  SIMULATION_ENABLED: bool.optional(),
+  /** false: answer the API only, without starting Next (API-only instances, benchmarks). */
+  SERVE_PAGES: bool.default(true),
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+});
+
+/** Every variable the service reads (the README and .env.example must list each). */
+export const configKeys = Object.keys(envSchema.shape);
+
+export const configSchema = envSchema.transform(({ SIMULATION_ENABLED, ...rest }) => ({
+  ...rest,
+  // Failure simulation is a development and test tool: off in production unless an
+  // operator turns it on explicitly.
+  SIMULATION_ENABLED: SIMULATION_ENABLED ?? rest.NODE_ENV !== "production",
+}));
 
 export type Config = z.infer<typeof configSchema>;
 
