@@ -233,10 +233,15 @@ describe.each(backends)("operator console on %s", (kind) => {
     await toggle.focus();
     await page.keyboard.press("Space");
     await expect.poll(() => toggle.getAttribute("aria-checked")).toBe("true");
-    const radios = page.getByRole("radiogroup", { name: "Failure point" });
-    await radios.waitFor();
-    await page.getByRole("radio", { name: "After commit (lost acknowledgement)" }).focus();
-    await page.keyboard.press("ArrowUp");
+    await page.getByRole("radiogroup", { name: "Failure point" }).waitFor();
+    // Tab lands on the checked radio (one tab stop for the group); arrows choose.
+    await page.keyboard.press("Tab");
+    const focused = () => page.evaluate(() => document.activeElement?.getAttribute("aria-label") ?? document.activeElement?.id ?? "");
+    await expect.poll(focused).toBe("point-after-commit");
+    // Held briefly as a person would: Radix checks the radio focus lands on while the
+    // arrow key is still down, and it moves focus on the next tick.
+    await page.keyboard.press("ArrowUp", { delay: 80 });
+    await expect.poll(focused).toBe("point-after-capture");
     await expect.poll(() => page.getByRole("radio", { name: "After capture" }).getAttribute("aria-checked")).toBe("true");
     expect(await page.getByRole("navigation", { name: "Main" }).getByRole("link").allInnerTexts()).toEqual(["Submit", "Aggregates", "Events"]);
     expect(await page.locator('nav a[aria-current="page"]').innerText()).toBe("Submit");
