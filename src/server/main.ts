@@ -12,6 +12,9 @@ import { createAppServer } from "./http/server";
 import { startRecoveryWorker } from "./ingest/recover-stuck-events";
 import { createLogger } from "./logger";
 
+// Next.js would phone home with telemetry; this service makes no outbound calls.
+process.env.NEXT_TELEMETRY_DISABLED ??= "1";
+
 const projectRoot = fileURLToPath(new URL("../..", import.meta.url));
 
 let config: Config;
