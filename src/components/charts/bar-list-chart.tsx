@@ -17,9 +17,12 @@ interface Props {
 }
 
 const rowHeight = 24;
-const labelWidth = 170;
+// Room for about 24 characters at 12px; longer labels are cut with an ellipsis (full
+// text in the tooltip and the aria-label).
+const labelWidth = 180;
+const maxLabelChars = 24;
 const valueWidth = 70;
-const width = 520;
+const width = 540;
 
 export function BarListChart({ data, title, format = String, className }: Props) {
   if (data.length === 0) return <p className="text-sm text-muted-foreground">No data yet.</p>;
@@ -41,7 +44,7 @@ export function BarListChart({ data, title, format = String, className }: Props)
           <g key={d.label} data-bar={d.label}>
             <title>{`${d.label}: ${format(d.value)}`}</title>
             <text x={labelWidth - 8} y={y + rowHeight / 2} dominantBaseline="middle" textAnchor="end" className="fill-muted-foreground text-[12px]">
-              {truncate(d.label, 28)}
+              {truncate(d.label, maxLabelChars)}
             </text>
             <rect x={x0} y={y + 3} width={w} height={rowHeight - 10} rx={3} className={d.value < 0 ? "fill-chart-2" : "fill-chart-1"} />
             <text x={width - valueWidth + 8} y={y + rowHeight / 2} dominantBaseline="middle" className="fill-foreground text-[12px] tabular-nums">
