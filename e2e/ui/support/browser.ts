@@ -67,6 +67,8 @@ export async function waitForAnimations(page: Page): Promise<void> {
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(artifactsDir, { recursive: true });
   await waitForAnimations(page);
+  // A full-page capture of a scrolled page draws the sticky header mid-page; start at the top.
+  await page.evaluate(() => window.scrollTo(0, 0));
   const path = join(artifactsDir, `${name}.png`);
   await page.screenshot({ path, fullPage: true });
   return path;
