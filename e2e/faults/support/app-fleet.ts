@@ -26,6 +26,12 @@ export function appEnv(databaseUrl: string, extra: Record<string, string> = {}):
   };
 }
 
+/** Every app process still running when the test process exits is killed with it. */
+const liveProcesses = new Set<AppProcess>();
+process.on("exit", () => {
+  for (const app of liveProcesses) app.child.kill("SIGKILL");
+});
+
 export class AppInstance {
   readonly url: string;
   private current: AppProcess | undefined;
@@ -52,7 +58,9 @@ export class AppInstance {
   async start(readyTimeoutMs = 90_000): Promise<void> {
     const app = await startApp(this.env, { port: this.port, readyTimeoutMs });
     this.current = app;
+    liveProcesses.add(app);
     app.child.once("exit", (code, signal) => {
+      liveProcesses.delete(app);
       this.finished.push({ output: app.output(), exit: signal ?? String(code), expected: this.killing });
       this.killing = false;
       if (this.current === app) this.current = undefined;
