@@ -67,7 +67,7 @@ export function AggregatesView() {
           <CardHeader className="flex-row items-start justify-between gap-4">
             <div className="grid gap-1">
               <CardTitle>Totals per metric</CardTitle>
-              <CardDescription>Top {bars.length || ""} groups of the table below.</CardDescription>
+              <CardDescription>The largest groups of the table below (up to 12).</CardDescription>
             </div>
             <Select value={measure} onValueChange={(v) => isMeasure(v) && setMeasure(v)}>
               <SelectTrigger className="w-44" aria-label="Measure shown in the chart">
