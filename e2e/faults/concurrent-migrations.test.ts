@@ -41,7 +41,10 @@ describe("three instances started at the same moment on an empty database", () =
   it("all become ready and every migration is applied exactly once", async () => {
     const url = await cluster.createDatabase("migrations");
     db = openCheckDatabase(url);
-    apps = await createFleet(3, appEnv(url, { LOG_LEVEL: "info" }));
+    // A lock wait counts against statement_timeout (DB_QUERY_TIMEOUT_MS): with the suite's
+    // 2 s an instance would give up waiting and retry later, so the three might never queue
+    // at the same moment. A long timeout keeps them waiting until the lock is released.
+    apps = await createFleet(3, appEnv(url, { LOG_LEVEL: "info", DB_QUERY_TIMEOUT_MS: "60000" }));
 
     const holder = new pg.Client({ connectionString: url });
     await holder.connect();
