@@ -12,8 +12,8 @@ import type { Database } from "./database";
 
 export const defaultMigrationsDir = fileURLToPath(new URL("../../../prisma/migrations", import.meta.url));
 
-// Arbitrary constant shared by every instance: "ingest migrations".
-const MIGRATION_LOCK_KEY = 7_320_114_913;
+/** Session advisory lock every instance takes to migrate (an arbitrary shared constant). */
+export const MIGRATION_LOCK_KEY = 7_320_114_913;
 
 const createTableSql = `
 CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
@@ -50,7 +50,9 @@ const quote = (s: string) => `'${s.replace(/'/g, "''")}'`;
 export async function migrate(db: Database, dir = defaultMigrationsDir): Promise<string[]> {
   const migrations = await readMigrations(dir);
   return db.withSession(async (query) => {
-    await query(`SELECT pg_advisory_lock(${MIGRATION_LOCK_KEY}); ${createTableSql}`);
+    // No statement timeout here: waiting for another instance's migration, or building an
+    // index on a large table, may rightly take longer than any request should.
+    await query(`SET statement_timeout = 0; SELECT pg_advisory_lock(${MIGRATION_LOCK_KEY}); ${createTableSql}`);
     try {
       const rows = await query(
         `SELECT migration_name, checksum FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`,
@@ -71,7 +73,7 @@ export async function migrate(db: Database, dir = defaultMigrationsDir): Promise
       }
       return applied;
     } finally {
-      await query(`ROLLBACK; SELECT pg_advisory_unlock(${MIGRATION_LOCK_KEY})`).catch(() => {});
+      await query(`ROLLBACK; SELECT pg_advisory_unlock(${MIGRATION_LOCK_KEY}); RESET statement_timeout`).catch(() => {});
     }
   });
 }
