@@ -27,10 +27,8 @@ export interface GroupItem {
   payloadJson: string;
   idempotencyKey: string | null;
   nextAttemptAt: Date;
-  /** Null when the payload can never be counted: captured `rejected` with this error. */
-  event: NormalizedEvent | null;
-  identity: EventIdentity | null;
-  rejection: AppError | null;
+  event: NormalizedEvent;
+  identity: EventIdentity;
 }
 
 interface Pending {
@@ -87,12 +85,7 @@ export class GroupCommitter {
       for (const p of group) p.reject(err);
       return;
     }
-    const toProcess: Captured[] = [];
-    for (const c of captured) {
-      if (c.pending.item.rejection) c.pending.resolve({ outcome: "rejected", error: c.pending.item.rejection });
-      else toProcess.push(c);
-    }
-    if (toProcess.length === 0) return;
+    const toProcess = captured;
     try {
       const outcomes = await processGroup(this.db, toProcess);
       toProcess.forEach((c, i) => c.pending.resolve(outcomes[i]!));
@@ -118,11 +111,10 @@ async function captureGroup(db: Database, group: Pending[]): Promise<Captured[]>
   const items = group.map((p) => p.item);
   const rows = await db.prisma.$queryRaw<{ id: string; received_at: Date }[]>`
     INSERT INTO raw_event (id, source, payload, idempotency_key, status, reason, next_attempt_at)
-    SELECT id, source, payload, idempotency_key, status::"RawEventStatus", reason, next_attempt_at
+    SELECT id, source, payload, idempotency_key, 'received', NULL, next_attempt_at
     FROM unnest(${ids}::uuid[], ${items.map((i) => i.source)}::text[], ${items.map((i) => i.payloadJson)}::jsonb[],
-                ${items.map((i) => i.idempotencyKey)}::text[], ${items.map((i) => (i.rejection ? "rejected" : "received"))}::text[],
-                ${items.map((i) => i.rejection?.message ?? null)}::text[], ${items.map((i) => i.nextAttemptAt.toISOString())}::timestamptz[])
-      AS t(id, source, payload, idempotency_key, status, reason, next_attempt_at)
+                ${items.map((i) => i.idempotencyKey)}::text[], ${items.map((i) => i.nextAttemptAt.toISOString())}::timestamptz[])
+      AS t(id, source, payload, idempotency_key, next_attempt_at)
     RETURNING id::text AS id, received_at`;
   const receivedAt = new Map(rows.map((r) => [r.id, new Date(r.received_at)]));
   return group.map((pending, i) => ({ pending, rawId: ids[i]!, receivedAt: receivedAt.get(ids[i]!) ?? new Date() }));
@@ -141,17 +133,17 @@ async function processGroup(db: Database, group: Captured[]): Promise<ProcessOut
     // Within the group, the first event of each dedup key is the candidate to insert.
     const candidates = new Map<string, Captured>();
     for (const c of group) {
-      const key = c.pending.item.identity!.dedupKey;
+      const key = c.pending.item.identity.dedupKey;
       if (!candidates.has(key)) candidates.set(key, c);
     }
     const rows = [...candidates.values()];
-    const ev = (c: Captured) => c.pending.item.event!;
+    const ev = (c: Captured) => c.pending.item.event;
     const first = await tx.$queryRaw<{ kind: "locked" | "inserted"; raw_id: string; pid: bigint | null }[]>`
       WITH locked AS (
         SELECT id FROM raw_event WHERE id = ANY(${group.map((c) => c.rawId)}::uuid[]) AND status = 'received'
         ORDER BY id FOR UPDATE),
       v AS (
-        SELECT * FROM unnest(${rows.map((c) => c.pending.item.identity!.dedupKey)}::text[], ${rows.map((c) => c.pending.item.identity!.contentHash)}::text[],
+        SELECT * FROM unnest(${rows.map((c) => c.pending.item.identity.dedupKey)}::text[], ${rows.map((c) => c.pending.item.identity.contentHash)}::text[],
                              ${rows.map((c) => ev(c).source)}::text[], ${rows.map((c) => ev(c).metric)}::text[], ${rows.map((c) => String(ev(c).value))}::numeric[],
                              ${rows.map((c) => ev(c).timestamp ?? c.receivedAt.toISOString())}::timestamptz[],
                              ${rows.map((c) => JSON.stringify(ev(c).attributes))}::jsonb[], ${rows.map((c) => c.rawId)}::uuid[])
@@ -178,11 +170,11 @@ async function processGroup(db: Database, group: Captured[]): Promise<ProcessOut
     const rest = group.filter((c) => locked.has(c.rawId) && !outcomes.has(c.rawId));
     const insertedIds = first.filter((r) => r.kind === "inserted").map((r) => String(r.pid));
     const reused = (c: Captured) =>
-      `Idempotency key "${c.pending.item.identity!.explicitKey}" was already used for a different event; use a new key for a new event`;
+      `Idempotency key "${c.pending.item.identity.explicitKey}" was already used for a different event; use a new key for a new event`;
     const second = await tx.$queryRaw<{ raw_id: string; pid: bigint; same: boolean }[]>`
       WITH v AS (
-        SELECT * FROM unnest(${rest.map((c) => c.rawId)}::uuid[], ${rest.map((c) => c.pending.item.identity!.dedupKey)}::text[],
-                             ${rest.map((c) => c.pending.item.identity!.contentHash)}::text[], ${rest.map(reused)}::text[])
+        SELECT * FROM unnest(${rest.map((c) => c.rawId)}::uuid[], ${rest.map((c) => c.pending.item.identity.dedupKey)}::text[],
+                             ${rest.map((c) => c.pending.item.identity.contentHash)}::text[], ${rest.map(reused)}::text[])
           AS v(raw_id, dedup_key, content_hash, reason)),
       e AS (
         SELECT v.raw_id, v.dedup_key, v.reason, p.id AS pid, p.content_hash = v.content_hash AS same
