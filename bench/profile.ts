@@ -10,7 +10,7 @@ import type { AddressInfo } from "node:net";
 import { createRequire } from "node:module";
 import pg from "pg";
 import { loadConfig } from "../src/server/config";
-import { openDatabase } from "../src/server/db/database";
+import { databaseOptionsFrom, openDatabase } from "../src/server/db/database";
 import { migrate } from "../src/server/db/migrate";
 import { createAppServer } from "../src/server/http/server";
 import { createLogger } from "../src/server/logger";
@@ -27,14 +27,7 @@ await admin.query("CREATE DATABASE ingest_bench_profile");
 await admin.end();
 
 const config = loadConfig({ NODE_ENV: "production", LOG_LEVEL: "error", DATABASE_URL: withDatabase(baseUrl, "ingest_bench_profile"), DB_POOL_SIZE: "16" });
-const db = openDatabase({
-  url: config.DATABASE_URL,
-  pgliteDataDir: config.PGLITE_DATA_DIR,
-  poolSize: config.DB_POOL_SIZE,
-  connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
-  queryTimeoutMs: config.DB_QUERY_TIMEOUT_MS,
-  transactionTimeoutMs: config.DB_TRANSACTION_TIMEOUT_MS,
-});
+const db = openDatabase(databaseOptionsFrom(config));
 await migrate(db);
 const server = createAppServer({ db, config, log: createLogger(config.LOG_LEVEL) });
 await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));

@@ -1,18 +1,11 @@
 // npm run db:migrate – applies pending migrations to DATABASE_URL (or the embedded PGlite
 // folder) and exits. The server does the same at start; this is for operators and CI.
 import { loadConfig } from "../src/server/config";
-import { openDatabase } from "../src/server/db/database";
+import { databaseOptionsFrom, openDatabase } from "../src/server/db/database";
 import { migrate } from "../src/server/db/migrate";
 
 const config = loadConfig();
-const db = openDatabase({
-  url: config.DATABASE_URL,
-  pgliteDataDir: config.PGLITE_DATA_DIR,
-  poolSize: 1,
-  connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
-  queryTimeoutMs: config.DB_QUERY_TIMEOUT_MS,
-  transactionTimeoutMs: config.DB_TRANSACTION_TIMEOUT_MS,
-});
+const db = openDatabase({ ...databaseOptionsFrom(config), poolSize: 1 });
 try {
   const applied = await migrate(db);
   console.log(applied.length ? `Applied: ${applied.join(", ")}` : "Database is up to date.");

@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import next from "next";
 import { loadConfig, type Config } from "./config";
 import type { ServerContext } from "./context";
-import { openDatabase } from "./db/database";
+import { databaseOptionsFrom, openDatabase } from "./db/database";
 import { migrate } from "./db/migrate";
 import { createAppServer } from "./http/server";
 import { startRecoveryWorker } from "./ingest/recover-stuck-events";
@@ -32,14 +32,7 @@ process.on("unhandledRejection", (reason) => {
   log.error("unhandled rejection (kept running)", { reason: reason instanceof Error ? reason.message : String(reason) });
 });
 
-const db = openDatabase({
-  url: config.DATABASE_URL,
-  pgliteDataDir: config.PGLITE_DATA_DIR,
-  poolSize: config.DB_POOL_SIZE,
-  connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
-  queryTimeoutMs: config.DB_QUERY_TIMEOUT_MS,
-  transactionTimeoutMs: config.DB_TRANSACTION_TIMEOUT_MS,
-});
+const db = openDatabase(databaseOptionsFrom(config));
 const ctx: ServerContext = { db, config, log };
 
 let fallback;

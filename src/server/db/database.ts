@@ -8,6 +8,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaClient } from "../../generated/prisma/client";
+import type { Config } from "../config";
 
 export type Prisma = PrismaClient;
 
@@ -35,6 +36,18 @@ export interface Database {
   /** Timeouts every `prisma.$transaction` call should pass. */
   readonly transactionOptions: { maxWait: number; timeout: number };
   close(): Promise<void>;
+}
+
+/** The database options the validated configuration names. */
+export function databaseOptionsFrom(config: Config): DatabaseOptions {
+  return {
+    url: config.DATABASE_URL,
+    pgliteDataDir: config.PGLITE_DATA_DIR,
+    poolSize: config.DB_POOL_SIZE,
+    connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
+    queryTimeoutMs: config.DB_QUERY_TIMEOUT_MS,
+    transactionTimeoutMs: config.DB_TRANSACTION_TIMEOUT_MS,
+  };
 }
 
 export function openDatabase(opts: DatabaseOptions): Database {
