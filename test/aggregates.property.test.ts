@@ -4,12 +4,13 @@
 //   - events that failed before capture and invalid events are not counted,
 //   - each aggregate equals a recomputation from the model and from processed events.
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { FailurePoint } from "../src/lib/ingest-schema";
 import { createCaller } from "../src/server/api/root";
 import { recoverStuckEvents } from "../src/server/ingest/recover-stuck-events";
 import { checkInvariants } from "./support/invariants";
-import { backends, createTestDatabase, testContext, type TestDatabase } from "./support/test-db";
+import { useTestDatabase } from "./support/use-test-database";
+import { backends, testContext } from "./support/test-db";
 
 interface PoolEvent {
   id: string;
@@ -48,13 +49,7 @@ const commandsArb = (poolSize: number): fc.Arbitrary<Command[]> =>
 let run = 0;
 
 describe.each(backends)("aggregates always agree with processed events on %s", (kind) => {
-  let t: TestDatabase;
-  beforeAll(async () => {
-    t = await createTestDatabase(kind);
-  });
-  afterAll(async () => {
-    await t.drop();
-  });
+  const t = useTestDatabase(kind);
 
   it("holds for random sequences of events, duplicates and failures", async () => {
     await fc.assert(

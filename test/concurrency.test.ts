@@ -1,20 +1,12 @@
 // Exactly-once under concurrency: identical requests racing each other, in one instance
 // and across instances (separate connection pools on one PostgreSQL database).
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createCaller } from "../src/server/api/root";
-import { openDatabase, type Database } from "../src/server/db/database";
-import { checkInvariants } from "./support/invariants";
-import { backends, createTestDatabase, postgresUrl, testContext, type TestDatabase } from "./support/test-db";
+import { useTestDatabase } from "./support/use-test-database";
+import { backends, postgresUrl, testContext } from "./support/test-db";
 
 describe.each(backends)("concurrent identical requests on %s", (kind) => {
-  let t: TestDatabase;
-  beforeAll(async () => {
-    t = await createTestDatabase(kind);
-  });
-  afterAll(async () => {
-    expect(await checkInvariants(t.db)).toEqual([]);
-    await t.drop();
-  });
+  const t = useTestDatabase(kind);
 
   it.each([
     ["an Idempotency-Key", { idempotencyKey: "burst-1" }],
@@ -45,19 +37,8 @@ describe.each(backends)("concurrent identical requests on %s", (kind) => {
 });
 
 describe.skipIf(!postgresUrl)("several instances on one PostgreSQL database", () => {
-  let t: TestDatabase;
-  const instances: Database[] = [];
-  beforeAll(async () => {
-    t = await createTestDatabase("postgresql");
-    for (let i = 0; i < 3; i++) {
-      instances.push(openDatabase({ url: t.url, pgliteDataDir: "memory://", poolSize: 8, connectTimeoutMs: 5000, queryTimeoutMs: 10_000, transactionTimeoutMs: 10_000 }));
-    }
-  });
-  afterAll(async () => {
-    await Promise.all(instances.map((db) => db.close()));
-    expect(await checkInvariants(t.db)).toEqual([]);
-    await t.drop();
-  });
+  const t = useTestDatabase("postgresql", { instances: 3, poolSize: 8 });
+  const instances = t.instances;
 
   it("the same event sent to three instances at once is counted once", async () => {
     const callers = instances.map((db) => createCaller(testContext(db)));

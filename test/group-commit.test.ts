@@ -1,20 +1,13 @@
 // Group commit keeps the one-by-one semantics per event while sharing transactions:
 // in-group duplicates and key clashes, a poison event isolated from its group, and far
 // fewer transactions than events under concurrency.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createCaller } from "../src/server/api/root";
-import { checkInvariants } from "./support/invariants";
-import { backends, createTestDatabase, postgresUrl, testContext, type TestDatabase } from "./support/test-db";
+import { useTestDatabase } from "./support/use-test-database";
+import { backends, postgresUrl, testContext } from "./support/test-db";
 
 describe.each(backends)("group commit on %s", (kind) => {
-  let t: TestDatabase;
-  beforeAll(async () => {
-    t = await createTestDatabase(kind);
-  });
-  afterAll(async () => {
-    expect(await checkInvariants(t.db)).toEqual([]);
-    await t.drop();
-  });
+  const t = useTestDatabase(kind);
 
   it("answers each event of a concurrent group by itself: counted, deduplicated, 422 for a reused key", async () => {
     const api = createCaller(testContext(t.db));
@@ -69,14 +62,7 @@ describe.each(backends)("group commit on %s", (kind) => {
 });
 
 describe.skipIf(!postgresUrl)("group commit shares transactions (PostgreSQL)", () => {
-  let t: TestDatabase;
-  beforeAll(async () => {
-    t = await createTestDatabase("postgresql");
-  });
-  afterAll(async () => {
-    expect(await checkInvariants(t.db)).toEqual([]);
-    await t.drop();
-  });
+  const t = useTestDatabase("postgresql");
 
   it("100 concurrent events commit in far fewer than the 200 transactions one-by-one would take", async () => {
     const api = createCaller(testContext(t.db));

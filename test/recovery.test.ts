@@ -1,13 +1,12 @@
 // The recovery worker: raw events left `received` by a failure after capture are finished
 // by the worker, counted once even when a client retry races it, and a poison event ends
 // `failed` after bounded attempts without blocking anything else.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createCaller } from "../src/server/api/root";
 import type { ServerContext } from "../src/server/context";
-import { openDatabase, type Database } from "../src/server/db/database";
 import { recoverStuckEvents, startRecoveryWorker } from "../src/server/ingest/recover-stuck-events";
-import { checkInvariants } from "./support/invariants";
-import { backends, createTestDatabase, postgresUrl, testContext, type TestDatabase } from "./support/test-db";
+import { useTestDatabase } from "./support/use-test-database";
+import { backends, postgresUrl, testContext } from "./support/test-db";
 
 const failAfterCapture = async (ctx: ServerContext, source: string, payload: Record<string, unknown>, idempotencyKey?: string) => {
   await expect(createCaller(ctx).ingest({ source, payload, idempotencyKey, simulate: "after-capture" })).rejects.toThrow(/Simulated/);
@@ -24,14 +23,7 @@ async function recoverUntil(ctx: ServerContext, done: () => Promise<boolean>, ma
 }
 
 describe.each(backends)("recovery worker on %s", (kind) => {
-  let t: TestDatabase;
-  beforeAll(async () => {
-    t = await createTestDatabase(kind);
-  });
-  afterAll(async () => {
-    expect(await checkInvariants(t.db)).toEqual([]);
-    await t.drop();
-  });
+  const t = useTestDatabase(kind);
 
   it("a failure after capture is recovered by the worker and counted once", async () => {
     const ctx = testContext(t.db);
@@ -113,19 +105,8 @@ describe.each(backends)("recovery worker on %s", (kind) => {
 });
 
 describe.skipIf(!postgresUrl)("recovery workers in several instances at once (PostgreSQL)", () => {
-  let t: TestDatabase;
-  const instances: Database[] = [];
-  beforeAll(async () => {
-    t = await createTestDatabase("postgresql");
-    for (let i = 0; i < 3; i++) {
-      instances.push(openDatabase({ url: t.url, pgliteDataDir: "memory://", poolSize: 4, connectTimeoutMs: 5000, queryTimeoutMs: 10_000, transactionTimeoutMs: 10_000 }));
-    }
-  });
-  afterAll(async () => {
-    await Promise.all(instances.map((db) => db.close()));
-    expect(await checkInvariants(t.db)).toEqual([]);
-    await t.drop();
-  });
+  const t = useTestDatabase("postgresql", { instances: 3, poolSize: 4 });
+  const instances = t.instances;
 
   it("never process the same event twice: every stuck event is claimed once and counted once", async () => {
     const ctx = testContext(t.db);
