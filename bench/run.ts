@@ -9,7 +9,7 @@
 // Env: BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/postgres),
 // BENCH_SECONDS (per measured window, default 10), BENCH_ROUNDS (default 2),
 // BENCH_CONNECTIONS (default 32), BENCH_BATCH_SIZE (default 200), BENCH_POOL_SIZE (default 16),
-// BENCH_SKIP_AGGREGATES=1 to skip part 3.
+// BENCH_ONLY=single,batch,aggregates to run some parts only.
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import autocannon from "autocannon";
@@ -23,6 +23,7 @@ const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const batchSize = Number(process.env.BENCH_BATCH_SIZE ?? 200);
 const poolSize = String(process.env.BENCH_POOL_SIZE ?? 16);
+const parts = new Set((process.env.BENCH_ONLY ?? "single,batch,aggregates").split(",").map((p) => p.trim()));
 
 interface Measured {
   eventsPerSec: number;
@@ -65,7 +66,10 @@ function singleEventRequests(): autocannon.Request[] {
           const n = next++;
           pick = {
             key: `bench-${n}`,
-            body: JSON.stringify({ source: `client-${n % 20}`, payload: { metric: `metric-${n % 10}`, value: (n % 1000) / 10, region: "eu" } }),
+            body: JSON.stringify({
+              source: `client-${n % 20}`,
+              payload: { metric: `metric-${n % 10}`, value: (n % 1000) / 10, region: "eu" },
+            }),
           };
           sent.push(pick);
           if (sent.length > 50_000) sent.splice(0, 10_000);
@@ -93,7 +97,13 @@ function batchRequests(): autocannon.Request[] {
   ];
 }
 
-async function load(url: string, requests: autocannon.Request[], eventsPerRequest: number, duration = seconds, conns = connections): Promise<Measured> {
+async function load(
+  url: string,
+  requests: autocannon.Request[],
+  eventsPerRequest: number,
+  duration = seconds,
+  conns = connections,
+): Promise<Measured> {
   const result = await autocannon({ url, connections: conns, duration, requests, timeout: 30 });
   return {
     // Only answered-2xx requests count as ingested events.
@@ -120,7 +130,9 @@ function average(ms: Measured[]): Measured {
 
 async function startBaseline(url: string): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
-  const child = spawn(process.execPath, ["--import", "tsx", "bench/baseline-server.ts", String(port), url, poolSize], { stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, ["--import", "tsx", "bench/baseline-server.ts", String(port), url, poolSize], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   await new Promise<void>((resolve, reject) => {
     child.stdout?.on("data", (d: Buffer) => d.toString().includes("baseline ready") && resolve());
     child.on("exit", (code) => reject(new Error(`baseline exited with ${code}`)));
@@ -131,6 +143,16 @@ async function startBaseline(url: string): Promise<{ url: string; child: ChildPr
 const fmt = (n: number, d = 0) => n.toFixed(d).padStart(9);
 function row(name: string, m: Measured, ratio?: number): string {
   return `${name.padEnd(34)}${fmt(m.eventsPerSec)} ev/s ${fmt(m.p50, 1)} ms ${fmt(m.p99, 1)} ms${ratio === undefined ? "" : `   ×${ratio.toFixed(2)}`}${m.errors + m.non2xx > 0 ? `   (errors ${m.errors}, non-2xx ${m.non2xx})` : ""}`;
+}
+
+async function groupCount(url: string): Promise<number> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return Number((await c.query<{ n: string }>("SELECT count(*) AS n FROM metric_aggregate")).rows[0]?.n ?? 0);
+  } finally {
+    await c.end();
+  }
 }
 
 async function seedProcessed(url: string, total: number): Promise<void> {
@@ -151,7 +173,9 @@ async function seedProcessed(url: string, total: number): Promise<void> {
         RETURNING id, source, payload, dedup_key)
       INSERT INTO processed_event (dedup_key, content_hash, source, metric, value, occurred_at, attributes, raw_event_id)
       SELECT dedup_key, dedup_key, source, payload->>'metric', (payload->>'value')::numeric, now(), '{}', id FROM raw`);
-    await c.query(`UPDATE raw_event r SET processed_event_id = p.id FROM processed_event p WHERE p.raw_event_id = r.id AND r.processed_event_id IS NULL`);
+    await c.query(
+      `UPDATE raw_event r SET processed_event_id = p.id FROM processed_event p WHERE p.raw_event_id = r.id AND r.processed_event_id IS NULL`,
+    );
     await c.query(`
       INSERT INTO metric_aggregate (source, metric, count, sum, min, max, first_seen_at, last_seen_at, updated_at)
       SELECT source, metric, count(*), sum(value), min(value), max(value), min(occurred_at), max(occurred_at), now()
@@ -167,49 +191,66 @@ async function seedProcessed(url: string, total: number): Promise<void> {
 async function main(): Promise<void> {
   const appDbUrl = await freshDatabase("ingest_bench_app");
   const baseDbUrl = await freshDatabase("ingest_bench_baseline");
-  const app: AppProcess = await startApp({ DATABASE_URL: appDbUrl, SERVE_PAGES: "false", DB_POOL_SIZE: poolSize, LOG_LEVEL: "error", RECOVERY_DELAY_MS: "30000" });
+  const app: AppProcess = await startApp({
+    DATABASE_URL: appDbUrl,
+    SERVE_PAGES: "false",
+    DB_POOL_SIZE: poolSize,
+    LOG_LEVEL: "error",
+    RECOVERY_DELAY_MS: "30000",
+  });
   const baseline = await startBaseline(baseDbUrl);
-  const results: Record<string, unknown> = { machine: { cores: (await import("node:os")).cpus().length, node: process.version }, seconds, rounds, connections };
+  const results: Record<string, unknown> = {
+    machine: { cores: (await import("node:os")).cpus().length, node: process.version },
+    seconds,
+    rounds,
+    connections,
+  };
   try {
-    console.log(`\nWarm-up (3 s each)…`);
-    await load(app.url, singleEventRequests(), 1, 3);
-    await load(baseline.url, singleEventRequests(), 1, 3);
+    if (parts.has("single")) {
+      console.log(`\nWarm-up (3 s each)…`);
+      await load(app.url, singleEventRequests(), 1, 3);
+      await load(baseline.url, singleEventRequests(), 1, 3);
 
-    console.log(`\nSingle-event ingest: ${connections} connections, ~50% retries, ${rounds}×${seconds} s each, alternating`);
-    const appRuns: Measured[] = [];
-    const baseRuns: Measured[] = [];
-    for (let r = 0; r < rounds; r++) {
-      appRuns.push(await load(app.url, singleEventRequests(), 1));
-      baseRuns.push(await load(baseline.url, singleEventRequests(), 1));
+      console.log(`\nSingle-event ingest: ${connections} connections, ~50% retries, ${rounds}×${seconds} s each, alternating`);
+      const appRuns: Measured[] = [];
+      const baseRuns: Measured[] = [];
+      for (let r = 0; r < rounds; r++) {
+        appRuns.push(await load(app.url, singleEventRequests(), 1));
+        baseRuns.push(await load(baseline.url, singleEventRequests(), 1));
+      }
+      const a = average(appRuns);
+      const b = average(baseRuns);
+      console.log(`${"".padEnd(34)}${"events/s".padStart(14)} ${"p50".padStart(12)} ${"p99".padStart(12)}`);
+      console.log(row("app  POST /ingest", a, a.eventsPerSec / b.eventsPerSec));
+      console.log(row("baseline (1 tx per event)", b));
+      results.single = { app: a, baseline: b, ratio: a.eventsPerSec / b.eventsPerSec };
     }
-    const a = average(appRuns);
-    const b = average(baseRuns);
-    console.log(`${"".padEnd(34)}${"events/s".padStart(14)} ${"p50".padStart(12)} ${"p99".padStart(12)}`);
-    console.log(row("app  POST /ingest", a, a.eventsPerSec / b.eventsPerSec));
-    console.log(row("baseline (1 tx per event)", b));
-    results.single = { app: a, baseline: b, ratio: a.eventsPerSec / b.eventsPerSec };
 
-    console.log(`\nBatch ingest: ${batchSize} events per request, 8 connections`);
-    const batchApp: Measured[] = [];
-    const batchBase: Measured[] = [];
-    for (let r = 0; r < rounds; r++) {
-      batchApp.push(await load(app.url, batchRequests(), batchSize, seconds, 8));
-      batchBase.push(await load(baseline.url, batchRequests(), batchSize, seconds, 8));
+    if (parts.has("batch")) {
+      console.log(`\nBatch ingest: ${batchSize} events per request, 8 connections`);
+      const batchApp: Measured[] = [];
+      const batchBase: Measured[] = [];
+      for (let r = 0; r < rounds; r++) {
+        batchApp.push(await load(app.url, batchRequests(), batchSize, seconds, 8));
+        batchBase.push(await load(baseline.url, batchRequests(), batchSize, seconds, 8));
+      }
+      const ba = average(batchApp);
+      const bb = average(batchBase);
+      console.log(row("app  POST /ingest/batch", ba, ba.eventsPerSec / bb.eventsPerSec));
+      console.log(row("baseline (multi-row raw insert)", bb));
+      results.batch = { app: ba, baseline: bb, ratio: ba.eventsPerSec / bb.eventsPerSec };
     }
-    const ba = average(batchApp);
-    const bb = average(batchBase);
-    console.log(row("app  POST /ingest/batch", ba, ba.eventsPerSec / bb.eventsPerSec));
-    console.log(row("baseline (multi-row raw insert)", bb));
-    results.batch = { app: ba, baseline: bb, ratio: ba.eventsPerSec / bb.eventsPerSec };
 
-    if (process.env.BENCH_SKIP_AGGREGATES !== "1") {
-      console.log(`\nGET /aggregates (10 connections, 5 s each)`);
+    if (parts.has("aggregates")) {
+      console.log(`\nGET /aggregates (4 connections, 10 s each; ~400 source/metric groups)`);
       const aggs: Record<string, Measured> = {};
       for (const total of [10_000, 100_000, 1_000_000]) {
         await seedProcessed(appDbUrl, total);
-        const m = await load(app.url, [{ method: "GET", path: "/aggregates" }], 1, 5, 10);
+        const m = await load(app.url, [{ method: "GET", path: "/aggregates" }], 1, 10, 4);
         aggs[String(total)] = m;
-        console.log(`${`at ${total.toLocaleString("en")} processed events`.padEnd(34)}${fmt(m.requestsPerSec)} req/s ${fmt(m.p50, 1)} ms ${fmt(m.p99, 1)} ms`);
+        console.log(
+          `${`at ${total.toLocaleString("en")} processed events`.padEnd(34)}${fmt(m.requestsPerSec)} req/s ${fmt(m.p50, 1)} ms ${fmt(m.p99, 1)} ms   (${await groupCount(appDbUrl)} groups)`,
+        );
       }
       results.aggregates = aggs;
     }
