@@ -1,6 +1,10 @@
 // The one definition of what crosses the API boundary: tRPC procedures, the REST adapter,
 // the UI form and the docs all use these schemas, and every type comes from z.infer.
 import { z } from "zod";
+import { unstorableJson, unstorableString } from "./storable-json";
+
+/** A string PostgreSQL can store (no NUL, valid Unicode). */
+const storable = (s: string) => unstorableString(s) === null;
 
 /** Where a simulated failure is injected (simulation mode only). */
 export const failurePointSchema = z.enum(["before-capture", "after-capture", "after-commit"]);
@@ -10,13 +14,15 @@ export const sourceSchema = z
   .string({ error: "source must be a string" })
   .trim()
   .min(1, "source must not be empty")
-  .max(200, "source must be at most 200 characters");
+  .max(200, "source must be at most 200 characters")
+  .refine(storable, "source must not contain the NUL character and must be valid Unicode");
 
 export const idempotencyKeySchema = z
   .string()
   .trim()
   .min(1, "idempotency key must not be empty")
-  .max(255, "idempotency key must be at most 255 characters");
+  .max(255, "idempotency key must be at most 255 characters")
+  .refine(storable, "idempotency key must not contain the NUL character and must be valid Unicode");
 
 /**
  * The envelope: what must hold before anything is stored. The payload is only required
@@ -25,7 +31,13 @@ export const idempotencyKeySchema = z
  */
 export const ingestInputSchema = z.object({
   source: sourceSchema,
-  payload: z.record(z.string(), z.unknown(), { error: "payload must be a JSON object" }),
+  payload: z
+    .unknown()
+    .superRefine((value, ctx) => {
+      const problem = unstorableJson(value);
+      if (problem) ctx.addIssue({ code: "custom", path: problem.path, message: problem.message, abort: true });
+    })
+    .pipe(z.record(z.string(), z.unknown(), { error: "payload must be a JSON object" })),
   /** Explicit event identity; the REST adapter fills it from the Idempotency-Key header. */
   idempotencyKey: idempotencyKeySchema.optional(),
   /** Ask the server to fail on purpose at this point (simulation mode only). */
@@ -39,14 +51,19 @@ export const ingestOutputSchema = z.object({
 });
 export type IngestOutput = z.infer<typeof ingestOutputSchema>;
 
-const timestampSchema = z.union([
-  z.iso.datetime({ offset: true, error: "timestamp must be an ISO-8601 date-time with a time zone, or epoch milliseconds" }),
-  z
-    .number()
-    .int("timestamp in epoch milliseconds must be an integer")
-    .min(0, "timestamp must not be before 1970")
-    .max(8_640_000_000_000_000, "timestamp is out of range"),
-]);
+const timestampSchema = z
+  .union([
+    z.iso.datetime({ offset: true, error: "timestamp must be an ISO-8601 date-time with a time zone, or epoch milliseconds" }),
+    z
+      .number()
+      .int("timestamp in epoch milliseconds must be an integer")
+      .min(0, "timestamp must not be before 1970")
+      .max(253_402_300_799_999, "timestamp must be before the year 10000"),
+  ])
+  .refine((t) => {
+    const year = new Date(t).getUTCFullYear();
+    return year >= 1 && year <= 9999;
+  }, "timestamp must be between the years 0001 and 9999");
 
 /** What a payload must say to be counted. Extra fields are kept as attributes. */
 export const eventPayloadSchema = z.looseObject({
@@ -57,7 +74,8 @@ export const eventPayloadSchema = z.looseObject({
     .max(200, "metric must be at most 200 characters"),
   value: z
     .number({ error: "value must be a number" })
-    .refine((v) => Math.abs(v) < 1e35, "value must be smaller than 1e35 in magnitude"),
+    // Rollups are exact numeric(65,30) sums: bounded values keep them from overflowing.
+    .refine((v) => Math.abs(v) < 1e20, "value must be smaller than 1e20 in magnitude"),
   timestamp: timestampSchema.optional(),
   eventId: idempotencyKeySchema.optional(),
 });

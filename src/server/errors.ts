@@ -10,7 +10,6 @@ export const errorTable = {
   NOT_FOUND: { status: 404, trpc: "NOT_FOUND", retryable: false },
   METHOD_NOT_ALLOWED: { status: 405, trpc: "METHOD_NOT_SUPPORTED", retryable: false },
   PAYLOAD_TOO_LARGE: { status: 413, trpc: "PAYLOAD_TOO_LARGE", retryable: false },
-  UNSUPPORTED_MEDIA_TYPE: { status: 415, trpc: "UNSUPPORTED_MEDIA_TYPE", retryable: false },
   INVALID_EVENT: { status: 422, trpc: "UNPROCESSABLE_CONTENT", retryable: false },
   IDEMPOTENCY_KEY_REUSED: { status: 422, trpc: "UNPROCESSABLE_CONTENT", retryable: false },
   INTERNAL: { status: 500, trpc: "INTERNAL_SERVER_ERROR", retryable: true },
@@ -47,12 +46,15 @@ export class AppError extends Error {
 }
 
 /**
- * Anything that is not an AppError escaping the write path is a database or
- * infrastructure failure: the client should retry, and retrying is safe because every
- * step is idempotent.
+ * Anything else escaping the write path is a database or infrastructure failure: the
+ * client should retry, and retrying is safe because every step is idempotent. A
+ * JavaScript error (a bug, a stack overflow) is reported as what it is, 500.
  */
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
+  if (err instanceof RangeError || err instanceof TypeError || err instanceof SyntaxError || err instanceof ReferenceError) {
+    return new AppError("INTERNAL", `Internal error (${errorSummary(err)})`, { cause: err });
+  }
   return new AppError("DATABASE_UNAVAILABLE", `The database is unavailable, retry later (${errorSummary(err)})`, { cause: err });
 }
 
@@ -70,4 +72,16 @@ export function errorSummary(err: unknown): string {
   const lines = err.message.split("\n").map((l) => l.trim()).filter(Boolean);
   const line = lines[0]?.startsWith("Invalid `") ? lines[lines.length - 1] : lines[0];
   return (line ?? err.name).slice(0, 300);
+}
+
+/**
+ * True when the database answered with an error about the data or the transaction
+ * (SQLSTATE classes 22 data, 23 integrity, 40 rollback/deadlock, 42 schema, P0 raised):
+ * the same work will fail the same way, so retrying it event by event can isolate it,
+ * and a worker may give up on it. Connection loss, timeouts and outages are not.
+ */
+export function isDataError(err: unknown): boolean {
+  const code = (err as { meta?: { driverAdapterError?: { cause?: { originalCode?: unknown } } } } | null)?.meta?.driverAdapterError?.cause?.originalCode;
+  if (typeof code === "string") return /^(22|23|40|42|P0)/.test(code);
+  return !/connect|terminat|timeout|timed out|ECONN|EPIPE|closed|Connection|pool|unavailable/i.test(errorSummary(err));
 }

@@ -8,9 +8,6 @@ import { AppError, errorTable, toAppError, type ErrorBody } from "../errors";
 
 export type TrpcContext = ServerContext;
 
-/** Tests and the REST adapter build contexts without any HTTP request. */
-export const createContextInner = (ctx: ServerContext): TrpcContext => ctx;
-
 const t = initTRPC.context<TrpcContext>().create({
   errorFormatter({ shape, error }) {
     return { ...shape, data: { ...shape.data, appError: appErrorOf(error).toBody().error } };

@@ -32,10 +32,14 @@ function callerFor(ctx: ServerContext): ReturnType<typeof createCaller> {
   return caller;
 }
 
-const header = (req: IncomingMessage, name: string): string | undefined => {
-  const v = req.headers[name];
-  return Array.isArray(v) ? v[0] : v;
-};
+/** One header's value; the same header sent twice is ambiguous and refused. */
+function singleHeader(req: IncomingMessage, name: string, field: string): string | undefined {
+  const values = req.headersDistinct[name];
+  if (values && values.length > 1) {
+    throw new AppError("INVALID_ENVELOPE", `Send the ${name} header once, not ${values.length} times`, { field });
+  }
+  return values?.[0];
+}
 
 function asObject(body: unknown): Record<string, unknown> {
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
@@ -50,8 +54,8 @@ export async function postIngest(req: IncomingMessage, res: ServerResponse, ctx:
   const result = await callerFor(ctx).ingest({
     source: body.source as string,
     payload: body.payload as Record<string, unknown>,
-    idempotencyKey: header(req, "idempotency-key"),
-    simulate: header(req, "x-simulate-failure") as never,
+    idempotencyKey: singleHeader(req, "idempotency-key", "idempotencyKey"),
+    simulate: singleHeader(req, "x-simulate-failure", "simulate") as never,
   });
   sendJson(res, 200, result);
 }

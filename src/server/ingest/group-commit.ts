@@ -7,15 +7,16 @@
 //   in dedup-key order with ON CONFLICT DO NOTHING, update each touched rollup row once
 //   (in key order, so concurrent groups in any number of instances cannot deadlock on
 //   them), mark every raw row; every request is answered only after that commit;
-// - if that transaction fails for a reason tied to the data (constraint, raised error,
-//   deadlock), the group falls back to one transaction per event, so one poison event
-//   fails alone; if it fails because the database is unreachable, every event fails fast
-//   with 503 and stays `received` for the recovery worker.
+// - if capture or processing fails for a reason tied to the data (a value the database
+//   refuses, a constraint, a raised error, a deadlock), the group falls back to one
+//   statement or transaction per event, so one poison event fails alone; if it fails
+//   because the database is unreachable, every event fails fast with 503 (and, after
+//   capture, stays `received` for the recovery worker).
 // Groups form naturally: a flush starts as soon as a slot is free and takes everything
 // queued (up to maxEvents), so an idle server adds no delay and a busy one batches more.
 import { randomUUID } from "node:crypto";
 import type { Database } from "../db/database";
-import { AppError, errorSummary } from "../errors";
+import { AppError, isDataError } from "../errors";
 import type { Prisma as P } from "../../generated/prisma/client";
 import type { EventIdentity } from "./dedup-key";
 import type { NormalizedEvent } from "./normalize";
@@ -82,8 +83,20 @@ export class GroupCommitter {
     try {
       captured = await captureGroup(this.db, group);
     } catch (err) {
-      for (const p of group) p.reject(err);
-      return;
+      if (!isDataError(err) || group.length === 1) {
+        for (const p of group) p.reject(err);
+        return;
+      }
+      // One event the database refuses must not fail the others: capture them one by one.
+      captured = [];
+      for (const p of group) {
+        try {
+          captured.push(...(await captureGroup(this.db, [p])));
+        } catch (e) {
+          p.reject(e);
+        }
+      }
+      if (captured.length === 0) return;
     }
     const toProcess = captured;
     try {
@@ -226,17 +239,6 @@ async function outcomeOfRaw(tx: P.TransactionClient, rawId: string): Promise<Pro
   if (raw.status === "duplicate") return { outcome: "deduplicated", processedEventId: raw.processedEventId ?? 0n };
   if (raw.status === "rejected") return { outcome: "rejected", error: new AppError("INVALID_EVENT", raw.reason ?? "rejected") };
   throw new Error(`raw event ${rawId} ended ${raw.status}: ${raw.reason ?? ""}`);
-}
-
-/**
- * True when the database answered with an error about the data or the transaction
- * (SQLSTATE classes 22 data, 23 integrity, 40 rollback/deadlock, 42 schema, P0 raised):
- * retrying event by event can isolate it. Connection loss and timeouts are not.
- */
-function isDataError(err: unknown): boolean {
-  const code = (err as { meta?: { driverAdapterError?: { cause?: { originalCode?: unknown } } } } | null)?.meta?.driverAdapterError?.cause?.originalCode;
-  if (typeof code === "string") return /^(22|23|40|42|P0)/.test(code);
-  return !/connect|terminat|timeout|ECONN|EPIPE|closed|Connection|pool/i.test(errorSummary(err));
 }
 
 async function mapLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {

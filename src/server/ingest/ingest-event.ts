@@ -74,18 +74,20 @@ export async function ingestEvent(ctx: ServerContext, input: IngestEventInput): 
   return { success: true, deduplicated: result.outcome === "deduplicated" };
 }
 
-/** One committer per database handle: every request of this process shares its groups. */
-const committers = new WeakMap<Database, GroupCommitter>();
+/** One committer per database handle (and group size): every request of this process shares its groups. */
+const committers = new WeakMap<Database, Map<number, GroupCommitter>>();
 
 function groupCommitter(ctx: ServerContext): GroupCommitter {
-  let committer = committers.get(ctx.db);
+  let bySize = committers.get(ctx.db);
+  if (!bySize) committers.set(ctx.db, (bySize = new Map()));
+  let committer = bySize.get(ctx.config.GROUP_COMMIT_MAX_EVENTS);
   if (!committer) {
     // PGlite has one connection. On PostgreSQL two groups in flight keep the database busy
     // while the next group forms (bench: 1, 2, 4 and 8 measured; 2 was best for batches and
     // level with 1 for single events), leaving pool connections for the worker and readers.
     const flushes = ctx.db.kind === "pglite" ? 1 : Math.min(2, Math.max(1, Math.floor(ctx.config.DB_POOL_SIZE / 2)));
     committer = new GroupCommitter(ctx.db, { maxEvents: ctx.config.GROUP_COMMIT_MAX_EVENTS, maxConcurrentFlushes: flushes });
-    committers.set(ctx.db, committer);
+    bySize.set(ctx.config.GROUP_COMMIT_MAX_EVENTS, committer);
   }
   return committer;
 }

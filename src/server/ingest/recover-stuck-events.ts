@@ -3,10 +3,11 @@
 // Safe to run concurrently: each event is claimed by one UPDATE over a
 // `FOR UPDATE SKIP LOCKED` sub-select that also pushes its next attempt into the future,
 // so two workers never hold the same event at once, and processRawEvent itself is
-// idempotent against a racing client retry. An event that keeps failing ends `failed`
-// with its last error after RECOVERY_MAX_ATTEMPTS attempts, and never blocks the others.
+// idempotent against a racing client retry. An event whose processing the database keeps
+// refusing ends `failed` with its last error after RECOVERY_MAX_ATTEMPTS attempts, and
+// never blocks the others; outages and timeouts only delay it (with backoff).
 import type { ServerContext } from "../context";
-import { errorSummary } from "../errors";
+import { errorSummary, isDataError } from "../errors";
 import { processRawEvent } from "./process-raw-event";
 
 export interface RecoveryReport {
@@ -27,7 +28,7 @@ export async function recoverStuckEvents(ctx: ServerContext, limit = 100): Promi
   for (let i = 0; i < limit; i++) {
     const claimed = await ctx.db.prisma.$queryRaw<Claimed[]>`
       UPDATE raw_event SET attempts = attempts + 1,
-        next_attempt_at = now() + LEAST(${delayMs}::float8 * power(2, attempts), 3600000) * interval '1 millisecond'
+        next_attempt_at = now() + LEAST(${delayMs}::float8 * power(2, attempts), GREATEST(${delayMs}::float8, 60000)) * interval '1 millisecond'
       WHERE id = (
         SELECT id FROM raw_event
         WHERE status = 'received' AND next_attempt_at <= now()
@@ -41,7 +42,9 @@ export async function recoverStuckEvents(ctx: ServerContext, limit = 100): Promi
       report.recovered++;
     } catch (err) {
       const reason = `processing failed (attempt ${event.attempts} of ${ctx.config.RECOVERY_MAX_ATTEMPTS}): ${errorSummary(err)}`;
-      const giveUp = event.attempts >= ctx.config.RECOVERY_MAX_ATTEMPTS;
+      // Only an error about the event itself uses up its attempts: an outage or a timeout
+      // says nothing about the event, and giving up on it would lose a captured event.
+      const giveUp = isDataError(err) && event.attempts >= ctx.config.RECOVERY_MAX_ATTEMPTS;
       await ctx.db.prisma.rawEvent.updateMany({
         where: { id: event.id, status: "received" },
         data: giveUp ? { status: "failed", reason, processedAt: new Date() } : { reason },

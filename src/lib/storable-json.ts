@@ -1,0 +1,45 @@
+// What JSON can be stored at all: PostgreSQL refuses the NUL character and text that is not
+// valid Unicode (a lone surrogate) in text and jsonb, deep nesting overflows the stack of
+// every recursive step (serialization, canonical JSON), and `__proto__` is a key JavaScript
+// objects cannot hold as data. Such input is refused at the envelope (400), before capture,
+// instead of failing a whole capture group or being silently changed.
+export const MAX_JSON_DEPTH = 32;
+
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Why a string cannot be stored, or null. */
+export function unstorableString(s: string): string | null {
+  if (s.includes("\u0000")) return "must not contain the NUL character (\\u0000)";
+  if (LONE_SURROGATE.test(s)) return "must be valid Unicode (it contains a lone surrogate)";
+  return null;
+}
+
+export interface JsonProblem {
+  path: (string | number)[];
+  message: string;
+}
+
+/** The first part of `value` that cannot be stored, with its path, or null. */
+export function unstorableJson(value: unknown, path: (string | number)[] = []): JsonProblem | null {
+  if (typeof value === "string") {
+    const why = unstorableString(value);
+    return why ? { path, message: why } : null;
+  }
+  if (typeof value !== "object" || value === null) return null;
+  if (path.length >= MAX_JSON_DEPTH) return { path, message: `is nested deeper than ${MAX_JSON_DEPTH} levels` };
+  if (Array.isArray(value)) {
+    for (const [i, item] of value.entries()) {
+      const problem = unstorableJson(item, [...path, i]);
+      if (problem) return problem;
+    }
+    return null;
+  }
+  for (const key of Object.keys(value)) {
+    if (key === "__proto__") return { path: [...path, key], message: "the key __proto__ is not allowed" };
+    const keyProblem = unstorableString(key);
+    if (keyProblem) return { path: [...path, key], message: `key ${keyProblem}` };
+    const problem = unstorableJson((value as Record<string, unknown>)[key], [...path, key]);
+    if (problem) return problem;
+  }
+  return null;
+}
