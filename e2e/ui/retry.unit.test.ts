@@ -1,8 +1,9 @@
 // The console's retry loop (src/lib/retry.ts): exponential backoff with full jitter, same
-// request each time, stops on a non-retryable error, gives up after the policy's attempts.
+// request each time, stops on a non-retryable error, on the policy's attempts, or when
+// stopped; the console's own policy retries until the server answers.
 // Time and randomness are injected, so nothing here sleeps.
 import { describe, expect, it } from "vitest";
-import { backoffCeiling, fullJitterDelay, retryWithBackoff, type BackoffPolicy } from "../../src/lib/retry";
+import { backoffCeiling, defaultBackoffPolicy, fullJitterDelay, retryWithBackoff, type BackoffPolicy } from "../../src/lib/retry";
 
 const policy: BackoffPolicy = { baseMs: 100, capMs: 1_000, maxAttempts: 5 };
 
@@ -98,5 +99,41 @@ describe("retryWithBackoff", () => {
       },
     );
     expect(events).toEqual(["start 1", "end 1 retryable-error", "start 2", "end 2 success"]);
+  });
+
+  it("the console's policy retries until the server answers, however long that takes", async () => {
+    let calls = 0;
+    const result = await retryWithBackoff(
+      async () => {
+        calls++;
+        if (calls < 50) throw { code: "DATABASE_UNAVAILABLE", retryable: true };
+        return "ok";
+      },
+      { policy: defaultBackoffPolicy, toError, isRetryable: (e) => e.retryable, sleep: noSleep },
+    );
+    expect(result).toMatchObject({ ok: true, value: "ok" });
+    expect(calls).toBe(50);
+  });
+
+  it("stops retrying when its signal aborts, during a wait", async () => {
+    const controller = new AbortController();
+    let calls = 0;
+    const result = await retryWithBackoff(
+      async () => {
+        calls++;
+        throw { code: "DATABASE_UNAVAILABLE", retryable: true };
+      },
+      {
+        policy: defaultBackoffPolicy,
+        toError,
+        isRetryable: (e) => e.retryable,
+        signal: controller.signal,
+        sleep: async () => {
+          if (calls === 3) controller.abort();
+        },
+      },
+    );
+    expect(calls).toBe(3);
+    expect(result).toMatchObject({ ok: false, retryable: true, error: { code: "DATABASE_UNAVAILABLE" } });
   });
 });

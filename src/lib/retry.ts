@@ -9,11 +9,12 @@ export interface BackoffPolicy {
   baseMs: number;
   /** No wait is ever longer than this. */
   capMs: number;
-  /** Attempts in total, the first one included. */
+  /** Attempts in total, the first one included (Infinity: until it succeeds or is stopped). */
   maxAttempts: number;
 }
 
-export const defaultBackoffPolicy: BackoffPolicy = { baseMs: 250, capMs: 4_000, maxAttempts: 8 };
+/** The console's policy: like a real client, it retries until the server answers. */
+export const defaultBackoffPolicy: BackoffPolicy = { baseMs: 250, capMs: 4_000, maxAttempts: Number.POSITIVE_INFINITY };
 
 /** The longest wait after the `failedAttempt`-th (1-based) failed attempt. */
 export function backoffCeiling(failedAttempt: number, policy: BackoffPolicy): number {
@@ -52,16 +53,28 @@ export interface RetryOptions<E> {
   onAttempt?: (record: AttemptRecord<E>) => void;
   /** Called when an attempt starts, so a UI can show it in flight. */
   onAttemptStart?: (attempt: number) => void;
-  sleep?: (ms: number) => Promise<void>;
+  /** Stops retrying (the result is the last error) when aborted. */
+  signal?: AbortSignal;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   random?: () => number;
   now?: () => number;
 }
 
-const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** Waits `ms`, or less if `signal` aborts first. */
+const realSleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+  });
 
 /**
- * Runs `run(attempt)` until it succeeds, fails with a non-retryable error, or the policy's
- * attempts are used up. `run` receives the 1-based attempt number so callers can vary what
+ * Runs `run(attempt)` until it succeeds, fails with a non-retryable error, the policy's
+ * attempts are used up, or `signal` aborts. `run` receives the 1-based attempt number so callers can vary what
  * they send per attempt (the console only asks for a simulated failure on the first N).
  */
 export async function retryWithBackoff<T, E>(run: (attempt: number) => Promise<T>, opts: RetryOptions<E>): Promise<RetryResult<T, E>> {
@@ -81,7 +94,7 @@ export async function retryWithBackoff<T, E>(run: (attempt: number) => Promise<T
     } catch (thrown) {
       const error = opts.toError(thrown);
       const retryable = opts.isRetryable(error);
-      const last = !retryable || attempt >= policy.maxAttempts;
+      const last = !retryable || attempt >= policy.maxAttempts || opts.signal?.aborted === true;
       const record: AttemptRecord<E> = {
         attempt,
         outcome: retryable ? "retryable-error" : "fatal-error",
@@ -92,7 +105,8 @@ export async function retryWithBackoff<T, E>(run: (attempt: number) => Promise<T
       attempts.push(record);
       opts.onAttempt?.(record);
       if (last) return { ok: false, error, retryable, attempts };
-      await sleep(record.waitMs ?? 0);
+      await sleep(record.waitMs ?? 0, opts.signal);
+      if (opts.signal?.aborted) return { ok: false, error, retryable, attempts };
     }
   }
 }

@@ -3,7 +3,7 @@
 import type { Page } from "playwright-core";
 import type { FailurePoint } from "../../../src/lib/ingest-schema";
 
-export type RunResult = "counted" | "deduplicated" | "rejected" | "gave-up";
+export type RunResult = "counted" | "deduplicated" | "rejected" | "stopped";
 
 const pointLabel: Record<FailurePoint, string> = {
   "before-capture": "Before capture",

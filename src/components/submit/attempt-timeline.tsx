@@ -76,7 +76,7 @@ const resultStyle: Record<Exclude<RunStatus, "running">, { title: string; classN
   counted: { title: "Counted", className: "border-success/40 bg-success/10" },
   deduplicated: { title: "Deduplicated", className: "border-primary/40 bg-primary/10" },
   rejected: { title: "Rejected", className: "border-danger/40 bg-danger/10" },
-  "gave-up": { title: "Gave up", className: "border-warning/50 bg-warning/10" },
+  stopped: { title: "Stopped", className: "border-warning/50 bg-warning/10" },
 };
 
 function RunResult({ run }: { run: SubmissionRun }) {
@@ -93,7 +93,7 @@ function RunResult({ run }: { run: SubmissionRun }) {
           : "The server already had this event; it was not counted again."
         : run.status === "rejected"
           ? `${run.error?.code ?? "ERROR"}: ${run.error?.message ?? "the server refused the event"}`
-          : `Still failing after ${attempts} attempts: ${run.error?.message ?? "no answer"}. The event may be recovered by the server; sending again is safe.`;
+          : `Stopped after ${attempts} attempts: ${run.error?.message ?? "no answer"}. The event may already be stored and recovered by the server; sending again is safe.`;
   return (
     <motion.div
       role="status"

@@ -20,7 +20,8 @@ const options: Record<FailurePoint, { label: string; hint: string }> = {
   "after-commit": { label: "After commit (lost acknowledgement)", hint: "counted, but the answer is lost; the retry is deduplicated" },
 };
 
-export const maxSimulatedFailures = defaultBackoffPolicy.maxAttempts - 1;
+/** How many attempts the form lets a person make fail on purpose. */
+export const maxSimulatedFailures = 7;
 
 export function SimulationSettings({ value, onChange }: { value: SimulationState; onChange: (v: SimulationState) => void }) {
   return (
@@ -31,8 +32,8 @@ export function SimulationSettings({ value, onChange }: { value: SimulationState
         <Label htmlFor="simulate">Simulate DB failure</Label>
       </div>
       <p id="simulate-hint" className="-mt-2 text-xs text-muted-foreground">
-        The server fails on purpose on the first attempts; the console retries with exponential backoff and full jitter (up to{" "}
-        {defaultBackoffPolicy.maxAttempts} attempts, waits capped at {defaultBackoffPolicy.capMs / 1000} s), re-sending the same idempotency key.
+        The server fails on purpose on the first attempts; the console retries with exponential backoff and full jitter until the server
+        answers (waits capped at {defaultBackoffPolicy.capMs / 1000} s; you can stop it), re-sending the same idempotency key.
       </p>
       {value.enabled && (
         <div className="grid gap-4 sm:grid-cols-[1fr_auto]">

@@ -35,7 +35,7 @@ export function SubmitPanel() {
   const [simulation, setSimulation] = useState<SimulationState>({ enabled: false, point: "after-commit", failures: 2 });
   const rowIds = useRef(1);
   const rawId = useId();
-  const { runs, running, submit, sendAgain } = useIngestSubmission();
+  const { runs, running, submit, sendAgain, stop } = useIngestSubmission();
 
   const formErrors = useMemo(() => validateForm(values), [values]);
   const visibleErrors = Object.fromEntries(Object.entries(formErrors).filter(([k]) => triedSubmit || touched.has(k)));
@@ -118,6 +118,11 @@ export function SubmitPanel() {
               <Button variant="outline" disabled={running || !latest} onClick={() => sendAgain(activeSimulation)}>
                 Send again
               </Button>
+              {running && (
+                <Button variant="outline" onClick={stop}>
+                  Stop retrying
+                </Button>
+              )}
               {triedSubmit && !canSend && (
                 <p role="alert" className="text-sm text-danger">
                   Fix the highlighted fields first.

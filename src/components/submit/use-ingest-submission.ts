@@ -27,7 +27,7 @@ export interface TimelineEntry {
   waitMs?: number;
 }
 
-export type RunStatus = "running" | "counted" | "deduplicated" | "rejected" | "gave-up";
+export type RunStatus = "running" | "counted" | "deduplicated" | "rejected" | "stopped";
 
 export interface SubmissionRun {
   id: number;
@@ -53,6 +53,7 @@ export function useIngestSubmission() {
   const utils = trpc.useUtils();
   const [runs, setRuns] = useState<SubmissionRun[]>([]);
   const nextId = useRef(1);
+  const current = useRef<AbortController | null>(null);
   const running = runs[0]?.status === "running";
 
   const update = useCallback((id: number, change: (run: SubmissionRun) => SubmissionRun) => {
@@ -63,12 +64,15 @@ export function useIngestSubmission() {
     async (envelope: Envelope, idempotencyKey: string, simulation: Simulation | null) => {
       const id = nextId.current++;
       setRuns((all) => [{ id, idempotencyKey, envelope, simulation, entries: [], status: "running" as const }, ...all].slice(0, 10));
+      const controller = new AbortController();
+      current.current = controller;
       const simulateOn = (attempt: number) => (simulation && attempt <= simulation.failures ? simulation.point : undefined);
 
       const result = await retryWithBackoff<IngestOutput, IngestClientError>(
         (attempt) => utils.client.ingest.mutate({ ...envelope, idempotencyKey, simulate: simulateOn(attempt) }),
         {
           policy: defaultBackoffPolicy,
+          signal: controller.signal,
           toError: toIngestClientError,
           isRetryable: (e) => e.retryable,
           onAttemptStart: (attempt) =>
@@ -94,7 +98,7 @@ export function useIngestSubmission() {
           entries: r.entries.map((e) => (e.state === "success" ? { ...e, deduplicated } : e)),
         }));
       } else {
-        update(id, (r) => ({ ...r, status: result.retryable ? "gave-up" : "rejected", error: result.error }));
+        update(id, (r) => ({ ...r, status: result.retryable ? "stopped" : "rejected", error: result.error }));
       }
     },
     [utils, update],
@@ -111,5 +115,8 @@ export function useIngestSubmission() {
     [runs, start],
   );
 
-  return { runs, running, submit, sendAgain };
+  /** Stops retrying the running submission (a person's choice; a client would go on). */
+  const stop = useCallback(() => current.current?.abort(), []);
+
+  return { runs, running, submit, sendAgain, stop };
 }
