@@ -1,25 +1,14 @@
 // The write path through the tRPC procedures (createCaller), on every configured backend:
 // what is counted, what is deduplicated, what is rejected, and what is stored each time.
-import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCaller } from "../src/server/api/root";
-import { appErrorOf } from "../src/server/api/trpc";
 import type { ServerContext } from "../src/server/context";
 import { checkInvariants } from "./support/invariants";
+import { failure } from "./support/trpc-failure";
 import { backends, createTestDatabase, testContext, type TestDatabase } from "./support/test-db";
 
 let n = 0;
 const uniqueSource = () => `client-${Date.now().toString(36)}-${n++}`;
-
-/** The AppError a procedure call failed with (fails the test if it succeeded). */
-async function failure(p: Promise<unknown>) {
-  const err = await p.then(
-    () => expect.fail("expected the call to fail"),
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(TRPCError);
-  return appErrorOf(err as TRPCError);
-}
 
 describe.each(backends)("ingest on %s", (kind) => {
   let t: TestDatabase;

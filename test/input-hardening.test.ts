@@ -4,22 +4,12 @@
 import { request } from "node:http";
 import { describe, expect, it } from "vitest";
 import { createCaller } from "../src/server/api/root";
-import { appErrorOf } from "../src/server/api/trpc";
 import { openDatabase } from "../src/server/db/database";
 import { recoverStuckEvents } from "../src/server/ingest/recover-stuck-events";
-import { TRPCError } from "@trpc/server";
 import { startHttpApp } from "./support/http-app";
+import { failure } from "./support/trpc-failure";
 import { backends, postgresUrl, testContext } from "./support/test-db";
 import { useTestDatabase } from "./support/use-test-database";
-
-async function failure(p: Promise<unknown>) {
-  const err = await p.then(
-    () => expect.fail("expected the call to fail"),
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(TRPCError);
-  return appErrorOf(err as TRPCError);
-}
 
 const nested = (depth: number): Record<string, unknown> => {
   let v: Record<string, unknown> = { leaf: 1 };
