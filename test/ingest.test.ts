@@ -5,6 +5,8 @@ import { createCaller } from "../src/server/api/root";
 import type { ServerContext } from "../src/server/context";
 import { checkInvariants } from "./support/invariants";
 import { failure } from "./support/trpc-failure";
+import { captureRawEvent } from "../src/server/ingest/capture-raw-event";
+import { processRawEvent } from "../src/server/ingest/process-raw-event";
 import { backends, createTestDatabase, testContext, type TestDatabase } from "./support/test-db";
 
 let n = 0;
@@ -99,6 +101,16 @@ describe.each(backends)("ingest on %s", (kind) => {
     expect(err.message).toContain("dup-key");
     expect((await api.aggregates({ source }))[0]).toMatchObject({ count: 1, sum: 1 });
     expect(await t.db.prisma.rawEvent.count({ where: { source, status: "rejected" } })).toBe(1);
+  });
+
+  it("processing an already finished raw event again answers as the first time did", async () => {
+    const source = uniqueSource();
+    await api.ingest({ source, payload: { metric: "m", value: 1 }, idempotencyKey: "again" });
+    const raw = await captureRawEvent(t.db, { source, payload: { metric: "m", value: 2 }, idempotencyKey: "again", recoveryDelayMs: 60_000 });
+    const first = await processRawEvent(t.db, raw.id);
+    const second = await processRawEvent(t.db, raw.id);
+    expect(first).toMatchObject({ outcome: "rejected", error: { code: "IDEMPOTENCY_KEY_REUSED", field: "idempotencyKey" } });
+    expect(second).toEqual(first);
   });
 
   it("the same key from two sources is two events (keys are scoped by source)", async () => {

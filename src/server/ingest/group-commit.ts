@@ -16,11 +16,11 @@
 // queued (up to maxEvents), so an idle server adds no delay and a busy one batches more.
 import { randomUUID } from "node:crypto";
 import type { Database } from "../db/database";
-import { AppError, isDataError } from "../errors";
+import { isDataError } from "../errors";
 import type { Prisma as P } from "../../generated/prisma/client";
 import type { EventIdentity } from "./dedup-key";
 import type { NormalizedEvent } from "./normalize";
-import { processRawEvent, type ProcessOutcome } from "./process-raw-event";
+import { keyReusedError, outcomeOfFinished, processRawEvent, type ProcessOutcome } from "./process-raw-event";
 
 export interface GroupItem {
   source: string;
@@ -182,8 +182,7 @@ async function processGroup(db: Database, group: Captured[]): Promise<ProcessOut
     // (the only rows every group shares) are held for as short a time as possible.
     const rest = group.filter((c) => locked.has(c.rawId) && !outcomes.has(c.rawId));
     const insertedIds = first.filter((r) => r.kind === "inserted").map((r) => String(r.pid));
-    const reused = (c: Captured) =>
-      `Idempotency key "${c.pending.item.identity.explicitKey}" was already used for a different event; use a new key for a new event`;
+    const reused = (c: Captured) => keyReusedError(c.pending.item.identity.explicitKey).message;
     const second = await tx.$queryRaw<{ raw_id: string; pid: bigint; same: boolean }[]>`
       WITH v AS (
         SELECT * FROM unnest(${rest.map((c) => c.rawId)}::uuid[], ${rest.map((c) => c.pending.item.identity.dedupKey)}::text[],
@@ -222,7 +221,7 @@ async function processGroup(db: Database, group: Captured[]): Promise<ProcessOut
         r.raw_id,
         r.same
           ? { outcome: "deduplicated", processedEventId: BigInt(r.pid) }
-          : { outcome: "rejected", error: new AppError("IDEMPOTENCY_KEY_REUSED", reused(c), { field: "idempotencyKey" }) },
+          : { outcome: "rejected", error: keyReusedError(c.pending.item.identity.explicitKey) },
       );
     }
     if (second.length !== rest.length) throw new Error("an event's dedup key has no processed event (its first copy was rejected or failed meanwhile)");
@@ -234,11 +233,7 @@ async function processGroup(db: Database, group: Captured[]): Promise<ProcessOut
 }
 
 async function outcomeOfRaw(tx: P.TransactionClient, rawId: string): Promise<ProcessOutcome> {
-  const raw = await tx.rawEvent.findUniqueOrThrow({ where: { id: rawId }, select: { status: true, processedEventId: true, reason: true } });
-  if (raw.status === "processed") return { outcome: "counted", processedEventId: raw.processedEventId ?? 0n };
-  if (raw.status === "duplicate") return { outcome: "deduplicated", processedEventId: raw.processedEventId ?? 0n };
-  if (raw.status === "rejected") return { outcome: "rejected", error: new AppError("INVALID_EVENT", raw.reason ?? "rejected") };
-  throw new Error(`raw event ${rawId} ended ${raw.status}: ${raw.reason ?? ""}`);
+  return outcomeOfFinished(await tx.rawEvent.findUniqueOrThrow({ where: { id: rawId }, select: { status: true, processedEventId: true, reason: true } }));
 }
 
 async function mapLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {

@@ -41,7 +41,7 @@ export async function processRawEvent(db: Database, rawEventId: string, opts: Pr
       FROM raw_event WHERE id = ${rawEventId}::uuid FOR UPDATE`;
     const raw = rows[0];
     if (!raw) throw new Error(`raw event ${rawEventId} does not exist`);
-    if (raw.status !== "received") return outcomeOfFinished(raw);
+    if (raw.status !== "received") return outcomeOfFinished({ status: raw.status, processedEventId: raw.processed_event_id, reason: raw.reason });
 
     const outcome = await processLocked(tx, rawEventId, raw);
     if (opts.failBeforeCommit) throw new AppError("SIMULATED_FAILURE", "Simulated failure after capture: processing rolled back");
@@ -108,13 +108,7 @@ async function processLocked(tx: P.TransactionClient, rawEventId: string, raw: L
     select: { id: true, contentHash: true },
   });
   if (existing.contentHash !== identity.contentHash) {
-    return reject(
-      new AppError(
-        "IDEMPOTENCY_KEY_REUSED",
-        `Idempotency key "${identity.explicitKey}" was already used for a different event; use a new key for a new event`,
-        { field: "idempotencyKey" },
-      ),
-    );
+    return reject(keyReusedError(identity.explicitKey));
   }
   await tx.rawEvent.update({
     where: { id: rawEventId },
@@ -123,15 +117,29 @@ async function processLocked(tx: P.TransactionClient, rawEventId: string, raw: L
   return { outcome: "deduplicated", processedEventId: existing.id };
 }
 
+const KEY_REUSED = "was already used for a different event";
+
+/** 422 for an explicit key re-sent with a different event (IETF Idempotency-Key draft). */
+export function keyReusedError(explicitKey: string | null): AppError {
+  return new AppError("IDEMPOTENCY_KEY_REUSED", `Idempotency key "${explicitKey}" ${KEY_REUSED}; use a new key for a new event`, {
+    field: "idempotencyKey",
+  });
+}
+
 /** The outcome of a raw event someone else already finished (worker or earlier attempt). */
-function outcomeOfFinished(raw: LockedRaw): ProcessOutcome {
+export function outcomeOfFinished(raw: { status: string; processedEventId: bigint | null; reason: string | null }): ProcessOutcome {
   switch (raw.status) {
     case "processed":
-      return { outcome: "counted", processedEventId: raw.processed_event_id ?? 0n };
+      return { outcome: "counted", processedEventId: raw.processedEventId ?? 0n };
     case "duplicate":
-      return { outcome: "deduplicated", processedEventId: raw.processed_event_id ?? 0n };
+      return { outcome: "deduplicated", processedEventId: raw.processedEventId ?? 0n };
     case "rejected":
-      return { outcome: "rejected", error: new AppError("INVALID_EVENT", raw.reason ?? "rejected") };
+      return {
+        outcome: "rejected",
+        error: raw.reason?.includes(KEY_REUSED)
+          ? new AppError("IDEMPOTENCY_KEY_REUSED", raw.reason, { field: "idempotencyKey" })
+          : new AppError("INVALID_EVENT", raw.reason ?? "rejected"),
+      };
     default:
       throw new Error(`raw event gave up processing: ${raw.reason ?? raw.status}`);
   }
