@@ -2,24 +2,13 @@
 // (app or baseline), every PostgreSQL process, and the load generator, read from
 // /proc/<pid>/stat around 8 s autocannon runs. Shows where a machine's cores go, which a
 // wall-clock profile on shared cores cannot. Linux only. Env: BENCH_DATABASE_URL.
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
 import { createRequire } from "node:module";
-import pg from "pg";
-import { freePort, startApp } from "../e2e/support/app-process";
-import { withDatabase } from "../test/support/test-db";
+import { startApp } from "../e2e/support/app-process";
+import { freshDatabase, startBaseline } from "./support";
 
-const baseUrl = process.env.BENCH_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 const TICKS_PER_SECOND = 100;
-
-async function freshDatabase(name: string): Promise<string> {
-  const c = new pg.Client({ connectionString: baseUrl });
-  await c.connect();
-  await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await c.query(`CREATE DATABASE ${name}`);
-  await c.end();
-  return withDatabase(baseUrl, name);
-}
 
 /** User + system CPU milliseconds a process has used so far (0 once it is gone). */
 function cpuMs(pid: number): number {
@@ -75,17 +64,13 @@ async function measure(name: string, url: string, serverPid: number): Promise<vo
 }
 
 const app = await startApp({ DATABASE_URL: await freshDatabase("ingest_bench_cpu_app"), SERVE_PAGES: "false", DB_POOL_SIZE: "16", LOG_LEVEL: "error" });
-const port = await freePort();
-const baseline: ChildProcess = spawn(process.execPath, ["--import", "tsx", "bench/baseline-server.ts", String(port), await freshDatabase("ingest_bench_cpu_baseline"), "16"], {
-  stdio: ["ignore", "pipe", "inherit"],
-});
-await new Promise<void>((resolve) => baseline.stdout?.on("data", (d: Buffer) => d.toString().includes("baseline ready") && resolve()));
+const baseline = await startBaseline(await freshDatabase("ingest_bench_cpu_baseline"), "16");
 try {
   for (let round = 0; round < 2; round++) {
     await measure("app", app.url, app.child.pid!);
-    await measure("baseline", `http://127.0.0.1:${port}`, baseline.pid!);
+    await measure("baseline", baseline.url, baseline.child.pid!);
   }
 } finally {
   await app.stop();
-  baseline.kill("SIGTERM");
+  baseline.child.kill("SIGTERM");
 }

@@ -8,25 +8,17 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import type { AddressInfo } from "node:net";
 import { createRequire } from "node:module";
-import pg from "pg";
 import { loadConfig } from "../src/server/config";
 import { databaseOptionsFrom, openDatabase } from "../src/server/db/database";
 import { migrate } from "../src/server/db/migrate";
 import { createAppServer } from "../src/server/http/server";
 import { createLogger } from "../src/server/logger";
-import { withDatabase } from "../test/support/test-db";
+import { freshDatabase } from "./support";
 
-const baseUrl = process.env.BENCH_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
 
-const admin = new pg.Client({ connectionString: baseUrl });
-await admin.connect();
-await admin.query("DROP DATABASE IF EXISTS ingest_bench_profile WITH (FORCE)");
-await admin.query("CREATE DATABASE ingest_bench_profile");
-await admin.end();
-
-const config = loadConfig({ NODE_ENV: "production", LOG_LEVEL: "error", DATABASE_URL: withDatabase(baseUrl, "ingest_bench_profile"), DB_POOL_SIZE: "16" });
+const config = loadConfig({ NODE_ENV: "production", LOG_LEVEL: "error", DATABASE_URL: await freshDatabase("ingest_bench_profile"), DB_POOL_SIZE: "16" });
 const db = openDatabase(databaseOptionsFrom(config));
 await migrate(db);
 const server = createAppServer({ db, config, log: createLogger(config.LOG_LEVEL) });

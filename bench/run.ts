@@ -10,14 +10,12 @@
 // BENCH_SECONDS (per measured window, default 10), BENCH_ROUNDS (default 2),
 // BENCH_CONNECTIONS (default 32), BENCH_BATCH_SIZE (default 200), BENCH_POOL_SIZE (default 16),
 // BENCH_ONLY=single,batch,aggregates to run some parts only.
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import autocannon from "autocannon";
 import pg from "pg";
-import { freePort, startApp, type AppProcess } from "../e2e/support/app-process";
-import { withDatabase } from "../test/support/test-db";
+import { startApp, type AppProcess } from "../e2e/support/app-process";
+import { freshDatabase, startBaseline } from "./support";
 
-const baseUrl = process.env.BENCH_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
@@ -32,22 +30,6 @@ interface Measured {
   p99: number;
   errors: number;
   non2xx: number;
-}
-
-async function admin(sql: string): Promise<void> {
-  const c = new pg.Client({ connectionString: baseUrl });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
-
-async function freshDatabase(name: string): Promise<string> {
-  await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await admin(`CREATE DATABASE ${name}`);
-  return withDatabase(baseUrl, name);
 }
 
 /** Bodies for single-event ingest: about half are retries of an earlier event. */
@@ -128,18 +110,6 @@ function average(ms: Measured[]): Measured {
   };
 }
 
-async function startBaseline(url: string): Promise<{ url: string; child: ChildProcess }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ["--import", "tsx", "bench/baseline-server.ts", String(port), url, poolSize], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  await new Promise<void>((resolve, reject) => {
-    child.stdout?.on("data", (d: Buffer) => d.toString().includes("baseline ready") && resolve());
-    child.on("exit", (code) => reject(new Error(`baseline exited with ${code}`)));
-  });
-  return { url: `http://127.0.0.1:${port}`, child };
-}
-
 const fmt = (n: number, d = 0) => n.toFixed(d).padStart(9);
 function row(name: string, m: Measured, ratio?: number): string {
   return `${name.padEnd(34)}${fmt(m.eventsPerSec)} ev/s ${fmt(m.p50, 1)} ms ${fmt(m.p99, 1)} ms${ratio === undefined ? "" : `   ×${ratio.toFixed(2)}`}${m.errors + m.non2xx > 0 ? `   (errors ${m.errors}, non-2xx ${m.non2xx})` : ""}`;
@@ -198,7 +168,7 @@ async function main(): Promise<void> {
     LOG_LEVEL: "error",
     RECOVERY_DELAY_MS: "30000",
   });
-  const baseline = await startBaseline(baseDbUrl);
+  const baseline = await startBaseline(baseDbUrl, poolSize);
   const results: Record<string, unknown> = {
     machine: { cores: (await import("node:os")).cpus().length, node: process.version },
     seconds,

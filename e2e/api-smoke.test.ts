@@ -1,32 +1,16 @@
 // The built app started exactly as `npm start` starts it: pages from Next, the API from
 // the custom server, on the embedded database and on PostgreSQL when configured.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { backends, createEmptyDatabase, type TestDatabase } from "../test/support/test-db";
-import { startApp, type AppProcess } from "./support/app-process";
+import { backends } from "../test/support/test-db";
+import { startAppOn, type AppOnDatabase } from "./support/app-process";
 
 describe.each(backends)("built app on %s", (kind) => {
-  let app: AppProcess;
-  let dir: string | undefined;
-  let database: TestDatabase | undefined;
+  let app: AppOnDatabase;
   beforeAll(async () => {
-    const env: Record<string, string> = {};
-    if (kind === "pglite") {
-      dir = mkdtempSync(join(tmpdir(), "ingest-e2e-"));
-      env.PGLITE_DATA_DIR = join(dir, "pglite");
-    } else {
-      database = await createEmptyDatabase("postgresql");
-      await database.db.close();
-      env.DATABASE_URL = database.url ?? "";
-    }
-    app = await startApp(env);
+    app = await startAppOn(kind);
   });
   afterAll(async () => {
-    await app?.stop();
-    await database?.drop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await app?.dispose();
   });
 
   it("serves the console page through Next", async () => {

@@ -53,7 +53,7 @@ describe.each(backends)("group commit on %s", (kind) => {
     }
   });
 
-  it("GROUP_COMMIT_MAX_EVENTS=1 gives the same answers one transaction at a time", async () => {
+  it("GROUP_COMMIT_MAX_EVENTS=1 (group commit off) gives the same answers", async () => {
     const api = createCaller(testContext(t.db, { GROUP_COMMIT_MAX_EVENTS: "1" }));
     const source = `group-${kind}-off`;
     const results = await Promise.all(Array.from({ length: 8 }, () => api.ingest({ source, payload: { metric: "m", value: 1 }, idempotencyKey: "same" })));

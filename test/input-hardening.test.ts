@@ -4,11 +4,10 @@
 import { request } from "node:http";
 import { describe, expect, it } from "vitest";
 import { createCaller } from "../src/server/api/root";
-import { openDatabase } from "../src/server/db/database";
 import { recoverStuckEvents } from "../src/server/ingest/recover-stuck-events";
 import { startHttpApp } from "./support/http-app";
 import { failure } from "./support/trpc-failure";
-import { backends, postgresUrl, testContext } from "./support/test-db";
+import { backends, openTestDatabase, postgresUrl, testContext } from "./support/test-db";
 import { useTestDatabase } from "./support/use-test-database";
 
 const nested = (depth: number): Record<string, unknown> => {
@@ -135,7 +134,7 @@ describe.skipIf(!postgresUrl)("the recovery worker under timeouts (PostgreSQL)",
       CREATE OR REPLACE FUNCTION test_slow() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN IF NEW.metric = 'slow' THEN PERFORM pg_sleep(2); END IF; RETURN NEW; END $$;
       CREATE TRIGGER test_slow BEFORE INSERT ON processed_event FOR EACH ROW EXECUTE FUNCTION test_slow();`);
-    const impatient = openDatabase({ url: t.url, pgliteDataDir: "memory://", poolSize: 2, connectTimeoutMs: 2000, queryTimeoutMs: 300, transactionTimeoutMs: 5000 });
+    const impatient = openTestDatabase(t.url, { poolSize: 2, connectTimeoutMs: 2000, queryTimeoutMs: 300 });
     try {
       const ctx = testContext(impatient, { RECOVERY_MAX_ATTEMPTS: "1", RECOVERY_DELAY_MS: "0" });
       await expect(createCaller(ctx).ingest({ source: "slow", payload: { metric: "slow", value: 1 } })).rejects.toMatchObject({ code: "SERVICE_UNAVAILABLE" });

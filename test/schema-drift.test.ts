@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { diffDatamodels } from "../scripts/schema-engine";
 import type { Database } from "../src/server/db/database";
 import { migrate, readMigrations } from "../src/server/db/migrate";
-import { createEmptyDatabase, postgresUrl, type TestDatabase } from "./support/test-db";
+import { createEmptyDatabase, openTestDatabase, postgresUrl, type TestDatabase } from "./support/test-db";
 
 const schema = readFileSync(new URL("../prisma/schema.prisma", import.meta.url), "utf8");
 
@@ -77,9 +77,8 @@ describe("schema.prisma and prisma/migrations", () => {
     const first = await createEmptyDatabase("postgresql");
     opened.push(first);
     const url = first.url ?? "";
-    const { openDatabase } = await import("../src/server/db/database");
     const instances = Array.from({ length: 4 }, () =>
-      openDatabase({ url, pgliteDataDir: "memory://", poolSize: 2, connectTimeoutMs: 5000, queryTimeoutMs: 10_000, transactionTimeoutMs: 10_000 }),
+      openTestDatabase(url, { poolSize: 2 }),
     );
     try {
       const results = await Promise.all(instances.map((db) => migrate(db)));

@@ -3,8 +3,12 @@
 // when pages are served.
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { createEmptyDatabase, type BackendKind, type TestDatabase } from "../../test/support/test-db";
 
 export const projectRoot = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -74,4 +78,33 @@ export async function waitUntilReady(app: AppProcess, timeoutMs: number): Promis
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`app not ready after ${timeoutMs} ms:\n${app.output()}`);
+}
+
+/**
+ * The built app on a fresh database of the given kind: PGlite in a temporary folder, or a
+ * new database on the configured PostgreSQL server. `dispose()` stops the app and removes both.
+ */
+export type AppOnDatabase = AppProcess & { dispose(): Promise<void> };
+
+export async function startAppOn(kind: BackendKind, env: Record<string, string> = {}): Promise<AppOnDatabase> {
+  let dir: string | undefined;
+  let database: TestDatabase | undefined;
+  const dbEnv: Record<string, string> = {};
+  if (kind === "pglite") {
+    dir = mkdtempSync(join(tmpdir(), "ingest-e2e-"));
+    dbEnv.PGLITE_DATA_DIR = join(dir, "pglite");
+  } else {
+    database = await createEmptyDatabase("postgresql");
+    await database.db.close();
+    dbEnv.DATABASE_URL = database.url ?? "";
+  }
+  const app = await startApp({ ...env, ...dbEnv });
+  return {
+    ...app,
+    async dispose() {
+      await app.stop();
+      await database?.drop();
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

@@ -3,13 +3,10 @@
 // deduplication, simulated failures counted exactly once, the recovery worker seen
 // catching up, live aggregates and charts. Any browser console error fails the test.
 // Screenshots of every screen land in e2e/artifacts/.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { backends, createEmptyDatabase, type TestDatabase } from "../../test/support/test-db";
-import { startApp, type AppProcess } from "../support/app-process";
+import { backends } from "../../test/support/test-db";
+import { startAppOn, type AppOnDatabase } from "../support/app-process";
 import { assertProductionBuild, launchChromium, openWatchedPage, screenshot, type WatchedPage } from "./support/browser";
 import { aggregateRow, attemptStates, fillEvent, openAggregatesFor, openConsole, simulateFailure, submitAndExpect } from "./support/console-page";
 
@@ -21,10 +18,8 @@ interface RestAggregate {
 }
 
 describe.each(backends)("operator console on %s", (kind) => {
-  let app: AppProcess;
+  let app: AppOnDatabase;
   let browser: Browser;
-  let dir: string | undefined;
-  let database: TestDatabase | undefined;
   let w: WatchedPage;
   let n = 0;
   /** A source name no other test (or earlier run on PostgreSQL) uses. */
@@ -37,22 +32,12 @@ describe.each(backends)("operator console on %s", (kind) => {
     // Simulation is off in production unless an operator enables it; the recovery delay is
     // long enough for a person (and this test) to see a `received` event before the worker
     // finishes it, short enough to keep the suite quick.
-    const env: Record<string, string> = { SIMULATION_ENABLED: "true", RECOVERY_DELAY_MS: "3000", RECOVERY_INTERVAL_MS: "200" };
-    if (kind === "pglite") {
-      dir = mkdtempSync(join(tmpdir(), "ingest-ui-"));
-      env.PGLITE_DATA_DIR = join(dir, "pglite");
-    } else {
-      database = await createEmptyDatabase("postgresql");
-      await database.db.close();
-      env.DATABASE_URL = database.url ?? "";
-    }
-    [app, browser] = await Promise.all([startApp(env), launchChromium()]);
+    const env = { SIMULATION_ENABLED: "true", RECOVERY_DELAY_MS: "3000", RECOVERY_INTERVAL_MS: "200" };
+    [app, browser] = await Promise.all([startAppOn(kind, env), launchChromium()]);
   });
   afterAll(async () => {
     await browser?.close();
-    await app?.stop();
-    await database?.drop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await app?.dispose();
   });
 
   beforeEach(async () => {

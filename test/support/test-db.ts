@@ -25,17 +25,22 @@ export interface TestDatabase {
 
 const timeouts = { poolSize: 20, connectTimeoutMs: 5000, queryTimeoutMs: 10_000, transactionTimeoutMs: 10_000 };
 
+/** Another connection pool on a test database (a second app instance), with test timeouts. */
+export function openTestDatabase(url: string | undefined, opts: Partial<typeof timeouts> = {}): Database {
+  return openDatabase({ url, pgliteDataDir: "memory://", ...timeouts, ...opts });
+}
+
 /** Creates an empty database (not migrated). */
 export async function createEmptyDatabase(kind: BackendKind, opts: Partial<typeof timeouts> = {}): Promise<TestDatabase> {
   if (kind === "pglite") {
-    const db = openDatabase({ pgliteDataDir: "memory://", ...timeouts, ...opts });
+    const db = openTestDatabase(undefined, opts);
     return { db, drop: () => db.close() };
   }
   if (!postgresUrl) throw new Error("No PostgreSQL configured (TEST_DATABASE_URL or DATABASE_URL)");
   const name = `ingest_test_${Date.now().toString(36)}_${randomBytes(4).toString("hex")}`;
   await admin(`CREATE DATABASE ${name}`);
   const url = withDatabase(postgresUrl, name);
-  const db = openDatabase({ url, pgliteDataDir: "memory://", ...timeouts, ...opts });
+  const db = openTestDatabase(url, opts);
   return {
     db,
     url,

@@ -2,9 +2,9 @@
 // extra connection pools on it, standing in for more app instances), the invariants checked
 // and the database dropped after the last. The returned object is filled in by beforeAll.
 import { afterAll, beforeAll, expect } from "vitest";
-import { openDatabase, type Database } from "../../src/server/db/database";
+import type { Database } from "../../src/server/db/database";
 import { checkInvariants } from "./invariants";
-import { createTestDatabase, type BackendKind, type TestDatabase } from "./test-db";
+import { createTestDatabase, openTestDatabase, type BackendKind, type TestDatabase } from "./test-db";
 
 export type SuiteDatabase = TestDatabase & { instances: Database[] };
 
@@ -13,9 +13,7 @@ export function useTestDatabase(kind: BackendKind, opts: { instances?: number; p
   beforeAll(async () => {
     Object.assign(suite, await createTestDatabase(kind));
     for (let i = 0; i < (opts.instances ?? 0); i++) {
-      suite.instances.push(
-        openDatabase({ url: suite.url, pgliteDataDir: "memory://", poolSize: opts.poolSize ?? 8, connectTimeoutMs: 5000, queryTimeoutMs: 10_000, transactionTimeoutMs: 10_000 }),
-      );
+      suite.instances.push(openTestDatabase(suite.url, { poolSize: opts.poolSize ?? 8 }));
     }
   });
   afterAll(async () => {

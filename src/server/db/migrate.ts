@@ -33,7 +33,19 @@ export interface Migration {
   checksum: string;
 }
 
-export async function readMigrations(dir = defaultMigrationsDir): Promise<Migration[]> {
+/** The migrations on disk, read once per folder: they do not change while a process runs. */
+const readOnce = new Map<string, Promise<Migration[]>>();
+export function readMigrations(dir = defaultMigrationsDir): Promise<Migration[]> {
+  let migrations = readOnce.get(dir);
+  if (!migrations) {
+    migrations = readMigrationFiles(dir);
+    migrations.catch(() => readOnce.delete(dir));
+    readOnce.set(dir, migrations);
+  }
+  return migrations;
+}
+
+async function readMigrationFiles(dir: string): Promise<Migration[]> {
   const entries = await readdir(dir, { withFileTypes: true });
   const names = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
   return Promise.all(

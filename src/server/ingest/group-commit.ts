@@ -20,6 +20,7 @@ import { isDataError } from "../errors";
 import type { Prisma as P } from "../../generated/prisma/client";
 import type { EventIdentity } from "./dedup-key";
 import type { NormalizedEvent } from "./normalize";
+import { addToRollupsSql } from "./rollup";
 import { keyReusedError, outcomeOfFinished, processRawEvent, type ProcessOutcome } from "./process-raw-event";
 
 export interface GroupItem {
@@ -200,19 +201,7 @@ async function processGroup(db: Database, group: Captured[]): Promise<ProcessOut
           processed_at = now()
         FROM e WHERE r.id = e.raw_id
         RETURNING r.id::text AS raw_id, e.pid, e.same),
-      agg AS (
-        INSERT INTO metric_aggregate AS a (source, metric, count, sum, min, max, first_seen_at, last_seen_at, updated_at)
-        SELECT source, metric, count(*), sum(value), min(value), max(value), min(occurred_at), max(occurred_at), now()
-        FROM processed_event WHERE id = ANY(${insertedIds}::bigint[])
-        GROUP BY source, metric ORDER BY source, metric
-        ON CONFLICT (source, metric) DO UPDATE SET
-          count = a.count + EXCLUDED.count,
-          sum = a.sum + EXCLUDED.sum,
-          min = LEAST(a.min, EXCLUDED.min),
-          max = GREATEST(a.max, EXCLUDED.max),
-          first_seen_at = LEAST(a.first_seen_at, EXCLUDED.first_seen_at),
-          last_seen_at = GREATEST(a.last_seen_at, EXCLUDED.last_seen_at),
-          updated_at = now())
+      agg AS (${addToRollupsSql(insertedIds)})
       SELECT raw_id, pid, same FROM marked`;
     const byRawId = new Map(rest.map((c) => [c.rawId, c]));
     for (const r of second) {

@@ -14,6 +14,7 @@ import type { Database } from "../db/database";
 import type { Prisma as P } from "../../generated/prisma/client";
 import { computeDedupKey } from "./dedup-key";
 import { normalizeEvent } from "./normalize";
+import { addToRollupsSql } from "./rollup";
 
 export type ProcessOutcome =
   | { outcome: "counted" | "deduplicated"; processedEventId: bigint }
@@ -84,18 +85,7 @@ async function processLocked(tx: P.TransactionClient, rawEventId: string, raw: L
 
   const counted = inserted[0];
   if (counted) {
-    await tx.$executeRaw`
-      INSERT INTO metric_aggregate AS a (source, metric, count, sum, min, max, first_seen_at, last_seen_at, updated_at)
-      VALUES (${event.source}, ${event.metric}, 1, ${String(event.value)}::numeric, ${String(event.value)}::numeric,
-              ${String(event.value)}::numeric, ${occurredAt}, ${occurredAt}, now())
-      ON CONFLICT (source, metric) DO UPDATE SET
-        count = a.count + 1,
-        sum = a.sum + EXCLUDED.sum,
-        min = LEAST(a.min, EXCLUDED.min),
-        max = GREATEST(a.max, EXCLUDED.max),
-        first_seen_at = LEAST(a.first_seen_at, EXCLUDED.first_seen_at),
-        last_seen_at = GREATEST(a.last_seen_at, EXCLUDED.last_seen_at),
-        updated_at = now()`;
+    await tx.$executeRaw(addToRollupsSql([counted.id]));
     await tx.rawEvent.update({
       where: { id: rawEventId },
       data: { status: "processed", dedupKey: identity.dedupKey, processedEventId: counted.id, processedAt: new Date(), reason: null },
