@@ -10,7 +10,7 @@ export const rawEventStatuses = rawEventStatusSchema.options;
 
 export const rawEventsInputSchema = z.object({
   status: rawEventStatusSchema.optional(),
-  source: z.string().trim().min(1).max(200).optional(),
+  source: z.string().trim().normalize("NFC").min(1).max(200).optional(),
   /** The id of the last raw event of the previous page (newest first). */
   cursor: z.uuid().nullish(),
   limit: z.number().int().min(1).max(200).default(50),
@@ -50,7 +50,7 @@ export const rawEventsPageSchema = z.object({
 });
 export type RawEventsPage = z.infer<typeof rawEventsPageSchema>;
 
-export const statusCountsInputSchema = z.object({ source: z.string().trim().min(1).max(200).optional() }).default({});
+export const statusCountsInputSchema = z.object({ source: z.string().trim().normalize("NFC").min(1).max(200).optional() }).default({});
 export const statusCountsSchema = z.record(rawEventStatusSchema, z.number().int());
 export type StatusCounts = z.infer<typeof statusCountsSchema>;
 
@@ -65,8 +65,8 @@ export const bucketWindow: Record<BucketSize, { bucketMs: number; buckets: numbe
 
 export const timeSeriesInputSchema = z.object({
   bucket: bucketSizeSchema.default("minute"),
-  source: z.string().trim().min(1).max(200).optional(),
-  metric: z.string().trim().min(1).max(200).optional(),
+  source: z.string().trim().normalize("NFC").min(1).max(200).optional(),
+  metric: z.string().trim().normalize("NFC").min(1).max(200).optional(),
 });
 export type TimeSeriesInput = z.input<typeof timeSeriesInputSchema>;
 

@@ -13,6 +13,8 @@ export type FailurePoint = z.infer<typeof failurePointSchema>;
 export const sourceSchema = z
   .string({ error: "source must be a string" })
   .trim()
+  // Composed and decomposed spellings of the same name are one source (Unicode NFC).
+  .normalize("NFC")
   .min(1, "source must not be empty")
   .max(200, "source must be at most 200 characters")
   .refine(storable, "source must not contain the NUL character and must be valid Unicode");
@@ -57,7 +59,9 @@ const timestampSchema = z
     z
       .number()
       .int("timestamp in epoch milliseconds must be an integer")
-      .min(0, "timestamp must not be before 1970")
+      // Below 1e11 ms (March 1973) a number is far more likely epoch seconds sent by
+      // mistake than a real date: refuse it rather than count it in 1970.
+      .min(100_000_000_000, "timestamp in epoch milliseconds must be at least 100000000000 (1973-03-03); epoch seconds are not accepted, multiply by 1000")
       .max(253_402_300_799_999, "timestamp must be before the year 10000"),
   ])
   .refine((t) => {
@@ -70,6 +74,7 @@ export const eventPayloadSchema = z.looseObject({
   metric: z
     .string({ error: "metric must be a string" })
     .trim()
+    .normalize("NFC")
     .min(1, "metric must not be empty")
     .max(200, "metric must be at most 200 characters"),
   value: z
@@ -87,6 +92,8 @@ export const batchEventSchema = ingestInputSchema.omit({ simulate: true });
 /** Events are checked one by one (batchEventSchema) so one bad event never fails the rest. */
 export const batchInputSchema = z.object({
   events: z.array(z.unknown(), { error: "events must be an array" }).min(1, "events must hold at least one event"),
+  /** Ask the server to fail the whole batch on purpose at this point (simulation mode only). */
+  simulate: failurePointSchema.optional(),
 });
 export type BatchInput = z.infer<typeof batchInputSchema>;
 
@@ -110,8 +117,8 @@ export type BatchOutput = z.infer<typeof batchOutputSchema>;
 
 export const aggregatesInputSchema = z
   .object({
-    source: z.string().trim().min(1).optional(),
-    metric: z.string().trim().min(1).optional(),
+    source: z.string().trim().normalize("NFC").min(1).optional(),
+    metric: z.string().trim().normalize("NFC").min(1).optional(),
   })
   .default({});
 export type AggregatesInput = z.infer<typeof aggregatesInputSchema>;

@@ -23,6 +23,8 @@ const envSchema = z.object({
   MAX_EVENT_BYTES: int(64 * 1024, 256, 64 * 1024 * 1024),
   MAX_REQUEST_BYTES: int(1024 * 1024, 1024, 256 * 1024 * 1024),
   MAX_BATCH_EVENTS: int(500, 1, 10_000),
+  /** Most tRPC calls one HTTP request may batch (the console batches a handful). */
+  TRPC_MAX_BATCH_CALLS: int(10, 1, 1000),
   /** Most events coalesced into one capture + one processing transaction; 1 disables group commit. */
   GROUP_COMMIT_MAX_EVENTS: int(256, 1, 10_000),
   RETRY_AFTER_SECONDS: int(1, 1, 3600),

@@ -5,6 +5,9 @@ import type { RawEventsPage, rawEventsInputSchema } from "../../lib/events-schem
 import type { Database } from "../db/database";
 import type { z } from "zod";
 
+/** Payload bytes one page of raw events carries at most (plus one row). */
+export const PAGE_PAYLOAD_BYTES = 1024 * 1024;
+
 export type ListRawEventsInput = z.output<typeof rawEventsInputSchema>;
 
 export async function listRawEvents(db: Database, input: ListRawEventsInput): Promise<RawEventsPage> {
@@ -29,7 +32,15 @@ export async function listRawEvents(db: Database, input: ListRawEventsInput): Pr
       processedEvent: { select: { id: true, metric: true, value: true, occurredAt: true, rawEventId: true } },
     },
   });
-  const page = rows.slice(0, input.limit);
+  // A page also stops at about PAGE_PAYLOAD_BYTES of payloads (always at least one row), so
+  // one call cannot return 200 × 64 KB: the next page starts where this one stopped.
+  let kept = Math.min(rows.length, input.limit);
+  let bytes = 0;
+  for (let i = 0; i < kept; i++) {
+    bytes += JSON.stringify(rows[i]!.payload).length;
+    if (bytes > PAGE_PAYLOAD_BYTES && i > 0) kept = i;
+  }
+  const page = rows.slice(0, kept);
   return {
     items: page.map((r) => ({
       id: r.id,
@@ -53,6 +64,6 @@ export async function listRawEvents(db: Database, input: ListRawEventsInput): Pr
         : null,
       payload: r.payload,
     })),
-    nextCursor: rows.length > input.limit ? (page[page.length - 1]?.id ?? null) : null,
+    nextCursor: rows.length > page.length ? (page[page.length - 1]?.id ?? null) : null,
   };
 }

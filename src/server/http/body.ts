@@ -1,8 +1,11 @@
-// Reading a request body with a hard size limit and a JSON parse that names the problem.
+// Reading a request body with a hard size limit, then parsing it as JSON (json-body.ts)
+// with an error that names the problem.
 import type { IncomingMessage } from "node:http";
 import { AppError } from "../errors";
+import { parseJsonBody } from "./json-body";
 
-export async function readJsonBody(req: IncomingMessage, limitBytes: number): Promise<unknown> {
+/** The body as UTF-8 text; 413 as soon as it passes `limitBytes`. */
+export async function readBodyText(req: IncomingMessage, limitBytes: number): Promise<string> {
   const declared = Number(req.headers["content-length"]);
   if (Number.isFinite(declared) && declared > limitBytes) throw tooLarge(declared, limitBytes);
   const chunks: Buffer[] = [];
@@ -12,13 +15,11 @@ export async function readJsonBody(req: IncomingMessage, limitBytes: number): Pr
     if (size > limitBytes) throw tooLarge(size, limitBytes);
     chunks.push(chunk as Buffer);
   }
-  const text = Buffer.concat(chunks).toString("utf8");
-  if (text.trim() === "") throw new AppError("INVALID_JSON", "The request body is empty; send a JSON object", { field: "body" });
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (err) {
-    throw new AppError("INVALID_JSON", `The request body is not valid JSON (${(err as Error).message})`, { field: "body" });
-  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+export async function readJsonBody(req: IncomingMessage, limitBytes: number): Promise<unknown> {
+  return parseJsonBody(await readBodyText(req, limitBytes));
 }
 
 function tooLarge(size: number, limit: number): AppError {

@@ -32,13 +32,22 @@ function callerFor(ctx: ServerContext): ReturnType<typeof createCaller> {
   return caller;
 }
 
-/** One header's value; the same header sent twice is ambiguous and refused. */
-function singleHeader(req: IncomingMessage, name: string, field: string): string | undefined {
+/**
+ * One header's value, decoded as UTF-8 (node:http hands header bytes over as latin1, so
+ * `clé` would arrive as `clÃ©` and name a different event than the same key sent in a
+ * JSON body). The same header sent twice is ambiguous and refused, as are bytes that are
+ * not UTF-8.
+ */
+export function singleHeader(req: IncomingMessage, name: string, field: string): string | undefined {
   const values = req.headersDistinct[name];
   if (values && values.length > 1) {
     throw new AppError("INVALID_ENVELOPE", `Send the ${name} header once, not ${values.length} times`, { field });
   }
-  return values?.[0];
+  const raw = values?.[0];
+  if (raw === undefined || !/[\u0080-\u00ff]/.test(raw)) return raw;
+  const text = Buffer.from(raw, "latin1").toString("utf8");
+  if (text.includes("\ufffd")) throw new AppError("INVALID_ENVELOPE", `The ${name} header is not valid UTF-8`, { field });
+  return text;
 }
 
 function asObject(body: unknown): Record<string, unknown> {
@@ -64,7 +73,8 @@ export async function postIngest(req: IncomingMessage, res: ServerResponse, ctx:
 export async function postIngestBatch(req: IncomingMessage, res: ServerResponse, ctx: ServerContext): Promise<void> {
   const body = await readJsonBody(req, ctx.config.MAX_REQUEST_BYTES);
   const input = Array.isArray(body) ? { events: body } : asObject(body);
-  sendJson(res, 200, await callerFor(ctx).ingestBatch(input as { events: unknown[] }));
+  const simulate = singleHeader(req, "x-simulate-failure", "simulate");
+  sendJson(res, 200, await callerFor(ctx).ingestBatch({ ...(input as { events: unknown[] }), ...(simulate ? { simulate: simulate as never } : {}) }));
 }
 
 // GET /aggregates – count/sum/avg/min/max per (source, metric); ?source=&metric= filter

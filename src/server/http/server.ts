@@ -2,12 +2,11 @@
 // directly — REST routes, tRPC at /api/trpc, health — and every other request goes to
 // Next's handler (pages, assets). The API never pays Next's per-request cost.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { nodeHTTPRequestHandler } from "@trpc/server/adapters/node-http";
 import type { ServerContext } from "../context";
-import { AppError, errorSummary } from "../errors";
-import { appRouter } from "../api/root";
+import { AppError } from "../errors";
 import { getHealth, getReady } from "./health";
 import { getAggregates, postIngest, postIngestBatch, sendError } from "./rest";
+import { handleTrpc } from "./trpc-http";
 
 export type FallbackHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
 
@@ -32,25 +31,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: ServerCont
   if (path === "/aggregates") return only("GET", method, () => getAggregates(url, res, ctx));
   if (path === "/api/health") return only("GET", method, () => getHealth(res));
   if (path === "/api/ready") return only("GET", method, () => getReady(res, ctx));
-  if (path.startsWith("/api/trpc/")) {
-    return nodeHTTPRequestHandler({
-      req,
-      res,
-      router: appRouter,
-      path: path.slice("/api/trpc/".length),
-      maxBodySize: ctx.config.MAX_REQUEST_BYTES,
-      createContext: () => ctx,
-      responseMeta({ errors }) {
-        const unavailable = errors.some((e) => e.code === "SERVICE_UNAVAILABLE");
-        return unavailable ? { headers: { "retry-after": String(ctx.config.RETRY_AFTER_SECONDS) } } : {};
-      },
-      onError({ error }) {
-        if (error.code === "INTERNAL_SERVER_ERROR" || error.code === "SERVICE_UNAVAILABLE") {
-          ctx.log.warn("trpc request failed", { code: error.code, message: errorSummary(error.cause ?? error) });
-        }
-      },
-    });
-  }
+  if (path.startsWith("/api/trpc/")) return handleTrpc(req, res, ctx, path.slice("/api/trpc/".length));
   if (fallback) return fallback(req, res);
   throw new AppError("NOT_FOUND", `No route for ${method} ${path}`, { field: "path" });
 }

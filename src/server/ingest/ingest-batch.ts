@@ -5,7 +5,7 @@
 import { batchEventSchema, type BatchInput, type BatchOutput, type BatchResult } from "../../lib/ingest-schema";
 import type { ServerContext } from "../context";
 import { AppError } from "../errors";
-import { ingestEvent } from "./ingest-event";
+import { assertSimulationAllowed, ingestEvent } from "./ingest-event";
 
 export async function ingestBatch(ctx: ServerContext, input: BatchInput): Promise<BatchOutput> {
   if (input.events.length > ctx.config.MAX_BATCH_EVENTS) {
@@ -15,6 +15,9 @@ export async function ingestBatch(ctx: ServerContext, input: BatchInput): Promis
       { field: "events" },
     );
   }
+  // A simulated failure applies to every event, so the whole batch fails at that point
+  // (after-commit: everything counted, the answer lost) and a retry shows deduplication.
+  assertSimulationAllowed(ctx, input.simulate);
   // Every valid event is submitted at once, so the batch rides a few group commits.
   const settled = await Promise.all(
     input.events.map(async (candidate, index): Promise<BatchResult | { index: number; failure: unknown }> => {
@@ -25,7 +28,7 @@ export async function ingestBatch(ctx: ServerContext, input: BatchInput): Promis
         return { index, status: "rejected", code: "INVALID_ENVELOPE", reason: `${field}: ${issue?.message ?? "invalid"}`, field };
       }
       try {
-        const { deduplicated } = await ingestEvent(ctx, parsed.data);
+        const { deduplicated } = await ingestEvent(ctx, { ...parsed.data, simulate: input.simulate });
         return { index, status: deduplicated ? "deduplicated" : "counted" };
       } catch (err) {
         if (err instanceof AppError && err.status < 500) {

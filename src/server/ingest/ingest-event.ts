@@ -13,16 +13,14 @@ import { AppError, toAppError } from "../errors";
 import { captureRawEvent } from "./capture-raw-event";
 import { computeDedupKey } from "./dedup-key";
 import { GroupCommitter } from "./group-commit";
-import { normalizeEvent, type NormalizedEvent } from "./normalize";
+import { normalizeEvent, normalizeName, type NormalizedEvent } from "./normalize";
 import { processRawEvent, type ProcessOutcome } from "./process-raw-event";
 
 export type IngestEventInput = Omit<IngestInput, "simulate"> & { simulate?: FailurePoint };
 
 export async function ingestEvent(ctx: ServerContext, input: IngestEventInput): Promise<IngestOutput> {
   const { config } = ctx;
-  if (input.simulate && !config.SIMULATION_ENABLED) {
-    throw new AppError("SIMULATION_DISABLED", "Failure simulation is disabled on this server (SIMULATION_ENABLED)", { field: "simulate" });
-  }
+  assertSimulationAllowed(ctx, input.simulate);
   const payloadJson = JSON.stringify(input.payload);
   const size = Buffer.byteLength(payloadJson, "utf8");
   if (size > config.MAX_EVENT_BYTES) {
@@ -30,7 +28,7 @@ export async function ingestEvent(ctx: ServerContext, input: IngestEventInput): 
   }
   if (input.simulate === "before-capture") throw simulated("before capture: nothing was stored");
 
-  const source = input.source.trim();
+  const source = normalizeName(input.source);
   const explicitKey = input.idempotencyKey ?? stringOrNull(input.payload.eventId);
   // A payload that can never be counted is kept as a `rejected` raw record and answered
   // 422 at once: retrying will not help.
@@ -90,6 +88,13 @@ function groupCommitter(ctx: ServerContext): GroupCommitter {
     bySize.set(ctx.config.GROUP_COMMIT_MAX_EVENTS, committer);
   }
   return committer;
+}
+
+/** 403 when a request asks for a simulated failure on a server with simulation off. */
+export function assertSimulationAllowed(ctx: ServerContext, simulate: FailurePoint | undefined): void {
+  if (simulate && !ctx.config.SIMULATION_ENABLED) {
+    throw new AppError("SIMULATION_DISABLED", "Failure simulation is disabled on this server (SIMULATION_ENABLED)", { field: "simulate" });
+  }
 }
 
 function simulated(where: string): AppError {

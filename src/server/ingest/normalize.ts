@@ -1,8 +1,13 @@
 // Normalization: turns a payload into the event we count, or says exactly why it cannot
 // be counted. Pure; the same payload always yields the same event.
+// Names (`source`, `metric`) are Unicode-normalized to NFC, so the same text typed as
+// composed or decomposed characters is one group and one dedup key; attributes are kept
+// verbatim. A number the payload holds that a float cannot represent exactly (from the
+// request body, see json-body.ts) or that is not finite makes the event uncountable.
 import { eventPayloadSchema } from "../../lib/ingest-schema";
 import { AppError } from "../errors";
 import type { JsonValue } from "./canonical-json";
+import { UnsafeNumber } from "./unsafe-number";
 
 export interface NormalizedEvent {
   source: string;
@@ -16,24 +21,75 @@ export interface NormalizedEvent {
   eventId: string | null;
 }
 
+/** A name as it is stored and compared: trimmed, Unicode NFC. */
+export function normalizeName(name: string): string {
+  return name.trim().normalize("NFC");
+}
+
 /** Throws AppError INVALID_EVENT naming the payload field at fault. */
 export function normalizeEvent(source: string, payload: unknown): NormalizedEvent {
+  const bad = firstUnrepresentableNumber(payload, []);
+  if (bad) {
+    const field = fieldName(bad.path);
+    throw new AppError("INVALID_EVENT", `${field}: ${bad.why}`, { field });
+  }
   const parsed = eventPayloadSchema.safeParse(payload);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    const path = issue?.path.length ? `payload.${issue.path.join(".")}` : "payload";
-    const what = issue?.code === "invalid_type" && issue.input === undefined ? `${path} is required` : `${path}: ${issue?.message ?? "invalid"}`;
-    throw new AppError("INVALID_EVENT", what, { field: path });
+    const field = fieldName(issue?.path ?? []);
+    throw new AppError("INVALID_EVENT", describeIssue(field, issue, valueAt(payload, issue?.path ?? [])), { field });
   }
   const { metric, value, timestamp, eventId, ...attributes } = parsed.data;
   return {
-    source: source.trim(),
-    metric,
+    source: normalizeName(source),
+    metric: normalizeName(metric),
     value: Object.is(value, -0) ? 0 : value,
     timestamp: timestamp === undefined ? null : normalizeTimestamp(timestamp),
     attributes: attributes as Record<string, JsonValue>,
     eventId: eventId ?? null,
   };
+}
+
+const fieldName = (path: readonly PropertyKey[]) => (path.length ? `payload.${path.map(String).join(".")}` : "payload");
+
+/** The part of `value` a float cannot represent, with why; null when every number is fine. */
+function firstUnrepresentableNumber(value: unknown, path: (string | number)[]): { path: (string | number)[]; why: string } | null {
+  if (value instanceof UnsafeNumber) return { path, why: value.describe() };
+  if (typeof value === "number") return Number.isFinite(value) ? null : { path, why: "the number is beyond the range of a 64-bit float (±1.8e308)" };
+  if (typeof value !== "object" || value === null) return null;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = firstUnrepresentableNumber(value[i], [...path, i]);
+      if (found) return found;
+    }
+    return null;
+  }
+  for (const key of Object.keys(value)) {
+    const found = firstUnrepresentableNumber((value as Record<string, unknown>)[key], [...path, key]);
+    if (found) return found;
+  }
+  return null;
+}
+
+function valueAt(payload: unknown, path: readonly PropertyKey[]): { present: boolean; value: unknown } {
+  let v: unknown = payload;
+  for (const key of path) {
+    if (typeof v !== "object" || v === null || !Object.hasOwn(v, key)) return { present: false, value: undefined };
+    v = (v as Record<PropertyKey, unknown>)[key];
+  }
+  return { present: true, value: v };
+}
+
+const typeOf = (v: unknown) => (v === null ? "null" : Array.isArray(v) ? "an array" : typeof v === "object" ? "an object" : `a ${typeof v}`);
+
+function describeIssue(field: string, issue: { code: string; message: string } | undefined, at: { present: boolean; value: unknown }): string {
+  if (!issue) return `${field}: invalid`;
+  if (issue.code === "invalid_type" && !at.present) return `${field} is required`;
+  // zod's own type message says what was expected; say what was sent too.
+  if (issue.code === "invalid_type" || (issue.code === "invalid_union" && typeof at.value !== "string" && typeof at.value !== "number")) {
+    return `${field}: ${issue.message}, got ${typeOf(at.value)}`;
+  }
+  return `${field}: ${issue.message}`;
 }
 
 function normalizeTimestamp(t: string | number): string {
