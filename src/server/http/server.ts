@@ -6,6 +6,7 @@ import { nodeHTTPRequestHandler } from "@trpc/server/adapters/node-http";
 import type { ServerContext } from "../context";
 import { AppError, errorSummary } from "../errors";
 import { appRouter } from "../api/root";
+import { RequestAbortedError } from "./body";
 import { getHealth, getReady } from "./health";
 import { getAggregates, postIngest, postIngestBatch, sendError } from "./rest";
 
@@ -14,7 +15,11 @@ export type FallbackHandler = (req: IncomingMessage, res: ServerResponse) => Pro
 export function createAppServer(ctx: ServerContext, fallback?: FallbackHandler): Server {
   const server = createServer((req, res) => {
     handle(req, res, ctx, fallback).catch((err: unknown) => {
-      if (!res.headersSent) sendError(res, ctx, err);
+      // Nobody is left to answer, and a client hanging up is not our failure to report.
+      if (err instanceof RequestAbortedError) {
+        ctx.log.debug("request aborted by the client", { method: req.method, url: req.url });
+        res.destroy();
+      } else if (!res.headersSent) sendError(res, ctx, err);
       else res.destroy();
     });
   });
@@ -23,7 +28,7 @@ export function createAppServer(ctx: ServerContext, fallback?: FallbackHandler):
 }
 
 async function handle(req: IncomingMessage, res: ServerResponse, ctx: ServerContext, fallback?: FallbackHandler): Promise<void> {
-  const url = new URL(req.url ?? "/", "http://localhost");
+  const url = requestUrl(req);
   const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, "") : url.pathname;
   const method = req.method ?? "GET";
 
@@ -53,6 +58,17 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: ServerCont
   }
   if (fallback) return fallback(req, res);
   throw new AppError("NOT_FOUND", `No route for ${method} ${path}`, { field: "path" });
+}
+
+/** The request target as a URL; one that cannot be parsed (`GET http://a:b:c/`) is the client's mistake. */
+function requestUrl(req: IncomingMessage): URL {
+  const target = req.url ?? "/";
+  try {
+    return new URL(target, "http://localhost");
+  } catch {
+    const shown = target.length > 200 ? `${target.slice(0, 200)}…` : target;
+    throw new AppError("INVALID_ENVELOPE", `The request target ${JSON.stringify(shown)} is not a valid URL`, { field: "url" });
+  }
 }
 
 async function only(allowed: string, method: string, run: () => Promise<void> | void): Promise<void> {
