@@ -8,11 +8,12 @@ import next from "next";
 import { loadConfig, type Config } from "./config";
 import type { ServerContext } from "./context";
 import { databaseOptionsFrom, openDatabase, type Database } from "./db/database";
+import { classifyDatabaseError } from "./db/database-errors";
 import { PgliteDataDirError } from "./db/pglite-data-dir";
 import { migrate } from "./db/migrate";
 import { createAppServer } from "./http/server";
 import { startRecoveryWorker } from "./ingest/recover-stuck-events";
-import { errorSummary } from "./errors";
+import { errorDetail, errorSummary } from "./errors";
 import { createLogger } from "./logger";
 
 // Next.js would phone home with telemetry; this service makes no outbound calls.
@@ -74,7 +75,10 @@ for (let attempt = 1; ; attempt++) {
       await db.close().catch(() => {});
       process.exit(1);
     }
-    log.warn("migration failed; retrying", { attempt, error: (err as Error).message.split("\n")[0] });
+    // A server may: an outage passes, and grants can be fixed while this keeps trying.
+    const fields = { attempt, ...errorDetail(err) };
+    if (classifyDatabaseError(err) === "misconfigured") log.error("migration failed: the database is misconfigured; retrying", fields);
+    else log.warn("migration failed; retrying", fields);
     await new Promise((r) => setTimeout(r, Math.min(1000 * attempt, 5000)));
   }
 }

@@ -4,11 +4,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { nodeHTTPRequestHandler } from "@trpc/server/adapters/node-http";
 import type { ServerContext } from "../context";
-import { AppError, errorSummary } from "../errors";
+import { AppError } from "../errors";
 import { appRouter } from "../api/root";
+import { appErrorOf } from "../api/trpc";
 import { RequestAbortedError } from "./body";
 import { getHealth, getReady } from "./health";
-import { getAggregates, postIngest, postIngestBatch, sendError } from "./rest";
+import { getAggregates, logServerError, postIngest, postIngestBatch, sendError } from "./rest";
 
 export type FallbackHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
 
@@ -50,9 +51,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: ServerCont
         return unavailable ? { headers: { "retry-after": String(ctx.config.RETRY_AFTER_SECONDS) } } : {};
       },
       onError({ error }) {
-        if (error.code === "INTERNAL_SERVER_ERROR" || error.code === "SERVICE_UNAVAILABLE") {
-          ctx.log.warn("trpc request failed", { code: error.code, message: errorSummary(error.cause ?? error) });
-        }
+        logServerError(ctx, appErrorOf(error), "trpc request");
       },
     });
   }
