@@ -58,13 +58,16 @@ interface ErrorLike {
   severity?: unknown;
   message?: unknown;
   cause?: unknown;
-  meta?: { driverAdapterError?: { cause?: { originalCode?: unknown; kind?: unknown } } };
+  /** A driver adapter's error payload (DriverAdapterError's `cause`). */
+  kind?: unknown;
+  originalCode?: unknown;
+  meta?: { driverAdapterError?: { cause?: unknown } };
 }
 
 /** The SQLSTATE the database answered with, if it answered. */
 export function sqlStateOf(err: unknown): string | undefined {
   for (const e of chain(err)) {
-    const original = e.meta?.driverAdapterError?.cause?.originalCode;
+    const original = e.originalCode;
     if (typeof original === "string" && /^[0-9A-Z]{5}$/.test(original)) return original;
     // pg's and PGlite's DatabaseError: a five-character code next to a severity (Node's own
     // codes, like EPIPE, have none).
@@ -77,7 +80,7 @@ export function classifyDatabaseError(err: unknown): DatabaseErrorKind {
   const state = sqlStateOf(err);
   if (state) return classifySqlState(state);
   for (const e of chain(err)) {
-    const kind = e.meta?.driverAdapterError?.cause?.kind;
+    const kind = e.kind;
     if (typeof kind === "string") {
       if (adapterUnavailable.has(kind)) return "unavailable";
       if (adapterMisconfigured.has(kind)) return "misconfigured";
@@ -106,11 +109,18 @@ export function misconfigurationReason(state: string | undefined): string {
   return `${known ?? "the database refused the connection settings"}${state ? ` (SQLSTATE ${state})` : ""}`;
 }
 
-/** The error and its causes, outermost first (bounded: causes can be cyclic). */
+/**
+ * The error and its causes, outermost first, with the driver adapter's payload where Prisma
+ * keeps it (`meta.driverAdapterError.cause`); a DriverAdapterError thrown as is (a failed
+ * COMMIT) has it as its own `cause`. Bounded: causes can be cyclic.
+ */
 function* chain(err: unknown): Generator<ErrorLike> {
   let e: unknown = err;
   for (let depth = 0; depth < 8 && typeof e === "object" && e !== null; depth++) {
-    yield e as ErrorLike;
-    e = (e as ErrorLike).cause;
+    const current = e as ErrorLike;
+    yield current;
+    const payload = current.meta?.driverAdapterError?.cause;
+    if (typeof payload === "object" && payload !== null) yield payload as ErrorLike;
+    e = current.cause;
   }
 }
