@@ -1,11 +1,21 @@
 // npm run db:migrate – applies pending migrations to DATABASE_URL (or the embedded PGlite
 // folder) and exits. The server does the same at start; this is for operators and CI.
+// It takes the PGlite folder's lock like the server: while a server holds the folder it
+// refuses (exit 1) rather than write under it.
 import { loadConfig } from "../src/server/config";
-import { databaseOptionsFrom, openDatabase } from "../src/server/db/database";
+import { databaseOptionsFrom, openDatabase, type Database } from "../src/server/db/database";
 import { migrate } from "../src/server/db/migrate";
+import { PgliteDataDirError } from "../src/server/db/pglite-data-dir";
 
 const config = loadConfig();
-const db = openDatabase({ ...databaseOptionsFrom(config), poolSize: 1 });
+let db: Database;
+try {
+  db = openDatabase({ ...databaseOptionsFrom(config), poolSize: 1 });
+} catch (err) {
+  if (!(err instanceof PgliteDataDirError)) throw err;
+  console.error(err.message);
+  process.exit(1);
+}
 try {
   const applied = await migrate(db);
   console.log(applied.length ? `Applied: ${applied.join(", ")}` : "Database is up to date.");

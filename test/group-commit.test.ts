@@ -44,7 +44,8 @@ describe.each(backends)("group commit on %s", (kind) => {
         Array.from({ length: 12 }, (_, i) => api.ingest({ source, payload: { metric: i === 5 ? "poison" : "fine", value: i }, idempotencyKey: `p${i}` })),
       );
       expect(settled.filter((s) => s.status === "rejected")).toHaveLength(1);
-      expect((settled[5] as PromiseRejectedResult).reason).toMatchObject({ code: "SERVICE_UNAVAILABLE" });
+      // The database refused this event itself: not an outage, so 500 INTERNAL (the raw event stays for the worker).
+      expect((settled[5] as PromiseRejectedResult).reason).toMatchObject({ code: "INTERNAL_SERVER_ERROR" });
       expect((await api.aggregates({ source }))[0]).toMatchObject({ metric: "fine", count: 11 });
       expect(await t.db.prisma.rawEvent.count({ where: { source, status: "received" } })).toBe(1);
     } finally {

@@ -75,7 +75,7 @@ describe.each(backends)("recovery worker on %s", (kind) => {
       const ctx = testContext(t.db, { RECOVERY_MAX_ATTEMPTS: "3", RECOVERY_DELAY_MS: "0" });
       const api = createCaller(ctx);
       const source = `poison-${kind}`;
-      await expect(api.ingest({ source, payload: { metric: "poison", value: 1 } })).rejects.toMatchObject({ code: "SERVICE_UNAVAILABLE" });
+      await expect(api.ingest({ source, payload: { metric: "poison", value: 1 } })).rejects.toMatchObject({ code: "INTERNAL_SERVER_ERROR" });
       expect(await api.ingest({ source, payload: { metric: "fine", value: 2 } })).toEqual({ success: true, deduplicated: false });
       await failAfterCapture(ctx, source, { metric: "fine", value: 3 });
 

@@ -2,6 +2,7 @@
 // statuses and tRPC codes. Every error body the service sends has the same shape:
 //   { "error": { "code": "...", "message": "...", "field": "payload.value", "retryable": false } }
 import type { TRPC_ERROR_CODE_KEY } from "@trpc/server";
+import { classifyDatabaseError, sqlStateOf } from "./db/database-errors";
 
 export const errorTable = {
   INVALID_JSON: { status: 400, trpc: "PARSE_ERROR", retryable: false },
@@ -13,6 +14,9 @@ export const errorTable = {
   INVALID_EVENT: { status: 422, trpc: "UNPROCESSABLE_CONTENT", retryable: false },
   IDEMPOTENCY_KEY_REUSED: { status: 422, trpc: "UNPROCESSABLE_CONTENT", retryable: false },
   INTERNAL: { status: 500, trpc: "INTERNAL_SERVER_ERROR", retryable: true },
+  // 500, not 503: 503 promises the failure will pass, and this one lasts until an operator
+  // fixes grants, schema or credentials; so retrying the same request will not help.
+  DATABASE_MISCONFIGURED: { status: 500, trpc: "INTERNAL_SERVER_ERROR", retryable: false },
   DATABASE_UNAVAILABLE: { status: 503, trpc: "SERVICE_UNAVAILABLE", retryable: true },
   SIMULATED_FAILURE: { status: 503, trpc: "SERVICE_UNAVAILABLE", retryable: true },
 } as const satisfies Record<string, { status: number; trpc: TRPC_ERROR_CODE_KEY; retryable: boolean }>;
@@ -46,16 +50,25 @@ export class AppError extends Error {
 }
 
 /**
- * Anything else escaping the write path is a database or infrastructure failure: the
- * client should retry, and retrying is safe because every step is idempotent. A
- * JavaScript error (a bug, a stack overflow) is reported as what it is, 500.
+ * Anything else escaping the write path is classified by where it came from (see
+ * classifyDatabaseError): a database that cannot be reached or timed out is an outage
+ * (503, retry: every step is idempotent); a database the service may not use as it needs
+ * (permissions, missing tables, credentials) is a misconfiguration an operator must fix
+ * (500, retrying will not help); everything else — a bug, data the database refused — is
+ * an internal error. Answers carry a fixed message: driver and SQL text go to the log only
+ * (errorDetail), never to a client.
  */
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
-  if (err instanceof RangeError || err instanceof TypeError || err instanceof SyntaxError || err instanceof ReferenceError) {
-    return new AppError("INTERNAL", `Internal error (${errorSummary(err)})`, { cause: err });
+  switch (classifyDatabaseError(err)) {
+    case "misconfigured":
+      return new AppError("DATABASE_MISCONFIGURED", "The service cannot use its database as configured; an operator must fix it (see the server log)", { cause: err });
+    case "unavailable":
+    case "conflict":
+      return new AppError("DATABASE_UNAVAILABLE", "The database is unavailable, retry later with the same event", { cause: err });
+    default:
+      return new AppError("INTERNAL", "Internal error; the details are in the server log", { cause: err });
   }
-  return new AppError("DATABASE_UNAVAILABLE", `The database is unavailable, retry later (${errorSummary(err)})`, { cause: err });
 }
 
 /**
@@ -75,13 +88,24 @@ export function errorSummary(err: unknown): string {
 }
 
 /**
- * True when the database answered with an error about the data or the transaction
- * (SQLSTATE classes 22 data, 23 integrity, 40 rollback/deadlock, 42 schema, P0 raised):
- * the same work will fail the same way, so retrying it event by event can isolate it,
- * and a worker may give up on it. Connection loss, timeouts and outages are not.
+ * True when the database refused the work itself (data, constraint, raised error,
+ * deadlock) or failed in a way we do not recognise: the same work will fail the same way,
+ * so retrying it event by event can isolate it, and a worker may give up on it. Connection
+ * loss, timeouts and outages are not; nor is a misconfiguration, which says nothing about
+ * the event (a worker must not use up an event's attempts on it).
  */
 export function isDataError(err: unknown): boolean {
-  const code = (err as { meta?: { driverAdapterError?: { cause?: { originalCode?: unknown } } } } | null)?.meta?.driverAdapterError?.cause?.originalCode;
-  if (typeof code === "string") return /^(22|23|40|42|P0)/.test(code);
-  return !/connect|terminat|timeout|timed out|ECONN|EPIPE|closed|Connection|pool|unavailable/i.test(errorSummary(err));
+  const kind = classifyDatabaseError(err);
+  return kind === "data" || kind === "conflict" || kind === "unknown";
+}
+
+/**
+ * What the log needs about an error behind an answer: the innermost cause's SQLSTATE and
+ * readable text (the answer itself carries only a fixed message).
+ */
+export function errorDetail(err: unknown): { sqlstate?: string; detail: string } {
+  let root = err;
+  while ((root instanceof AppError || (root instanceof Error && root.name === "TRPCError")) && root.cause !== undefined) root = root.cause;
+  const sqlstate = sqlStateOf(root);
+  return { ...(sqlstate ? { sqlstate } : {}), detail: errorSummary(root) };
 }

@@ -1,15 +1,19 @@
 // Process entry (npm run dev / npm start): validate config, open the database, start the
 // HTTP server (API + Next pages), migrate, start the recovery worker. Shuts down cleanly on
-// SIGINT/SIGTERM. Never exits on a database outage: requests get 503 until it returns.
+// SIGINT/SIGTERM. Never exits on a database outage: requests get 503 until it returns. An
+// unusable PGlite folder, or one another live process holds, stops the start (exit 1).
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import next from "next";
 import { loadConfig, type Config } from "./config";
 import type { ServerContext } from "./context";
-import { databaseOptionsFrom, openDatabase } from "./db/database";
+import { databaseOptionsFrom, openDatabase, type Database } from "./db/database";
+import { classifyDatabaseError } from "./db/database-errors";
+import { PgliteDataDirError } from "./db/pglite-data-dir";
 import { migrate } from "./db/migrate";
 import { createAppServer } from "./http/server";
 import { startRecoveryWorker } from "./ingest/recover-stuck-events";
+import { errorDetail, errorSummary } from "./errors";
 import { createLogger } from "./logger";
 
 // Next.js would phone home with telemetry; this service makes no outbound calls.
@@ -32,7 +36,14 @@ process.on("unhandledRejection", (reason) => {
   log.error("unhandled rejection (kept running)", { reason: reason instanceof Error ? reason.message : String(reason) });
 });
 
-const db = openDatabase(databaseOptionsFrom(config));
+let db: Database;
+try {
+  db = openDatabase(databaseOptionsFrom(config));
+} catch (err) {
+  // An unusable or busy PGLITE_DATA_DIR: one line naming it, no stack.
+  process.stderr.write(`${err instanceof PgliteDataDirError ? err.message : `Cannot open the database: ${errorSummary(err)}`}\n`);
+  process.exit(1);
+}
 const ctx: ServerContext = { db, config, log };
 
 let fallback;
@@ -57,7 +68,17 @@ for (let attempt = 1; ; attempt++) {
     if (applied.length > 0) log.info("migrations applied", { applied });
     break;
   } catch (err) {
-    log.warn("migration failed; retrying", { attempt, error: (err as Error).message.split("\n")[0] });
+    // The embedded database does not come back by waiting: a folder PGlite cannot open
+    // (not a PGlite data folder, another version's) stops the start.
+    if (db.kind === "pglite") {
+      process.stderr.write(`PGLITE_DATA_DIR=${config.PGLITE_DATA_DIR} cannot be opened or migrated: ${errorSummary(err)}\n`);
+      await db.close().catch(() => {});
+      process.exit(1);
+    }
+    // A server may: an outage passes, and grants can be fixed while this keeps trying.
+    const fields = { attempt, ...errorDetail(err) };
+    if (classifyDatabaseError(err) === "misconfigured") log.error("migration failed: the database is misconfigured; retrying", fields);
+    else log.warn("migration failed; retrying", fields);
     await new Promise((r) => setTimeout(r, Math.min(1000 * attempt, 5000)));
   }
 }

@@ -10,7 +10,9 @@ export type TrpcContext = ServerContext;
 
 const t = initTRPC.context<TrpcContext>().create({
   errorFormatter({ shape, error }) {
-    return { ...shape, data: { ...shape.data, appError: appErrorOf(error).toBody().error } };
+    // tRPC adds the server's stack trace outside production: an answer never carries one.
+    const { stack: _stack, ...data } = shape.data;
+    return { ...shape, data: { ...data, appError: appErrorOf(error).toBody().error } };
   },
 });
 

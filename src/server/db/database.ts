@@ -2,13 +2,13 @@
 // PostgreSQL server (@prisma/adapter-pg, bounded pool and timeouts) or the embedded PGlite
 // (no DATABASE_URL). Everything above this module sees the same `Database` and runs the
 // same code on both.
-import { mkdirSync } from "node:fs";
 import { PGlite } from "@electric-sql/pglite";
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaClient } from "../../generated/prisma/client";
 import type { Config } from "../config";
+import { claimPgliteDataDir } from "./pglite-data-dir";
 
 export type Prisma = PrismaClient;
 
@@ -109,8 +109,16 @@ export function openDatabase(opts: DatabaseOptions): Database {
       },
     };
   }
-  if (!opts.pgliteDataDir.startsWith("memory://")) mkdirSync(opts.pgliteDataDir, { recursive: true });
-  const lite = new PGlite(opts.pgliteDataDir);
+  // Throws PgliteDataDirError (one line naming PGLITE_DATA_DIR) when the folder is unusable
+  // or another live process holds it.
+  const lock = opts.pgliteDataDir.startsWith("memory://") ? undefined : claimPgliteDataDir(opts.pgliteDataDir);
+  let lite: PGlite;
+  try {
+    lite = new PGlite(opts.pgliteDataDir);
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(lite) });
   return {
     kind: "pglite",
@@ -126,8 +134,12 @@ export function openDatabase(opts: DatabaseOptions): Database {
       });
     },
     async close() {
-      await prisma.$disconnect();
-      await lite.close();
+      try {
+        await prisma.$disconnect();
+        await lite.close();
+      } finally {
+        lock?.release();
+      }
     },
   };
 }

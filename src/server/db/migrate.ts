@@ -64,8 +64,14 @@ export async function migrate(db: Database, dir = defaultMigrationsDir): Promise
   return db.withSession(async (query) => {
     // No statement timeout here: waiting for another instance's migration, or building an
     // index on a large table, may rightly take longer than any request should.
-    await query(`SET statement_timeout = 0; SELECT pg_advisory_lock(${MIGRATION_LOCK_KEY}); ${createTableSql}`);
+    // The table is created only when missing: CREATE TABLE IF NOT EXISTS still needs the
+    // CREATE privilege, which a least-privilege runtime role (migrated by an operator with
+    // npm run db:migrate) does not have.
+    const [state] = await query(
+      `SET statement_timeout = 0; SELECT pg_advisory_lock(${MIGRATION_LOCK_KEY}); SELECT to_regclass('"_prisma_migrations"') IS NULL AS missing`,
+    );
     try {
+      if (state?.missing === true) await query(createTableSql);
       const rows = await query(
         `SELECT migration_name, checksum FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`,
       );
@@ -93,6 +99,10 @@ export async function migrate(db: Database, dir = defaultMigrationsDir): Promise
 /** Names of migrations present on disk but not applied (empty when up to date). */
 export async function pendingMigrations(db: Database, dir = defaultMigrationsDir): Promise<string[]> {
   const migrations = await readMigrations(dir);
+  // An empty database (no _prisma_migrations yet) has every migration pending; asking the
+  // table would fail with "relation does not exist", which means something else.
+  const [table] = await db.prisma.$queryRaw<{ present: boolean }[]>`SELECT to_regclass('"_prisma_migrations"') IS NOT NULL AS present`;
+  if (table?.present !== true) return migrations.map((m) => m.name);
   const rows = await db.prisma.$queryRawUnsafe<{ migration_name: string }[]>(
     `SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`,
   );

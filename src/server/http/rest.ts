@@ -4,7 +4,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { TRPCError } from "@trpc/server";
 import type { ServerContext } from "../context";
-import { AppError, toAppError } from "../errors";
+import { AppError, errorDetail, toAppError } from "../errors";
 import { createCaller } from "../api/root";
 import { appErrorOf } from "../api/trpc";
 import { readJsonBody } from "./body";
@@ -20,8 +20,19 @@ export function sendError(res: ServerResponse, ctx: ServerContext, err: unknown)
   const headers: Record<string, string> = appError.status === 503 ? { "retry-after": String(ctx.config.RETRY_AFTER_SECONDS) } : {};
   // A body we stopped reading cannot be drained safely: close the connection.
   if (appError.code === "PAYLOAD_TOO_LARGE" && appError.field === "body") headers.connection = "close";
-  if (appError.status >= 500) ctx.log.warn("request failed", { code: appError.code, message: appError.message });
+  logServerError(ctx, appError, "request");
   sendJson(res, appError.status, appError.toBody(), headers);
+}
+
+/**
+ * Logs a 5xx with the detail its answer leaves out (SQLSTATE, driver text): outages at
+ * warn, misconfigurations and internal errors, which need a person, at error.
+ */
+export function logServerError(ctx: ServerContext, appError: AppError, what: string): void {
+  if (appError.status < 500) return;
+  const fields = { code: appError.code, ...errorDetail(appError) };
+  if (appError.status === 503) ctx.log.warn(`${what} failed`, fields);
+  else ctx.log.error(`${what} failed`, fields);
 }
 
 /** One server-side caller per context, built once rather than per request. */

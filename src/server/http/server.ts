@@ -4,6 +4,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { ServerContext } from "../context";
 import { AppError } from "../errors";
+import { RequestAbortedError } from "./body";
 import { getHealth, getReady } from "./health";
 import { getAggregates, postIngest, postIngestBatch, sendError } from "./rest";
 import { handleTrpc } from "./trpc-http";
@@ -13,7 +14,11 @@ export type FallbackHandler = (req: IncomingMessage, res: ServerResponse) => Pro
 export function createAppServer(ctx: ServerContext, fallback?: FallbackHandler): Server {
   const server = createServer((req, res) => {
     handle(req, res, ctx, fallback).catch((err: unknown) => {
-      if (!res.headersSent) sendError(res, ctx, err);
+      // Nobody is left to answer, and a client hanging up is not our failure to report.
+      if (err instanceof RequestAbortedError) {
+        ctx.log.debug("request aborted by the client", { method: req.method, url: req.url });
+        res.destroy();
+      } else if (!res.headersSent) sendError(res, ctx, err);
       else res.destroy();
     });
   });
@@ -22,7 +27,7 @@ export function createAppServer(ctx: ServerContext, fallback?: FallbackHandler):
 }
 
 async function handle(req: IncomingMessage, res: ServerResponse, ctx: ServerContext, fallback?: FallbackHandler): Promise<void> {
-  const url = new URL(req.url ?? "/", "http://localhost");
+  const url = requestUrl(req);
   const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, "") : url.pathname;
   const method = req.method ?? "GET";
 
@@ -34,6 +39,17 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: ServerCont
   if (path.startsWith("/api/trpc/")) return handleTrpc(req, res, ctx, path.slice("/api/trpc/".length));
   if (fallback) return fallback(req, res);
   throw new AppError("NOT_FOUND", `No route for ${method} ${path}`, { field: "path" });
+}
+
+/** The request target as a URL; one that cannot be parsed (`GET http://a:b:c/`) is the client's mistake. */
+function requestUrl(req: IncomingMessage): URL {
+  const target = req.url ?? "/";
+  try {
+    return new URL(target, "http://localhost");
+  } catch {
+    const shown = target.length > 200 ? `${target.slice(0, 200)}…` : target;
+    throw new AppError("INVALID_ENVELOPE", `The request target ${JSON.stringify(shown)} is not a valid URL`, { field: "url" });
+  }
 }
 
 async function only(allowed: string, method: string, run: () => Promise<void> | void): Promise<void> {

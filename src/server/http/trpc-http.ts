@@ -7,11 +7,13 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { TRPCError } from "@trpc/server";
 import { nodeHTTPRequestHandler } from "@trpc/server/adapters/node-http";
 import type { ServerContext } from "../context";
-import { AppError, errorSummary, errorTable } from "../errors";
+import { AppError, errorTable } from "../errors";
+import { appErrorOf } from "../api/trpc";
 import { appRouter } from "../api/root";
 import { UnsafeNumber } from "../ingest/unsafe-number";
 import { readBodyText } from "./body";
 import { parseJsonBody } from "./json-body";
+import { logServerError } from "./rest";
 
 export async function handleTrpc(req: IncomingMessage, res: ServerResponse, ctx: ServerContext, procedurePath: string): Promise<void> {
   const { config } = ctx;
@@ -46,9 +48,7 @@ export async function handleTrpc(req: IncomingMessage, res: ServerResponse, ctx:
       return unavailable ? { headers: { "retry-after": String(config.RETRY_AFTER_SECONDS) } } : {};
     },
     onError({ error }) {
-      if (error.code === "INTERNAL_SERVER_ERROR" || error.code === "SERVICE_UNAVAILABLE") {
-        ctx.log.warn("trpc request failed", { code: error.code, message: errorSummary(error.cause ?? error) });
-      }
+      logServerError(ctx, appErrorOf(error), "trpc request");
     },
   });
 }

@@ -7,7 +7,8 @@
 // refusing ends `failed` with its last error after RECOVERY_MAX_ATTEMPTS attempts, and
 // never blocks the others; outages and timeouts only delay it (with backoff).
 import type { ServerContext } from "../context";
-import { errorSummary, isDataError } from "../errors";
+import { classifyDatabaseError } from "../db/database-errors";
+import { errorDetail, errorSummary, isDataError } from "../errors";
 import { processRawEvent } from "./process-raw-event";
 
 export interface RecoveryReport {
@@ -42,8 +43,8 @@ export async function recoverStuckEvents(ctx: ServerContext, limit = 100): Promi
       report.recovered++;
     } catch (err) {
       const reason = `processing failed (attempt ${event.attempts} of ${ctx.config.RECOVERY_MAX_ATTEMPTS}): ${errorSummary(err)}`;
-      // Only an error about the event itself uses up its attempts: an outage or a timeout
-      // says nothing about the event, and giving up on it would lose a captured event.
+      // Only an error about the event itself uses up its attempts: an outage, a timeout or a
+      // misconfiguration says nothing about the event, and giving up on it would lose it.
       const giveUp = isDataError(err) && event.attempts >= ctx.config.RECOVERY_MAX_ATTEMPTS;
       await ctx.db.prisma.rawEvent.updateMany({
         where: { id: event.id, status: "received" },
@@ -80,7 +81,10 @@ export function startRecoveryWorker(ctx: ServerContext): RecoveryWorker {
       const r = await runOnce();
       if (r.recovered + r.failed + r.retrying > 0) ctx.log.info("recovery pass", { ...r });
     } catch (err) {
-      ctx.log.warn("recovery pass skipped: database unavailable", { error: errorSummary(err) });
+      const kind = classifyDatabaseError(err);
+      const fields = { ...errorDetail(err), kind };
+      if (kind === "misconfigured") ctx.log.error("recovery pass skipped: the database is misconfigured", fields);
+      else ctx.log.warn("recovery pass skipped: database unavailable", fields);
     }
     if (!stopped) timer = setTimeout(() => void loop(), ctx.config.RECOVERY_INTERVAL_MS);
   };
