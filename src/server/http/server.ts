@@ -1,24 +1,44 @@
 // The app's own node:http server (a Next.js custom server): the API is answered here
 // directly — REST routes, tRPC at /api/trpc, health — and every other request goes to
 // Next's handler (pages, assets). The API never pays Next's per-request cost.
+// Overload is refused, not absorbed: connections are capped (MAX_CONNECTIONS), a request
+// must arrive whole within REQUEST_TIMEOUT_MS (headers within HEADERS_TIMEOUT_MS) or Node
+// answers 408 and closes it, and ingest requests pass admission (admission.ts) before their
+// body is read; their work is dropped if the client leaves before it is captured.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { nodeHTTPRequestHandler } from "@trpc/server/adapters/node-http";
 import type { ServerContext } from "../context";
 import { AppError, errorSummary } from "../errors";
 import { appRouter } from "../api/root";
+import { trpcErrorOf } from "../api/trpc";
+import { backlogFor, eventsBound, type Admission } from "./admission";
 import { getHealth, getReady } from "./health";
-import { getAggregates, postIngest, postIngestBatch, sendError } from "./rest";
+import { getAggregates, postIngest, postIngestBatch, sendError, type IngestScope } from "./rest";
 
 export type FallbackHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
 
 export function createAppServer(ctx: ServerContext, fallback?: FallbackHandler): Server {
-  const server = createServer((req, res) => {
-    handle(req, res, ctx, fallback).catch((err: unknown) => {
-      if (!res.headersSent) sendError(res, ctx, err);
-      else res.destroy();
-    });
-  });
-  server.keepAliveTimeout = 65_000;
+  const { config } = ctx;
+  const server = createServer(
+    {
+      requestTimeout: config.REQUEST_TIMEOUT_MS,
+      headersTimeout: config.HEADERS_TIMEOUT_MS,
+      keepAliveTimeout: config.KEEP_ALIVE_TIMEOUT_MS,
+      // Node enforces both timeouts when it sweeps its connections (every 30 s by default,
+      // which would let a trickling client overstay them by up to 30 s).
+      connectionsCheckingInterval: Math.min(1000, Math.ceil(config.HEADERS_TIMEOUT_MS / 5)),
+    },
+    (req, res) => {
+      handle(req, res, ctx, fallback).catch((err: unknown) => {
+        // A client that left (or was cut off) gets nothing; Node already answered a timeout.
+        if (res.destroyed) return;
+        if (!res.headersSent) sendError(res, ctx, err);
+        else res.destroy();
+      });
+    },
+  );
+  // Past it, Node closes each new connection as soon as it is accepted.
+  server.maxConnections = config.MAX_CONNECTIONS;
   return server;
 }
 
@@ -27,32 +47,86 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: ServerCont
   const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, "") : url.pathname;
   const method = req.method ?? "GET";
 
-  if (path === "/ingest") return only("POST", method, () => postIngest(req, res, ctx));
-  if (path === "/ingest/batch") return only("POST", method, () => postIngestBatch(req, res, ctx));
+  if (path === "/ingest") return only("POST", method, () => admitted(req, res, ctx, "event", (scope) => postIngest(req, res, ctx, scope)));
+  if (path === "/ingest/batch")
+    return only("POST", method, () => admitted(req, res, ctx, "batch", (scope) => postIngestBatch(req, res, ctx, scope)));
   if (path === "/aggregates") return only("GET", method, () => getAggregates(url, res, ctx));
   if (path === "/api/health") return only("GET", method, () => getHealth(res));
   if (path === "/api/ready") return only("GET", method, () => getReady(res, ctx));
   if (path.startsWith("/api/trpc/")) {
-    return nodeHTTPRequestHandler({
-      req,
-      res,
-      router: appRouter,
-      path: path.slice("/api/trpc/".length),
-      maxBodySize: ctx.config.MAX_REQUEST_BYTES,
-      createContext: () => ctx,
-      responseMeta({ errors }) {
-        const unavailable = errors.some((e) => e.code === "SERVICE_UNAVAILABLE");
-        return unavailable ? { headers: { "retry-after": String(ctx.config.RETRY_AFTER_SECONDS) } } : {};
-      },
-      onError({ error }) {
-        if (error.code === "INTERNAL_SERVER_ERROR" || error.code === "SERVICE_UNAVAILABLE") {
-          ctx.log.warn("trpc request failed", { code: error.code, message: errorSummary(error.cause ?? error) });
-        }
-      },
-    });
+    let admission: Admission | undefined;
+    try {
+      return await nodeHTTPRequestHandler({
+        req,
+        res,
+        router: appRouter,
+        path: path.slice("/api/trpc/".length),
+        maxBodySize: ctx.config.MAX_REQUEST_BYTES,
+        // Called before the body is read: admission for the ingest calls in this request.
+        createContext: ({ info }) => {
+          const events = info.calls.reduce((n, call) => {
+            const route = ingestRoutes.get(call.path);
+            return n + (route ? eventsBound(route, req.headers["content-length"], ctx.config) : 0);
+          }, 0);
+          try {
+            // Several batch calls each count what the whole body can hold: cap at what an empty backlog admits.
+            admission = backlogFor(ctx).admit(Math.min(events, ctx.config.MAX_PENDING_EVENTS));
+          } catch (err) {
+            throw err instanceof AppError ? trpcErrorOf(err) : err;
+          }
+          return ctx;
+        },
+        responseMeta({ errors }) {
+          const unavailable = errors.some((e) => e.code === "SERVICE_UNAVAILABLE");
+          return unavailable ? { headers: { "retry-after": String(ctx.config.RETRY_AFTER_SECONDS) } } : {};
+        },
+        onError({ error }) {
+          const overloaded = error.cause instanceof AppError && error.cause.code === "OVERLOADED"; // summarised by the backlog
+          if ((error.code === "INTERNAL_SERVER_ERROR" || error.code === "SERVICE_UNAVAILABLE") && !overloaded) {
+            ctx.log.warn("trpc request failed", { code: error.code, message: errorSummary(error.cause ?? error) });
+          }
+        },
+      });
+    } finally {
+      admission?.release();
+    }
   }
   if (fallback) return fallback(req, res);
   throw new AppError("NOT_FOUND", `No route for ${method} ${path}`, { field: "path" });
+}
+
+/** The tRPC procedures that ingest, and how their events are bounded before the body is read. */
+const ingestRoutes = new Map<string, "event" | "batch">([
+  ["ingest", "event"],
+  ["ingestBatch", "batch"],
+]);
+
+/**
+ * Runs an ingest route once its request is admitted (else 503 OVERLOADED, body unread), and
+ * releases the admission when its work has ended, whether answered or dropped.
+ */
+async function admitted(
+  req: IncomingMessage,
+  res: ServerResponse,
+  ctx: ServerContext,
+  route: "event" | "batch",
+  run: (scope: IngestScope) => Promise<void>,
+): Promise<void> {
+  const admission = backlogFor(ctx).admit(eventsBound(route, req.headers["content-length"], ctx.config));
+  try {
+    await run({ admission, signal: clientGone(res) });
+  } finally {
+    admission.release();
+  }
+}
+
+/** Aborts when the connection closes before the response was sent: the client has left. */
+function clientGone(res: ServerResponse): AbortSignal {
+  const controller = new AbortController();
+  res.once("close", () => {
+    if (!res.writableFinished) controller.abort();
+  });
+  return controller.signal;
 }
 
 async function only(allowed: string, method: string, run: () => Promise<void> | void): Promise<void> {

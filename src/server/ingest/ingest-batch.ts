@@ -1,13 +1,15 @@
 // POST /ingest/batch: each event goes through the same write path as a single ingest, and
 // gets its own result. A bad event is `rejected` with its reason and never fails the
 // rest; an unavailable database fails the whole request with 503 (retrying the batch is
-// safe: events already counted come back `deduplicated`).
+// safe: events already counted come back `deduplicated`). When `signal` aborts (the client
+// left), events not yet captured are dropped and the batch ends CLIENT_CLOSED.
 import { batchEventSchema, type BatchInput, type BatchOutput, type BatchResult } from "../../lib/ingest-schema";
 import type { ServerContext } from "../context";
 import { AppError } from "../errors";
+import { abandoned } from "./group-commit";
 import { ingestEvent } from "./ingest-event";
 
-export async function ingestBatch(ctx: ServerContext, input: BatchInput): Promise<BatchOutput> {
+export async function ingestBatch(ctx: ServerContext, input: BatchInput, signal?: AbortSignal): Promise<BatchOutput> {
   if (input.events.length > ctx.config.MAX_BATCH_EVENTS) {
     throw new AppError(
       "PAYLOAD_TOO_LARGE",
@@ -25,7 +27,7 @@ export async function ingestBatch(ctx: ServerContext, input: BatchInput): Promis
         return { index, status: "rejected", code: "INVALID_ENVELOPE", reason: `${field}: ${issue?.message ?? "invalid"}`, field };
       }
       try {
-        const { deduplicated } = await ingestEvent(ctx, parsed.data);
+        const { deduplicated } = await ingestEvent(ctx, parsed.data, signal);
         return { index, status: deduplicated ? "deduplicated" : "counted" };
       } catch (err) {
         if (err instanceof AppError && err.status < 500) {
@@ -36,6 +38,8 @@ export async function ingestBatch(ctx: ServerContext, input: BatchInput): Promis
       }
     }),
   );
+  // Nobody is left to read the results, and CLIENT_CLOSED must not pass for a rejected event.
+  if (signal?.aborted) throw abandoned();
   const failed = settled.find((r): r is { index: number; failure: unknown } => "failure" in r);
   if (failed) throw failed.failure;
   const results = settled as BatchResult[];
