@@ -27,7 +27,7 @@ const envSchema = z.object({
   GROUP_COMMIT_MAX_EVENTS: int(256, 1, 10_000),
   RETRY_AFTER_SECONDS: int(1, 1, 3600),
   /** Events admitted into the write path and not yet answered, per process; past it 503 OVERLOADED. */
-  MAX_PENDING_EVENTS: int(10_000, 1, 10_000_000),
+  MAX_PENDING_EVENTS: int(2_000, 1, 10_000_000),
   /** Open client connections per process; further ones are closed on accept. */
   MAX_CONNECTIONS: int(1024, 1, 1_000_000),
   /** Longest time to receive a whole request (headers and body); past it 408 and the connection closed. */
