@@ -2,10 +2,10 @@
 // real process on a fresh PostgreSQL database: FLOOD_CLIENTS clients (default 200) post
 // 1 MB batches (FLOOD_BATCH_EVENTS events, default 500) back to back for FLOOD_SECONDS
 // (default 15), each waiting at most 30 s for an answer. A refused or unanswered batch is
-// re-sent with the same events (after Retry-After, or at once with FLOOD_RETRY=immediate);
-// an acknowledged one is followed by a new one. Meanwhile an observer process polls
-// GET /api/health every 100 ms on connections of its own and reads the server's RSS from
-// /proc every 100 ms. Real clients do not share the server's CPU: once the app has started,
+// re-sent with the same events (after Retry-After plus up to 1 s of jitter, or at once with
+// FLOOD_RETRY=immediate); an acknowledged one is followed by a new one. An observer process,
+// started before the flood like a load balancer's health checker, polls GET /api/health
+// every 100 ms on connections of its own and reads the server's RSS from /proc every 100 ms. Real clients do not share the server's CPU: once the app has started,
 // this load generator lowers its own priority (nice 10) so it takes the cores only when the
 // server and PostgreSQL leave them idle; the observer keeps normal priority.
 // Afterwards, once the recovery worker has finished, every event acknowledged with 200 must
@@ -95,36 +95,39 @@ function batch(client: number, seq: number): { ids: string[]; body: Buffer } {
 }
 
 interface Observed {
-  health: { ms: number; status: number | string }[];
+  /** `sentAt`: wall clock (ms) when the poll was sent. */
+  health: { sentAt: number; ms: number; status: number | string }[];
   rssMax: number;
 }
 
-// The observer, in plain JavaScript so its process needs no TypeScript loader.
+// The observer, in plain JavaScript so its process needs no TypeScript loader. It starts
+// before the flood, like a load balancer's health checker: warm, with its connection open.
 const observer = `
 const http = require("node:http");
 const fs = require("node:fs");
-const { url, pid, endAt } = JSON.parse(process.argv[1]);
+const { url, pid } = JSON.parse(process.argv[1]);
 const agent = new http.Agent({ keepAlive: true });
 const health = [];
 const inflight = new Set();
 let rssMax = 0;
 const rss = () => Number(/VmRSS:\\s+(\\d+) kB/.exec(fs.readFileSync("/proc/" + pid + "/status", "utf8"))[1]) * 1024;
 function poll() {
+  const sentAt = Date.now();
   const started = performance.now();
   const p = new Promise((resolve) => {
     const req = http.get(url + "/api/health", { agent }, (res) => {
       res.resume();
-      res.on("end", () => resolve({ ms: performance.now() - started, status: res.statusCode }));
+      res.on("end", () => resolve({ sentAt, ms: performance.now() - started, status: res.statusCode }));
     });
     req.setTimeout(5000, () => req.destroy(new Error("timeout")));
-    req.on("error", (e) => resolve({ ms: performance.now() - started, status: e.message }));
+    req.on("error", (e) => resolve({ sentAt, ms: performance.now() - started, status: e.message }));
   });
   inflight.add(p);
   p.then((r) => { health.push(r); inflight.delete(p); });
 }
 const timer = setInterval(() => {
   rssMax = Math.max(rssMax, rss());
-  if (Date.now() < endAt) poll();
+  poll();
 }, 100);
 process.once("message", async () => {
   clearInterval(timer);
@@ -177,15 +180,15 @@ async function main(): Promise<void> {
   const statuses = new Map<string, number>();
   const okMs: number[] = [];
   const refusedMs: number[] = [];
-  // Every client's first batch is built before the clock starts, so the flood starts at once.
-  const first = Array.from({ length: clients }, (_, i) => batch(i, 0));
-  const started = Date.now();
-  const endAt = started + seconds * 1000;
-  const watcher = spawn(process.execPath, ["-e", observer, JSON.stringify({ url: app.url, pid, endAt })], {
+  const watcher = spawn(process.execPath, ["-e", observer, JSON.stringify({ url: app.url, pid })], {
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   const observed = new Promise<Observed>((resolve) => watcher.once("message", (m) => resolve(m as Observed)));
+  // Every client's first batch is built before the clock starts, so the flood starts at once.
+  const first = Array.from({ length: clients }, (_, i) => batch(i, 0));
   setPriority(10);
+  const started = Date.now();
+  const endAt = started + seconds * 1000;
 
   const runClient = async (client: number) => {
     let seq = 0;
@@ -199,7 +202,8 @@ async function main(): Promise<void> {
         current = batch(client, ++seq);
       } else if (answer.status === 503) {
         refusedMs.push(answer.ms);
-        if (honourRetryAfter) await new Promise((r) => setTimeout(r, (answer.retryAfter || 1) * 1000));
+        // Retry-After is the least a client waits; well-behaved clients add jitter so their retries spread out.
+        if (honourRetryAfter) await new Promise((r) => setTimeout(r, (answer.retryAfter || 1) * 1000 + Math.random() * 1000));
       } else {
         // No answer (timeout, reset): the batch may or may not be stored; re-send the same events.
         await new Promise((r) => setTimeout(r, 100));
@@ -208,8 +212,12 @@ async function main(): Promise<void> {
   };
   await Promise.all(Array.from({ length: clients }, (_, i) => runClient(i)));
   const drainedAfterMs = Date.now() - endAt;
+  const pressureAtEnd = cpuPressure();
   watcher.send("stop");
-  const { health, rssMax } = await observed;
+  const observedAll = await observed;
+  const rssMax = observedAll.rssMax;
+  // Polls sent while the flood ran; `at` in ms since it started.
+  const health = observedAll.health.filter((h) => h.sentAt >= started && h.sentAt < endAt).map((h) => ({ ...h, at: h.sentAt - started }));
   floodAgent.destroy();
 
   // Let the recovery worker finish anything captured but left unanswered.
@@ -238,6 +246,9 @@ async function main(): Promise<void> {
   await app.stop();
 
   const healthMs = health.filter((h) => h.status === 200).map((h) => h.ms);
+  // The first seconds take the clients' first requests all at once (200 MB arriving together).
+  const steadyFromMs = 3000;
+  const steadyMs = health.filter((h) => h.status === 200 && h.at >= steadyFromMs).map((h) => h.ms);
   const result = {
     date: new Date().toISOString(),
     clients,
@@ -258,10 +269,21 @@ async function main(): Promise<void> {
       p50: quantile(healthMs, 0.5),
       p99: quantile(healthMs, 0.99),
       max: Math.max(0, ...healthMs),
+      slowest: [...health]
+        .sort((a, b) => b.ms - a.ms)
+        .slice(0, 5)
+        .map((h) => ({ atMs: h.at, ms: Math.round(h.ms) })),
+      steady: {
+        fromMs: steadyFromMs,
+        polls: steadyMs.length,
+        p50: quantile(steadyMs, 0.5),
+        p99: quantile(steadyMs, 0.99),
+        max: Math.max(0, ...steadyMs),
+      },
     },
     rss: { before: rssBefore, max: rssMax, after: rssAfter },
     logLines,
-    cpuPressure: { before: pressureBefore, after: cpuPressure() },
+    cpuPressure: { before: pressureBefore, atEnd: pressureAtEnd },
     check: { lost, doubled, unacknowledgedButCounted: unackedCounted, rawStillReceived: stuck, invariantViolations: violations },
   };
   mkdirSync("bench/results", { recursive: true });
@@ -279,9 +301,14 @@ async function main(): Promise<void> {
   console.log(
     `health: ${health.length} polls, ${result.health.failed} failed; p50 ${f(result.health.p50)} ms, p99 ${f(result.health.p99)} ms, max ${f(result.health.max)} ms`,
   );
+  const st = result.health.steady;
+  console.log(`health from ${st.fromMs} ms on: ${st.polls} polls; p50 ${f(st.p50)} ms, p99 ${f(st.p99)} ms, max ${f(st.max)} ms`);
+  console.log(
+    `slowest health polls (sent at ms into the flood: took ms): ${result.health.slowest.map((h) => `${h.atMs}: ${h.ms}`).join(", ")}`,
+  );
   console.log(`RSS: ${mb(rssBefore)} before, ${mb(rssMax)} max, ${mb(rssAfter)} after`);
   console.log(
-    `server log lines: ${logLines}; machine CPU pressure (some, avg10) ${result.cpuPressure.before} before, ${result.cpuPressure.after} after`,
+    `server log lines: ${logLines}; machine CPU pressure (some, avg10) ${result.cpuPressure.before} before, ${result.cpuPressure.atEnd} at the end`,
   );
   console.log(
     `lost ${lost}, doubled ${doubled}, unacknowledged but counted ${unackedCounted}, raw still received ${stuck}, invariant violations ${violations.length}`,

@@ -183,7 +183,15 @@ describe.each(backends)("overload on %s", (kind) => {
           retryable: true,
         },
       });
+      expect(refused.headers.connection).toBe("keep-alive"); // a small body is drained, the connection kept
       b.socket.destroy();
+
+      // A large body is not read at all: the refusal closes the connection.
+      const big = new RawClient(app);
+      big.send(postHead("/ingest/batch", 1_000_000));
+      const closed = await big.response();
+      expect([closed.status, closed.headers.connection, closed.headers["retry-after"]]).toEqual([503, "close", "1"]);
+      await big.closed;
 
       // One event still fits, the next does not.
       c = post(app, "/ingest", JSON.stringify({ source: src("c"), payload: { metric: "m", value: 1 } }));

@@ -10,6 +10,7 @@
 //   its client left), not when the socket closes: captured events still being processed
 //   stay counted.
 // Hand-written: no library bounds in-process work by a count the request announces itself.
+import type { IncomingMessage } from "node:http";
 import type { ServerContext } from "../context";
 import type { Config } from "../config";
 import { AppError } from "../errors";
@@ -18,6 +19,8 @@ import { AppError } from "../errors";
 const SMALLEST_EVENT_BYTES = 28;
 /** Refusals are logged as one summary at most this often: overload must not flood the log too. */
 const REPORT_EVERY_MS = 10_000;
+/** A refused body up to this size is drained to keep the connection; a larger one is not read. */
+const DRAIN_REFUSED_BYTES = 64 * 1024;
 
 export interface Admission {
   readonly events: number;
@@ -107,4 +110,14 @@ export function eventsBound(route: "event" | "batch", contentLength: string | un
   if (route === "event") return 1;
   if (!Number.isFinite(bytes) || bytes < 0) return config.MAX_BATCH_EVENTS;
   return Math.min(config.MAX_BATCH_EVENTS, Math.ceil(bytes / SMALLEST_EVENT_BYTES));
+}
+
+/**
+ * Whether a refused request's body is too large to drain: reading it would cost as much as
+ * accepting it (a flood of refused 1 MB batches kept the event loop busy for seconds), so
+ * the answer closes the connection instead and the body is never read.
+ */
+export function refusedBodyIsLarge(req: IncomingMessage): boolean {
+  const declared = Number(req.headers["content-length"] ?? Number.NaN);
+  return !(declared <= DRAIN_REFUSED_BYTES);
 }

@@ -7,7 +7,7 @@ import type { ServerContext } from "../context";
 import { AppError, toAppError } from "../errors";
 import { createCaller } from "../api/root";
 import { appErrorOf } from "../api/trpc";
-import type { Admission } from "./admission";
+import { refusedBodyIsLarge, type Admission } from "./admission";
 import { readJsonBody } from "./body";
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -21,6 +21,7 @@ export function sendError(res: ServerResponse, ctx: ServerContext, err: unknown)
   const headers: Record<string, string> = appError.status === 503 ? { "retry-after": String(ctx.config.RETRY_AFTER_SECONDS) } : {};
   // A body we stopped reading cannot be drained safely: close the connection.
   if (appError.code === "PAYLOAD_TOO_LARGE" && appError.field === "body") headers.connection = "close";
+  if (appError.code === "OVERLOADED" && refusedBodyIsLarge(res.req)) headers.connection = "close";
   // Overload refusals are summarised by the backlog, not logged one by one.
   if (appError.status >= 500 && appError.code !== "OVERLOADED")
     ctx.log.warn("request failed", { code: appError.code, message: appError.message });

@@ -11,7 +11,7 @@ import type { ServerContext } from "../context";
 import { AppError, errorSummary } from "../errors";
 import { appRouter } from "../api/root";
 import { trpcErrorOf } from "../api/trpc";
-import { backlogFor, eventsBound, type Admission } from "./admission";
+import { backlogFor, eventsBound, refusedBodyIsLarge, type Admission } from "./admission";
 import { getHealth, getReady } from "./health";
 import { getAggregates, postIngest, postIngestBatch, sendError, type IngestScope } from "./rest";
 
@@ -78,7 +78,11 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: ServerCont
         },
         responseMeta({ errors }) {
           const unavailable = errors.some((e) => e.code === "SERVICE_UNAVAILABLE");
-          return unavailable ? { headers: { "retry-after": String(ctx.config.RETRY_AFTER_SECONDS) } } : {};
+          if (!unavailable) return {};
+          const headers: Record<string, string> = { "retry-after": String(ctx.config.RETRY_AFTER_SECONDS) };
+          const overloaded = errors.some((e) => e.cause instanceof AppError && e.cause.code === "OVERLOADED");
+          if (overloaded && refusedBodyIsLarge(req)) headers.connection = "close";
+          return { headers };
         },
         onError({ error }) {
           const overloaded = error.cause instanceof AppError && error.cause.code === "OVERLOADED"; // summarised by the backlog
