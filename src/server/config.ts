@@ -28,6 +28,16 @@ const envSchema = z.object({
   /** Most events coalesced into one capture + one processing transaction; 1 disables group commit. */
   GROUP_COMMIT_MAX_EVENTS: int(256, 1, 10_000),
   RETRY_AFTER_SECONDS: int(1, 1, 3600),
+  /** Events admitted into the write path and not yet answered, per process; past it 503 OVERLOADED. */
+  MAX_PENDING_EVENTS: int(2_000, 1, 10_000_000),
+  /** Open client connections per process; further ones are closed on accept. */
+  MAX_CONNECTIONS: int(1024, 1, 1_000_000),
+  /** Longest time to receive a whole request (headers and body); past it 408 and the connection closed. */
+  REQUEST_TIMEOUT_MS: int(10_000, 100, 600_000),
+  /** Longest time to receive a request's headers. */
+  HEADERS_TIMEOUT_MS: int(5_000, 100, 600_000),
+  /** An idle keep-alive connection is closed after this long. */
+  KEEP_ALIVE_TIMEOUT_MS: int(65_000, 100, 600_000),
   RECOVERY_ENABLED: bool.default(true),
   RECOVERY_DELAY_MS: int(5000, 0, 86_400_000),
   RECOVERY_INTERVAL_MS: int(1000, 10, 3_600_000),
@@ -41,12 +51,31 @@ const envSchema = z.object({
 /** Every variable the service reads (the README and .env.example must list each). */
 export const configKeys = Object.keys(envSchema.shape);
 
-export const configSchema = envSchema.transform(({ SIMULATION_ENABLED, ...rest }) => ({
-  ...rest,
-  // Failure simulation is a development and test tool: off in production unless an
-  // operator turns it on explicitly.
-  SIMULATION_ENABLED: SIMULATION_ENABLED ?? rest.NODE_ENV !== "production",
-}));
+export const configSchema = envSchema
+  .transform(({ SIMULATION_ENABLED, ...rest }) => ({
+    ...rest,
+    // Failure simulation is a development and test tool: off in production unless an
+    // operator turns it on explicitly.
+    SIMULATION_ENABLED: SIMULATION_ENABLED ?? rest.NODE_ENV !== "production",
+  }))
+  .superRefine((c, issues) => {
+    // A full batch must fit in an empty backlog, or it would be refused with a retryable 503 forever.
+    if (c.MAX_PENDING_EVENTS < c.MAX_BATCH_EVENTS) {
+      issues.addIssue({
+        code: "custom",
+        path: ["MAX_PENDING_EVENTS"],
+        message: `must be at least MAX_BATCH_EVENTS (${c.MAX_BATCH_EVENTS})`,
+      });
+    }
+    // Node refuses a headers timeout longer than the whole-request timeout.
+    if (c.HEADERS_TIMEOUT_MS > c.REQUEST_TIMEOUT_MS) {
+      issues.addIssue({
+        code: "custom",
+        path: ["HEADERS_TIMEOUT_MS"],
+        message: `must be at most REQUEST_TIMEOUT_MS (${c.REQUEST_TIMEOUT_MS})`,
+      });
+    }
+  });
 
 export type Config = z.infer<typeof configSchema>;
 

@@ -19,6 +19,9 @@ export const errorTable = {
   DATABASE_MISCONFIGURED: { status: 500, trpc: "INTERNAL_SERVER_ERROR", retryable: false },
   DATABASE_UNAVAILABLE: { status: 503, trpc: "SERVICE_UNAVAILABLE", retryable: true },
   SIMULATED_FAILURE: { status: 503, trpc: "SERVICE_UNAVAILABLE", retryable: true },
+  OVERLOADED: { status: 503, trpc: "SERVICE_UNAVAILABLE", retryable: true },
+  // Never delivered: the client closed its connection before its events were captured.
+  CLIENT_CLOSED: { status: 499, trpc: "CLIENT_CLOSED_REQUEST", retryable: true },
 } as const satisfies Record<string, { status: number; trpc: TRPC_ERROR_CODE_KEY; retryable: boolean }>;
 
 export type AppErrorCode = keyof typeof errorTable;

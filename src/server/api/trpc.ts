@@ -36,6 +36,11 @@ function hasIssues(e: unknown): e is { issues: { path: PropertyKey[]; message: s
   return typeof e === "object" && e !== null && "issues" in e && Array.isArray(e.issues);
 }
 
+/** A domain error as the TRPCError whose code comes from the error table. */
+export function trpcErrorOf(appError: AppError): TRPCError {
+  return new TRPCError({ code: errorTable[appError.code].trpc, message: appError.message, cause: appError });
+}
+
 /** Rethrows any domain failure as a TRPCError whose code comes from the error table. */
 const appErrors = t.middleware(async ({ next }) => {
   const result = await next();
@@ -44,7 +49,7 @@ const appErrors = t.middleware(async ({ next }) => {
     // Anything unexpected escaping a procedure is the database failing under it (input and
     // output validation errors carry zod issues and keep their own code).
     const appError = cause instanceof AppError ? cause : code === "INTERNAL_SERVER_ERROR" && !hasIssues(cause) ? toAppError(cause) : null;
-    if (appError) throw new TRPCError({ code: errorTable[appError.code].trpc, message: appError.message, cause: appError });
+    if (appError) throw trpcErrorOf(appError);
   }
   return result;
 });

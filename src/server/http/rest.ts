@@ -7,6 +7,7 @@ import type { ServerContext } from "../context";
 import { AppError, errorDetail, toAppError } from "../errors";
 import { createCaller } from "../api/root";
 import { appErrorOf } from "../api/trpc";
+import { refusedBodyIsLarge, type Admission } from "./admission";
 import { readJsonBody } from "./body";
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -20,7 +21,9 @@ export function sendError(res: ServerResponse, ctx: ServerContext, err: unknown)
   const headers: Record<string, string> = appError.status === 503 ? { "retry-after": String(ctx.config.RETRY_AFTER_SECONDS) } : {};
   // A body we stopped reading cannot be drained safely: close the connection.
   if (appError.code === "PAYLOAD_TOO_LARGE" && appError.field === "body") headers.connection = "close";
-  logServerError(ctx, appError, "request");
+  if (appError.code === "OVERLOADED" && refusedBodyIsLarge(res.req)) headers.connection = "close";
+  // Overload refusals are summarised by the backlog, not logged one by one.
+  if (appError.code !== "OVERLOADED") logServerError(ctx, appError, "request");
   sendJson(res, appError.status, appError.toBody(), headers);
 }
 
@@ -68,10 +71,16 @@ function asObject(body: unknown): Record<string, unknown> {
   return body as Record<string, unknown>;
 }
 
+/** What the server hands an ingest route: its admission, and the signal that its client left. */
+export interface IngestScope {
+  admission: Admission;
+  signal: AbortSignal;
+}
+
 // POST /ingest – capture, dedup and count one event: { source, payload } → { success, deduplicated }
-export async function postIngest(req: IncomingMessage, res: ServerResponse, ctx: ServerContext): Promise<void> {
+export async function postIngest(req: IncomingMessage, res: ServerResponse, ctx: ServerContext, scope: IngestScope): Promise<void> {
   const body = asObject(await readJsonBody(req, ctx.config.MAX_REQUEST_BYTES));
-  const result = await callerFor(ctx).ingest({
+  const result = await createCaller(ctx, { signal: scope.signal }).ingest({
     source: body.source as string,
     payload: body.payload as Record<string, unknown>,
     idempotencyKey: singleHeader(req, "idempotency-key", "idempotencyKey"),
@@ -81,11 +90,12 @@ export async function postIngest(req: IncomingMessage, res: ServerResponse, ctx:
 }
 
 // POST /ingest/batch – up to MAX_BATCH_EVENTS events, one result each: { events: [...] }
-export async function postIngestBatch(req: IncomingMessage, res: ServerResponse, ctx: ServerContext): Promise<void> {
+export async function postIngestBatch(req: IncomingMessage, res: ServerResponse, ctx: ServerContext, scope: IngestScope): Promise<void> {
   const body = await readJsonBody(req, ctx.config.MAX_REQUEST_BYTES);
   const input = Array.isArray(body) ? { events: body } : asObject(body);
+  if (Array.isArray(input.events)) scope.admission.shrinkTo(input.events.length);
   const simulate = singleHeader(req, "x-simulate-failure", "simulate");
-  sendJson(res, 200, await callerFor(ctx).ingestBatch({ ...(input as { events: unknown[] }), ...(simulate ? { simulate: simulate as never } : {}) }));
+  sendJson(res, 200, await createCaller(ctx, { signal: scope.signal }).ingestBatch({ ...(input as { events: unknown[] }), ...(simulate ? { simulate: simulate as never } : {}) }));
 }
 
 // GET /aggregates – count/sum/avg/min/max per (source, metric); ?source=&metric= filter

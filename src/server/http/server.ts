@@ -1,28 +1,49 @@
 // The app's own node:http server (a Next.js custom server): the API is answered here
 // directly — REST routes, tRPC at /api/trpc, health — and every other request goes to
 // Next's handler (pages, assets). The API never pays Next's per-request cost.
+// Overload is refused, not absorbed: connections are capped (MAX_CONNECTIONS), a request
+// must arrive whole within REQUEST_TIMEOUT_MS (headers within HEADERS_TIMEOUT_MS) or Node
+// answers 408 and closes it, and ingest requests pass admission (admission.ts) before their
+// body is read; their work is dropped if the client leaves before it is captured.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { ServerContext } from "../context";
 import { AppError } from "../errors";
+import { backlogFor, eventsBound } from "./admission";
 import { RequestAbortedError } from "./body";
 import { getHealth, getReady } from "./health";
-import { getAggregates, postIngest, postIngestBatch, sendError } from "./rest";
+import { getAggregates, postIngest, postIngestBatch, sendError, type IngestScope } from "./rest";
 import { handleTrpc } from "./trpc-http";
 
 export type FallbackHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
 
 export function createAppServer(ctx: ServerContext, fallback?: FallbackHandler): Server {
-  const server = createServer((req, res) => {
-    handle(req, res, ctx, fallback).catch((err: unknown) => {
-      // Nobody is left to answer, and a client hanging up is not our failure to report.
-      if (err instanceof RequestAbortedError) {
-        ctx.log.debug("request aborted by the client", { method: req.method, url: req.url });
-        res.destroy();
-      } else if (!res.headersSent) sendError(res, ctx, err);
-      else res.destroy();
-    });
-  });
-  server.keepAliveTimeout = 65_000;
+  const { config } = ctx;
+  const server = createServer(
+    {
+      requestTimeout: config.REQUEST_TIMEOUT_MS,
+      headersTimeout: config.HEADERS_TIMEOUT_MS,
+      keepAliveTimeout: config.KEEP_ALIVE_TIMEOUT_MS,
+      // Node enforces both timeouts when it sweeps its connections (every 30 s by default,
+      // which would let a trickling client overstay them by up to 30 s).
+      connectionsCheckingInterval: Math.min(1000, Math.ceil(config.HEADERS_TIMEOUT_MS / 5)),
+    },
+    (req, res) => {
+      handle(req, res, ctx, fallback).catch((err: unknown) => {
+        // A client that left (or was cut off) gets nothing; Node already answered a timeout.
+        // A client hanging up is not our failure to report.
+        if (err instanceof RequestAbortedError) {
+          ctx.log.debug("request aborted by the client", { method: req.method, url: req.url });
+          res.destroy();
+          return;
+        }
+        if (res.destroyed) return;
+        if (!res.headersSent) sendError(res, ctx, err);
+        else res.destroy();
+      });
+    },
+  );
+  // Past it, Node closes each new connection as soon as it is accepted.
+  server.maxConnections = config.MAX_CONNECTIONS;
   return server;
 }
 
@@ -31,8 +52,9 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: ServerCont
   const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, "") : url.pathname;
   const method = req.method ?? "GET";
 
-  if (path === "/ingest") return only("POST", method, () => postIngest(req, res, ctx));
-  if (path === "/ingest/batch") return only("POST", method, () => postIngestBatch(req, res, ctx));
+  if (path === "/ingest") return only("POST", method, () => admitted(req, res, ctx, "event", (scope) => postIngest(req, res, ctx, scope)));
+  if (path === "/ingest/batch")
+    return only("POST", method, () => admitted(req, res, ctx, "batch", (scope) => postIngestBatch(req, res, ctx, scope)));
   if (path === "/aggregates") return only("GET", method, () => getAggregates(url, res, ctx));
   if (path === "/api/health") return only("GET", method, () => getHealth(res));
   if (path === "/api/ready") return only("GET", method, () => getReady(res, ctx));
@@ -50,6 +72,34 @@ function requestUrl(req: IncomingMessage): URL {
     const shown = target.length > 200 ? `${target.slice(0, 200)}…` : target;
     throw new AppError("INVALID_ENVELOPE", `The request target ${JSON.stringify(shown)} is not a valid URL`, { field: "url" });
   }
+}
+
+/**
+ * Runs an ingest route once its request is admitted (else 503 OVERLOADED, body unread), and
+ * releases the admission when its work has ended, whether answered or dropped.
+ */
+async function admitted(
+  req: IncomingMessage,
+  res: ServerResponse,
+  ctx: ServerContext,
+  route: "event" | "batch",
+  run: (scope: IngestScope) => Promise<void>,
+): Promise<void> {
+  const admission = backlogFor(ctx).admit(eventsBound(route, req.headers["content-length"], ctx.config));
+  try {
+    await run({ admission, signal: clientGone(res) });
+  } finally {
+    admission.release();
+  }
+}
+
+/** Aborts when the connection closes before the response was sent: the client has left. */
+function clientGone(res: ServerResponse): AbortSignal {
+  const controller = new AbortController();
+  res.once("close", () => {
+    if (!res.writableFinished) controller.abort();
+  });
+  return controller.signal;
 }
 
 async function only(allowed: string, method: string, run: () => Promise<void> | void): Promise<void> {

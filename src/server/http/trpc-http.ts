@@ -4,57 +4,88 @@
 // against MAX_BATCH_EVENTS, so batching calls is no way around a limit. The checked body is
 // handed to tRPC's Node adapter as text; procedures are unchanged.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { TRPCError } from "@trpc/server";
 import { nodeHTTPRequestHandler } from "@trpc/server/adapters/node-http";
 import type { ServerContext } from "../context";
-import { AppError, errorTable } from "../errors";
-import { appErrorOf } from "../api/trpc";
+import { AppError } from "../errors";
+import { appErrorOf, trpcErrorOf } from "../api/trpc";
 import { appRouter } from "../api/root";
 import { UnsafeNumber } from "../ingest/unsafe-number";
+import { backlogFor, eventsBound, refusedBodyIsLarge, type Admission } from "./admission";
 import { readBodyText } from "./body";
 import { parseJsonBody } from "./json-body";
 import { logServerError } from "./rest";
 
+/** The tRPC procedures that ingest, and how their events are bounded before the body is read. */
+const ingestRoutes = new Map<string, "event" | "batch">([
+  ["ingest", "event"],
+  ["ingestBatch", "batch"],
+]);
+
 export async function handleTrpc(req: IncomingMessage, res: ServerResponse, ctx: ServerContext, procedurePath: string): Promise<void> {
   const { config } = ctx;
-  let body: { parsed: unknown } | { error: AppError } | null = null;
-  if (req.method === "POST") {
-    const text = await readBodyText(req, config.MAX_REQUEST_BYTES);
-    (req as IncomingMessage & { body?: string }).body = text;
-    if (text.trim() !== "") {
-      try {
-        body = { parsed: parseJsonBody(text) };
-      } catch (err) {
-        if (!(err instanceof AppError)) throw err;
-        body = { error: err };
+  // Admission before the body is read (503 OVERLOADED past the backlog) for every ingest call
+  // in the request, released when the request's work has ended. A refusal is answered by tRPC
+  // (one error per call) without reading the body.
+  const bound = procedurePath.split(",").reduce((n, p) => {
+    const route = ingestRoutes.get(p);
+    return n + (route ? eventsBound(route, req.headers["content-length"], config) : 0);
+  }, 0);
+  let admission: Admission | undefined;
+  let refusal: AppError | null = null;
+  try {
+    // Several batch calls each count what the whole body can hold: cap at what an empty backlog admits.
+    if (bound > 0) admission = backlogFor(ctx).admit(Math.min(bound, config.MAX_PENDING_EVENTS));
+  } catch (err) {
+    if (!(err instanceof AppError)) throw err;
+    refusal = err;
+  }
+  try {
+    let body: { parsed: unknown } | null = null;
+    if (req.method === "POST") {
+      const text = refusal ? "" : await readBodyText(req, config.MAX_REQUEST_BYTES);
+      (req as IncomingMessage & { body?: string }).body = text;
+      if (text.trim() !== "") {
+        try {
+          body = { parsed: parseJsonBody(text) };
+        } catch (err) {
+          if (!(err instanceof AppError)) throw err;
+          refusal = err;
+        }
       }
     }
+    await nodeHTTPRequestHandler({
+      req,
+      res,
+      router: appRouter,
+      path: procedurePath,
+      maxBodySize: config.MAX_REQUEST_BYTES,
+      // Checked here, before any procedure runs, so a refusal is a tRPC error like any other
+      // (one per call in a batch) and nothing is stored.
+      createContext: ({ info }) => {
+        const refused = refusal ?? refusalOf(ctx, info.calls.map((c) => c.path), info.isBatchCall, body);
+        if (refused) throw trpcErrorOf(refused);
+        return ctx;
+      },
+      responseMeta({ errors }) {
+        const unavailable = errors.some((e) => e.code === "SERVICE_UNAVAILABLE");
+        if (!unavailable) return {};
+        const headers: Record<string, string> = { "retry-after": String(config.RETRY_AFTER_SECONDS) };
+        if (refusal?.code === "OVERLOADED" && refusedBodyIsLarge(req)) headers.connection = "close";
+        return { headers };
+      },
+      onError({ error }) {
+        const appError = appErrorOf(error);
+        // Overload refusals are summarised by the backlog, not logged one by one.
+        if (appError.code !== "OVERLOADED") logServerError(ctx, appError, "trpc request");
+      },
+    });
+  } finally {
+    admission?.release();
   }
-  await nodeHTTPRequestHandler({
-    req,
-    res,
-    router: appRouter,
-    path: procedurePath,
-    maxBodySize: config.MAX_REQUEST_BYTES,
-    // Checked here, before any procedure runs, so a refusal is a tRPC error like any other
-    // (one per call in a batch) and nothing is stored.
-    createContext: ({ info }) => {
-      const refusal = refusalOf(ctx, info.calls.map((c) => c.path), info.isBatchCall, body);
-      if (refusal) throw new TRPCError({ code: errorTable[refusal.code].trpc, message: refusal.message, cause: refusal });
-      return ctx;
-    },
-    responseMeta({ errors }) {
-      const unavailable = errors.some((e) => e.code === "SERVICE_UNAVAILABLE");
-      return unavailable ? { headers: { "retry-after": String(config.RETRY_AFTER_SECONDS) } } : {};
-    },
-    onError({ error }) {
-      logServerError(ctx, appErrorOf(error), "trpc request");
-    },
-  });
 }
 
 /** Why this request must not reach the procedures (too many calls or events, a body tRPC would misread), or null. */
-function refusalOf(ctx: ServerContext, paths: string[], isBatch: boolean, parsedBody: { parsed: unknown } | { error: AppError } | null): AppError | null {
+function refusalOf(ctx: ServerContext, paths: string[], isBatch: boolean, parsedBody: { parsed: unknown } | null): AppError | null {
   const { config } = ctx;
   if (paths.length > config.TRPC_MAX_BATCH_CALLS) {
     return new AppError("PAYLOAD_TOO_LARGE", `This request batches ${paths.length} tRPC calls; the limit is ${config.TRPC_MAX_BATCH_CALLS} (TRPC_MAX_BATCH_CALLS)`, {
@@ -62,7 +93,6 @@ function refusalOf(ctx: ServerContext, paths: string[], isBatch: boolean, parsed
     });
   }
   if (parsedBody === null) return null;
-  if ("error" in parsedBody) return parsedBody.error;
   const body = parsedBody.parsed;
   const inputs = paths.map((_, i) => (isBatch ? (body as Record<string, unknown> | null)?.[String(i)] : body));
   let events = 0;

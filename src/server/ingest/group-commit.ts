@@ -14,9 +14,12 @@
 //   capture, stays `received` for the recovery worker).
 // Groups form naturally: a flush starts as soon as a slot is free and takes everything
 // queued (up to maxEvents), so an idle server adds no delay and a busy one batches more.
+// Abandonment: an event whose request signal aborts (its client left) while it still waits
+// in the queue is dropped and rejected, never captured; once a flush has taken it, it is
+// captured and processed to the end (exactly-once relies on finishing what was captured).
 import { randomUUID } from "node:crypto";
 import type { Database } from "../db/database";
-import { isDataError } from "../errors";
+import { AppError, isDataError } from "../errors";
 import type { Prisma as P } from "../../generated/prisma/client";
 import type { EventIdentity } from "./dedup-key";
 import type { NormalizedEvent } from "./normalize";
@@ -35,6 +38,7 @@ export interface GroupItem {
 
 interface Pending {
   item: GroupItem;
+  signal?: AbortSignal;
   resolve(outcome: ProcessOutcome): void;
   reject(err: unknown): void;
 }
@@ -50,30 +54,64 @@ export interface GroupCommitOptions {
   maxConcurrentFlushes: number;
 }
 
+/** The answer for work dropped because its client left before it was captured. */
+export function abandoned(): AppError {
+  return new AppError("CLIENT_CLOSED", "The client closed the connection before its events were captured; nothing was stored");
+}
+
 export class GroupCommitter {
   private queue: Pending[] = [];
   private inFlight = 0;
+  private flushingEvents = 0;
+  /** Signals with an abort listener already (one per request, however many events it has). */
+  private readonly watched = new WeakSet<AbortSignal>();
 
   constructor(
     private readonly db: Database,
     private readonly opts: GroupCommitOptions,
   ) {}
 
-  submit(item: GroupItem): Promise<ProcessOutcome> {
+  /** Events queued, not yet taken by a flush (diagnostics and tests). */
+  get waiting(): number {
+    return this.queue.length;
+  }
+
+  /** Events in flushes under way: being captured or processed. */
+  get flushing(): number {
+    return this.flushingEvents;
+  }
+
+  submit(item: GroupItem, signal?: AbortSignal): Promise<ProcessOutcome> {
+    if (signal?.aborted) return Promise.reject(abandoned());
+    if (signal && !this.watched.has(signal)) {
+      this.watched.add(signal);
+      signal.addEventListener("abort", () => this.dropAbandoned(signal), { once: true });
+    }
     return new Promise((resolve, reject) => {
-      this.queue.push({ item, resolve, reject });
+      this.queue.push({ item, signal, resolve, reject });
       // Let requests that arrived in the same tick join the group before it leaves.
       if (this.queue.length === 1) setImmediate(() => this.pump());
       else if (this.queue.length >= this.opts.maxEvents) this.pump();
     });
   }
 
+  private dropAbandoned(signal: AbortSignal): void {
+    const kept: Pending[] = [];
+    for (const p of this.queue) {
+      if (p.signal === signal) p.reject(abandoned());
+      else kept.push(p);
+    }
+    this.queue = kept;
+  }
+
   private pump(): void {
     while (this.inFlight < this.opts.maxConcurrentFlushes && this.queue.length > 0) {
       const group = this.queue.splice(0, this.opts.maxEvents);
       this.inFlight++;
+      this.flushingEvents += group.length;
       void this.flush(group).finally(() => {
         this.inFlight--;
+        this.flushingEvents -= group.length;
         this.pump();
       });
     }

@@ -6,19 +6,21 @@
 // Concurrent requests share capture and processing transactions through group commit
 // (group-commit.ts); the one-by-one path (capture-raw-event.ts + process-raw-event.ts)
 // serves failure simulation, the recovery worker, and GROUP_COMMIT_MAX_EVENTS=1.
+// `signal` aborts when the client has left: an event not yet captured is then dropped
+// (CLIENT_CLOSED), one already captured is processed to the end.
 import type { FailurePoint, IngestInput, IngestOutput } from "../../lib/ingest-schema";
 import type { ServerContext } from "../context";
 import type { Database } from "../db/database";
 import { AppError, toAppError } from "../errors";
 import { captureRawEvent } from "./capture-raw-event";
 import { computeDedupKey } from "./dedup-key";
-import { GroupCommitter } from "./group-commit";
+import { abandoned, GroupCommitter } from "./group-commit";
 import { normalizeEvent, normalizeName, type NormalizedEvent } from "./normalize";
 import { processRawEvent, type ProcessOutcome } from "./process-raw-event";
 
 export type IngestEventInput = Omit<IngestInput, "simulate"> & { simulate?: FailurePoint };
 
-export async function ingestEvent(ctx: ServerContext, input: IngestEventInput): Promise<IngestOutput> {
+export async function ingestEvent(ctx: ServerContext, input: IngestEventInput, signal?: AbortSignal): Promise<IngestOutput> {
   const { config } = ctx;
   assertSimulationAllowed(ctx, input.simulate);
   const payloadJson = JSON.stringify(input.payload);
@@ -44,6 +46,7 @@ export async function ingestEvent(ctx: ServerContext, input: IngestEventInput): 
   let result: ProcessOutcome;
   try {
     if (input.simulate === "after-capture" || config.GROUP_COMMIT_MAX_EVENTS === 1 || !event) {
+      if (signal?.aborted) throw abandoned();
       const raw = await captureRawEvent(ctx.db, {
         source,
         payload: input.payload,
@@ -55,14 +58,17 @@ export async function ingestEvent(ctx: ServerContext, input: IngestEventInput): 
         ? { outcome: "rejected", error: rejection }
         : await processRawEvent(ctx.db, raw.id, { failBeforeCommit: input.simulate === "after-capture" });
     } else {
-      result = await groupCommitter(ctx).submit({
-        source,
-        payloadJson,
-        idempotencyKey: explicitKey,
-        nextAttemptAt: new Date(Date.now() + config.RECOVERY_DELAY_MS),
-        event,
-        identity: computeDedupKey(event, explicitKey),
-      });
+      result = await groupCommitter(ctx).submit(
+        {
+          source,
+          payloadJson,
+          idempotencyKey: explicitKey,
+          nextAttemptAt: new Date(Date.now() + config.RECOVERY_DELAY_MS),
+          event,
+          identity: computeDedupKey(event, explicitKey),
+        },
+        signal,
+      );
     }
   } catch (err) {
     throw toAppError(err);
@@ -75,7 +81,7 @@ export async function ingestEvent(ctx: ServerContext, input: IngestEventInput): 
 /** One committer per database handle (and group size): every request of this process shares its groups. */
 const committers = new WeakMap<Database, Map<number, GroupCommitter>>();
 
-function groupCommitter(ctx: ServerContext): GroupCommitter {
+export function groupCommitter(ctx: ServerContext): GroupCommitter {
   let bySize = committers.get(ctx.db);
   if (!bySize) committers.set(ctx.db, (bySize = new Map()));
   let committer = bySize.get(ctx.config.GROUP_COMMIT_MAX_EVENTS);

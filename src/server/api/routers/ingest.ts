@@ -8,9 +8,9 @@ import { publicProcedure } from "../trpc";
 export const ingestProcedure = publicProcedure
   .input(ingestInputSchema)
   .output(ingestOutputSchema)
-  .mutation(({ ctx, input }) => ingestEvent(ctx, input));
+  .mutation(({ ctx, input, signal }) => ingestEvent(ctx, input, signal));
 
 export const ingestBatchProcedure = publicProcedure
   .input(batchInputSchema)
   .output(batchOutputSchema)
-  .mutation(({ ctx, input }) => ingestBatch(ctx, input));
+  .mutation(({ ctx, input, signal }) => ingestBatch(ctx, input, signal));
