@@ -18,7 +18,7 @@ import { freshDatabase } from "./support";
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
 
-const config = loadConfig({ NODE_ENV: "production", LOG_LEVEL: "error", DATABASE_URL: await freshDatabase("ingest_bench_profile"), DB_POOL_SIZE: "16" });
+const config = loadConfig({ NODE_ENV: "production", AUTH_REQUIRED: "false", LOG_LEVEL: "error", DATABASE_URL: await freshDatabase("ingest_bench_profile"), DB_POOL_SIZE: "16" });
 const db = openDatabase(databaseOptionsFrom(config));
 await migrate(db);
 const server = createAppServer({ db, config, log: createLogger(config.LOG_LEVEL) });

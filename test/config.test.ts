@@ -13,8 +13,8 @@ describe("configuration", () => {
   });
 
   it("turns simulation off in production unless an operator enables it explicitly", () => {
-    expect(loadConfig({ NODE_ENV: "production" }).SIMULATION_ENABLED).toBe(false);
-    expect(loadConfig({ NODE_ENV: "production", SIMULATION_ENABLED: "true" }).SIMULATION_ENABLED).toBe(true);
+    expect(loadConfig({ NODE_ENV: "production", AUTH_REQUIRED: "false" }).SIMULATION_ENABLED).toBe(false);
+    expect(loadConfig({ NODE_ENV: "production", AUTH_REQUIRED: "false", SIMULATION_ENABLED: "true" }).SIMULATION_ENABLED).toBe(true);
     expect(loadConfig({ NODE_ENV: "development", SIMULATION_ENABLED: "false" }).SIMULATION_ENABLED).toBe(false);
   });
 
@@ -28,6 +28,20 @@ describe("configuration", () => {
     [{ LOG_LEVEL: "loud" }, "LOG_LEVEL"],
   ])("refuses %j with a message naming %s", (env, name) => {
     expect(() => loadConfig(env)).toThrow(new RegExp(`Invalid configuration:[\\s\\S]*${name}`));
+  });
+
+  it("closes production by default: access control on, and no start without a strong ADMIN_TOKEN", () => {
+    expect(loadConfig({}).AUTH_REQUIRED).toBe(false);
+    expect(loadConfig({ NODE_ENV: "test" }).AUTH_REQUIRED).toBe(false);
+    expect(() => loadConfig({ NODE_ENV: "production" })).toThrow(/Invalid configuration:\n {2}ADMIN_TOKEN: must be set to at least 32 characters/);
+    expect(() => loadConfig({ NODE_ENV: "production", ADMIN_TOKEN: "short-but-not-32-characters" })).toThrow(/ADMIN_TOKEN: must be set to at least 32/);
+    expect(() => loadConfig({ AUTH_REQUIRED: "true", ADMIN_TOKEN: "too-short" })).toThrow(/ADMIN_TOKEN/);
+    const strong = "x".repeat(32);
+    expect(loadConfig({ NODE_ENV: "production", ADMIN_TOKEN: strong })).toMatchObject({ AUTH_REQUIRED: true, ADMIN_TOKEN: strong });
+    // Keys only (no operator) is allowed outside production.
+    const keysOnly = loadConfig({ AUTH_REQUIRED: "true" });
+    expect([keysOnly.AUTH_REQUIRED, keysOnly.ADMIN_TOKEN]).toEqual([true, undefined]);
+    expect(() => loadConfig({ RATE_LIMIT_BURST: "100" })).toThrow(/RATE_LIMIT_BURST: must be at least MAX_BATCH_EVENTS \(500\)/);
   });
 
   it("treats empty variables as unset", () => {

@@ -31,7 +31,7 @@ function readmeRows(): Row[] {
 
 function identityOf(json: string) {
   const input = ingestInputSchema.parse(JSON.parse(json));
-  const event = normalizeEvent(input.source, input.payload);
+  const event = normalizeEvent(input.source ?? "", input.payload);
   return computeDedupKey(event, input.idempotencyKey ?? null);
 }
 

@@ -164,12 +164,12 @@ describe.each(backends)("ingest on %s", (kind) => {
   });
 
   it("simulation is refused when disabled, and is off by default in production", async () => {
-    const prod = createCaller(testContext(t.db, { NODE_ENV: "production" }));
+    const prod = createCaller(testContext(t.db, { NODE_ENV: "production", AUTH_REQUIRED: "false" }));
     const source = uniqueSource();
     const err = await failure(prod.ingest({ source, payload: { metric: "m", value: 1 }, simulate: "after-commit" }));
     expect(err).toMatchObject({ code: "SIMULATION_DISABLED", status: 403 });
     expect(await t.db.prisma.rawEvent.count({ where: { source } })).toBe(0);
-    const optedIn = createCaller(testContext(t.db, { NODE_ENV: "production", SIMULATION_ENABLED: "true" }));
+    const optedIn = createCaller(testContext(t.db, { NODE_ENV: "production", AUTH_REQUIRED: "false", SIMULATION_ENABLED: "true" }));
     expect((await failure(optedIn.ingest({ source, payload: { metric: "m", value: 1 }, simulate: "before-capture" }))).code).toBe("SIMULATED_FAILURE");
   });
 

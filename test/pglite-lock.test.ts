@@ -22,7 +22,7 @@ const serverEnv = (dataDir: string) => ({ PGLITE_DATA_DIR: dataDir, SERVE_PAGES:
 async function runToExit(script: string, env: Record<string, string>, opts: { uid?: number } = {}): Promise<{ code: number | null; stderr: string; stdout: string }> {
   const child = spawn(process.execPath, ["--import", "tsx", script], {
     cwd: projectRoot,
-    env: { ...process.env, NODE_ENV: "production", LOG_LEVEL: "warn", HOST: "127.0.0.1", PORT: "0", ...env },
+    env: { ...process.env, NODE_ENV: "production", AUTH_REQUIRED: "false", LOG_LEVEL: "warn", HOST: "127.0.0.1", PORT: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
     ...(opts.uid !== undefined ? { uid: opts.uid, gid: opts.uid } : {}),
   });

@@ -40,6 +40,8 @@ export async function startApp(env: Record<string, string> = {}, opts: { port?: 
     env: {
       ...process.env,
       NODE_ENV: "production",
+      // Suites about something else run open; suites about access control pass it on.
+      AUTH_REQUIRED: "false",
       LOG_LEVEL: "warn",
       HOST: "127.0.0.1",
       ...env,

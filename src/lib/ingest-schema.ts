@@ -32,7 +32,8 @@ export const idempotencyKeySchema = z
  * so a semantically wrong event is still kept as a `rejected` raw record.
  */
 export const ingestInputSchema = z.object({
-  source: sourceSchema,
+  /** Optional with a write key, which decides the source; required otherwise. */
+  source: sourceSchema.optional(),
   payload: z
     .unknown()
     .superRefine((value, ctx) => {
@@ -88,6 +89,7 @@ export type EventPayload = z.infer<typeof eventPayloadSchema>;
 
 /** One event of a batch: the ingest envelope without simulation. */
 export const batchEventSchema = ingestInputSchema.omit({ simulate: true });
+export type BatchEvent = z.infer<typeof batchEventSchema>;
 
 /** Events are checked one by one (batchEventSchema) so one bad event never fails the rest. */
 export const batchInputSchema = z.object({

@@ -1,6 +1,7 @@
 // Configuration: every environment variable the service reads, validated once at start.
 // A wrong value stops the process with a message naming the variable; nothing else in the
 // code base reads process.env. Defaults are safe for a newcomer's machine.
+import { existsSync } from "node:fs";
 import { z } from "zod";
 
 const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
@@ -46,17 +47,27 @@ const envSchema = z.object({
   /** false: answer the API only, without starting Next (API-only instances, benchmarks). */
   SERVE_PAGES: bool.default(true),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+  /** Access control; default: on in production, off in development and test. */
+  AUTH_REQUIRED: bool.optional(),
+  /** The operator's token (Bearer, or the console's sign-in). */
+  ADMIN_TOKEN: z.string().min(1).optional(),
+  /** Per write key and instance; 0 = no limit. */
+  RATE_LIMIT_EVENTS_PER_SECOND: int(1000, 0, 10_000_000),
+  RATE_LIMIT_BURST: int(5000, 1, 10_000_000),
 });
 
 /** Every variable the service reads (the README and .env.example must list each). */
 export const configKeys = Object.keys(envSchema.shape);
 
 export const configSchema = envSchema
-  .transform(({ SIMULATION_ENABLED, ...rest }) => ({
+  .transform(({ SIMULATION_ENABLED, AUTH_REQUIRED, ...rest }) => ({
     ...rest,
     // Failure simulation is a development and test tool: off in production unless an
     // operator turns it on explicitly.
     SIMULATION_ENABLED: SIMULATION_ENABLED ?? rest.NODE_ENV !== "production",
+    // Closed by default where clients we do not control can reach it; open on a developer's
+    // machine so the quickstart stays two commands.
+    AUTH_REQUIRED: AUTH_REQUIRED ?? rest.NODE_ENV === "production",
   }))
   .superRefine((c, issues) => {
     // A full batch must fit in an empty backlog, or it would be refused with a retryable 503 forever.
@@ -75,6 +86,17 @@ export const configSchema = envSchema
         message: `must be at most REQUEST_TIMEOUT_MS (${c.REQUEST_TIMEOUT_MS})`,
       });
     }
+    const weak = c.ADMIN_TOKEN !== undefined && c.ADMIN_TOKEN.length < 32;
+    if (c.AUTH_REQUIRED && (weak || (c.ADMIN_TOKEN === undefined && c.NODE_ENV === "production"))) {
+      issues.addIssue({
+        code: "custom",
+        path: ["ADMIN_TOKEN"],
+        message: "must be set to at least 32 characters when AUTH_REQUIRED is on in production (e.g. `openssl rand -base64 32`)",
+      });
+    }
+    if (c.RATE_LIMIT_EVENTS_PER_SECOND > 0 && c.RATE_LIMIT_BURST < c.MAX_BATCH_EVENTS) {
+      issues.addIssue({ code: "custom", path: ["RATE_LIMIT_BURST"], message: `must be at least MAX_BATCH_EVENTS (${c.MAX_BATCH_EVENTS}), or a full batch could never be sent` });
+    }
   });
 
 export type Config = z.infer<typeof configSchema>;
@@ -88,4 +110,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new Error(`Invalid configuration:\n${lines.join("\n")}`);
   }
   return result.data;
+}
+
+/** The configuration of this process: an optional .env file (real variables win), validated. */
+export function loadProcessConfig(): Config {
+  if (existsSync(".env")) process.loadEnvFile(".env");
+  return loadConfig();
 }

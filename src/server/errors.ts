@@ -7,12 +7,17 @@ import { classifyDatabaseError, sqlStateOf } from "./db/database-errors";
 export const errorTable = {
   INVALID_JSON: { status: 400, trpc: "PARSE_ERROR", retryable: false },
   INVALID_ENVELOPE: { status: 400, trpc: "BAD_REQUEST", retryable: false },
+  UNAUTHENTICATED: { status: 401, trpc: "UNAUTHORIZED", retryable: false },
+  FORBIDDEN: { status: 403, trpc: "FORBIDDEN", retryable: false },
+  SOURCE_MISMATCH: { status: 403, trpc: "FORBIDDEN", retryable: false },
   SIMULATION_DISABLED: { status: 403, trpc: "FORBIDDEN", retryable: false },
   NOT_FOUND: { status: 404, trpc: "NOT_FOUND", retryable: false },
   METHOD_NOT_ALLOWED: { status: 405, trpc: "METHOD_NOT_SUPPORTED", retryable: false },
   PAYLOAD_TOO_LARGE: { status: 413, trpc: "PAYLOAD_TOO_LARGE", retryable: false },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, trpc: "UNSUPPORTED_MEDIA_TYPE", retryable: false },
   INVALID_EVENT: { status: 422, trpc: "UNPROCESSABLE_CONTENT", retryable: false },
   IDEMPOTENCY_KEY_REUSED: { status: 422, trpc: "UNPROCESSABLE_CONTENT", retryable: false },
+  RATE_LIMITED: { status: 429, trpc: "TOO_MANY_REQUESTS", retryable: true },
   INTERNAL: { status: 500, trpc: "INTERNAL_SERVER_ERROR", retryable: true },
   // 500, not 503: 503 promises the failure will pass, and this one lasts until an operator
   // fixes grants, schema or credentials; so retrying the same request will not help.
@@ -34,12 +39,15 @@ export class AppError extends Error {
   readonly code: AppErrorCode;
   /** Dotted path of the input field at fault, when one is. */
   readonly field?: string;
+  /** Seconds the client should wait (Retry-After), when the error says so itself (429). */
+  readonly retryAfterSeconds?: number;
 
-  constructor(code: AppErrorCode, message: string, opts: { field?: string; cause?: unknown } = {}) {
+  constructor(code: AppErrorCode, message: string, opts: { field?: string; cause?: unknown; retryAfterSeconds?: number } = {}) {
     super(message, { cause: opts.cause });
     this.name = "AppError";
     this.code = code;
     this.field = opts.field;
+    this.retryAfterSeconds = opts.retryAfterSeconds;
   }
 
   get status(): number {

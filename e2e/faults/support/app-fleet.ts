@@ -16,6 +16,7 @@ export function appEnv(databaseUrl: string, extra: Record<string, string> = {}):
   return {
     DATABASE_URL: databaseUrl,
     NODE_ENV: "production",
+    AUTH_REQUIRED: "false",
     SERVE_PAGES: "false",
     LOG_LEVEL: "warn",
     RECOVERY_DELAY_MS: "1500",

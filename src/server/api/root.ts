@@ -2,6 +2,7 @@
 import { aggregatesProcedure } from "./routers/aggregates";
 import { eventsRouter } from "./routers/events";
 import { ingestBatchProcedure, ingestProcedure } from "./routers/ingest";
+import { keysRouter } from "./routers/keys";
 import { createCallerFactory, router } from "./trpc";
 
 export const appRouter = router({
@@ -9,6 +10,7 @@ export const appRouter = router({
   ingestBatch: ingestBatchProcedure,
   aggregates: aggregatesProcedure,
   events: eventsRouter,
+  keys: keysRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -3,10 +3,20 @@
 // through the one code table in errors.ts, and every error carries the same `appError`
 // body the REST adapter sends.
 import { initTRPC, TRPCError } from "@trpc/server";
+import type { Principal } from "../auth/principal";
 import type { ServerContext } from "../context";
 import { AppError, errorTable, toAppError, type ErrorBody } from "../errors";
 
-export type TrpcContext = ServerContext;
+/**
+ * A procedure's context: the process's, plus who is asking. Callers that leave `principal`
+ * out (tests, the recovery worker's callers) are treated as the server's own default: open
+ * when access control is off, anonymous when it is on.
+ */
+export type TrpcContext = ServerContext & { principal?: Principal };
+
+export function principalOf(ctx: TrpcContext): Principal {
+  return ctx.principal ?? (ctx.config.AUTH_REQUIRED ? { kind: "anonymous" } : { kind: "open" });
+}
 
 const t = initTRPC.context<TrpcContext>().create({
   errorFormatter({ shape, error }) {

@@ -25,6 +25,17 @@ export class PgliteDataDirError extends Error {
   }
 }
 
+/** The folder is held by another live process (a running server): a CLI can ask that server instead. */
+export class PgliteDataDirInUseError extends PgliteDataDirError {
+  constructor(
+    message: string,
+    readonly holderPid: number,
+  ) {
+    super(message);
+    this.name = "PgliteDataDirInUseError";
+  }
+}
+
 export interface PgliteDirLock {
   /** Removes the lock file if it is still ours; idempotent. */
   release(): void;
@@ -102,10 +113,11 @@ function takeLock(dir: string, dataDir: string): { lockPath: string; token: stri
     if (seen === undefined) continue;
     const holder = parseRecord(seen);
     if (holder && holderIsAlive(holder)) {
-      throw new PgliteDataDirError(
+      throw new PgliteDataDirInUseError(
         `PGLITE_DATA_DIR=${dataDir} is in use by another process (pid ${holder.pid} on ${holder.host}, since ${holder.since}); ` +
           `two processes on one PGlite folder lose each other's writes: stop that process, or give this one another PGLITE_DATA_DIR ` +
           `(several instances need DATABASE_URL)`,
+        holder.pid,
       );
     }
     // The holder is dead. Move its file aside; if what moved is not what we judged (another

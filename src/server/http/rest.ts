@@ -8,7 +8,10 @@ import { AppError, errorDetail, toAppError } from "../errors";
 import { createCaller } from "../api/root";
 import { appErrorOf } from "../api/trpc";
 import { refusedBodyIsLarge, type Admission } from "./admission";
+import type { Principal } from "../auth/principal";
+import { errorHeaders } from "./auth-http";
 import { readJsonBody } from "./body";
+import { singleHeader } from "./headers";
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
@@ -18,7 +21,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 
 export function sendError(res: ServerResponse, ctx: ServerContext, err: unknown): void {
   const appError = err instanceof TRPCError ? appErrorOf(err) : toAppError(err);
-  const headers: Record<string, string> = appError.status === 503 ? { "retry-after": String(ctx.config.RETRY_AFTER_SECONDS) } : {};
+  const headers = errorHeaders(ctx, appError);
   // A body we stopped reading cannot be drained safely: close the connection.
   if (appError.code === "PAYLOAD_TOO_LARGE" && appError.field === "body") headers.connection = "close";
   if (appError.code === "OVERLOADED" && refusedBodyIsLarge(res.req)) headers.connection = "close";
@@ -38,30 +41,15 @@ export function logServerError(ctx: ServerContext, appError: AppError, what: str
   else ctx.log.error(`${what} failed`, fields);
 }
 
-/** One server-side caller per context, built once rather than per request. */
-const callers = new WeakMap<ServerContext, ReturnType<typeof createCaller>>();
-function callerFor(ctx: ServerContext): ReturnType<typeof createCaller> {
-  let caller = callers.get(ctx);
-  if (!caller) callers.set(ctx, (caller = createCaller(ctx)));
-  return caller;
-}
-
 /**
- * One header's value, decoded as UTF-8 (node:http hands header bytes over as latin1, so
- * `clé` would arrive as `clÃ©` and name a different event than the same key sent in a
- * JSON body). The same header sent twice is ambiguous and refused, as are bytes that are
- * not UTF-8.
+ * POST bodies of the REST routes must be labelled JSON: a browser form on another site can
+ * only send form or text content types, so it cannot post events here with a user's cookies.
  */
-export function singleHeader(req: IncomingMessage, name: string, field: string): string | undefined {
-  const values = req.headersDistinct[name];
-  if (values && values.length > 1) {
-    throw new AppError("INVALID_ENVELOPE", `Send the ${name} header once, not ${values.length} times`, { field });
+export function requireJsonContentType(req: IncomingMessage): void {
+  const type = (req.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
+  if (type !== "application/json") {
+    throw new AppError("UNSUPPORTED_MEDIA_TYPE", `Send the body as Content-Type: application/json${type ? `, not ${type}` : ""}`, { field: "content-type" });
   }
-  const raw = values?.[0];
-  if (raw === undefined || !/[\u0080-\u00ff]/.test(raw)) return raw;
-  const text = Buffer.from(raw, "latin1").toString("utf8");
-  if (text.includes("\ufffd")) throw new AppError("INVALID_ENVELOPE", `The ${name} header is not valid UTF-8`, { field });
-  return text;
 }
 
 function asObject(body: unknown): Record<string, unknown> {
@@ -71,17 +59,18 @@ function asObject(body: unknown): Record<string, unknown> {
   return body as Record<string, unknown>;
 }
 
-/** What the server hands an ingest route: its admission, and the signal that its client left. */
+/** What the server hands an ingest route: its admission, the signal that its client left, who sent it. */
 export interface IngestScope {
   admission: Admission;
   signal: AbortSignal;
+  principal: Principal;
 }
 
 // POST /ingest – capture, dedup and count one event: { source, payload } → { success, deduplicated }
 export async function postIngest(req: IncomingMessage, res: ServerResponse, ctx: ServerContext, scope: IngestScope): Promise<void> {
   const body = asObject(await readJsonBody(req, ctx.config.MAX_REQUEST_BYTES));
-  const result = await createCaller(ctx, { signal: scope.signal }).ingest({
-    source: body.source as string,
+  const result = await createCaller({ ...ctx, principal: scope.principal }, { signal: scope.signal }).ingest({
+    source: body.source as string | undefined,
     payload: body.payload as Record<string, unknown>,
     idempotencyKey: singleHeader(req, "idempotency-key", "idempotencyKey"),
     simulate: singleHeader(req, "x-simulate-failure", "simulate") as never,
@@ -95,12 +84,12 @@ export async function postIngestBatch(req: IncomingMessage, res: ServerResponse,
   const input = Array.isArray(body) ? { events: body } : asObject(body);
   if (Array.isArray(input.events)) scope.admission.shrinkTo(input.events.length);
   const simulate = singleHeader(req, "x-simulate-failure", "simulate");
-  sendJson(res, 200, await createCaller(ctx, { signal: scope.signal }).ingestBatch({ ...(input as { events: unknown[] }), ...(simulate ? { simulate: simulate as never } : {}) }));
+  sendJson(res, 200, await createCaller({ ...ctx, principal: scope.principal }, { signal: scope.signal }).ingestBatch({ ...(input as { events: unknown[] }), ...(simulate ? { simulate: simulate as never } : {}) }));
 }
 
 // GET /aggregates – count/sum/avg/min/max per (source, metric); ?source=&metric= filter
-export async function getAggregates(url: URL, res: ServerResponse, ctx: ServerContext): Promise<void> {
+export async function getAggregates(url: URL, res: ServerResponse, ctx: ServerContext, principal: Principal): Promise<void> {
   const source = url.searchParams.get("source") ?? undefined;
   const metric = url.searchParams.get("metric") ?? undefined;
-  sendJson(res, 200, await callerFor(ctx).aggregates({ source, metric }));
+  sendJson(res, 200, await createCaller({ ...ctx, principal }).aggregates({ source, metric }));
 }

@@ -11,7 +11,10 @@ import { AppError } from "../errors";
 import { backlogFor, eventsBound } from "./admission";
 import { RequestAbortedError } from "./body";
 import { getHealth, getReady } from "./health";
-import { getAggregates, postIngest, postIngestBatch, sendError, type IngestScope } from "./rest";
+import { requestPrincipal } from "./auth-http";
+import { servePage } from "./pages";
+import { getAggregates, postIngest, postIngestBatch, requireJsonContentType, sendError, type IngestScope } from "./rest";
+import { sessionRoute } from "./session-route";
 import { handleTrpc } from "./trpc-http";
 
 export type FallbackHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
@@ -55,11 +58,12 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: ServerCont
   if (path === "/ingest") return only("POST", method, () => admitted(req, res, ctx, "event", (scope) => postIngest(req, res, ctx, scope)));
   if (path === "/ingest/batch")
     return only("POST", method, () => admitted(req, res, ctx, "batch", (scope) => postIngestBatch(req, res, ctx, scope)));
-  if (path === "/aggregates") return only("GET", method, () => getAggregates(url, res, ctx));
+  if (path === "/aggregates") return only("GET", method, async () => getAggregates(url, res, ctx, await requestPrincipal(req, ctx)));
+  if (path === "/api/session") return sessionRoute(req, res, ctx, method);
   if (path === "/api/health") return only("GET", method, () => getHealth(res));
   if (path === "/api/ready") return only("GET", method, () => getReady(res, ctx));
   if (path.startsWith("/api/trpc/")) return handleTrpc(req, res, ctx, path.slice("/api/trpc/".length));
-  if (fallback) return fallback(req, res);
+  if (fallback) return servePage(req, res, ctx, path, fallback);
   throw new AppError("NOT_FOUND", `No route for ${method} ${path}`, { field: "path" });
 }
 
@@ -75,8 +79,9 @@ function requestUrl(req: IncomingMessage): URL {
 }
 
 /**
- * Runs an ingest route once its request is admitted (else 503 OVERLOADED, body unread), and
- * releases the admission when its work has ended, whether answered or dropped.
+ * Runs an ingest route once its request is labelled JSON (else 415), authenticated (else 401)
+ * and admitted (else 503 OVERLOADED), all before its body is read; releases the admission
+ * when its work has ended, whether answered or dropped.
  */
 async function admitted(
   req: IncomingMessage,
@@ -85,9 +90,11 @@ async function admitted(
   route: "event" | "batch",
   run: (scope: IngestScope) => Promise<void>,
 ): Promise<void> {
+  requireJsonContentType(req);
+  const principal = await requestPrincipal(req, ctx);
   const admission = backlogFor(ctx).admit(eventsBound(route, req.headers["content-length"], ctx.config));
   try {
-    await run({ admission, signal: clientGone(res) });
+    await run({ admission, signal: clientGone(res), principal });
   } finally {
     admission.release();
   }

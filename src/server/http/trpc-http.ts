@@ -6,10 +6,11 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { nodeHTTPRequestHandler } from "@trpc/server/adapters/node-http";
 import type { ServerContext } from "../context";
-import { AppError } from "../errors";
+import { AppError, toAppError } from "../errors";
 import { appErrorOf, trpcErrorOf } from "../api/trpc";
 import { appRouter } from "../api/root";
 import { UnsafeNumber } from "../ingest/unsafe-number";
+import { errorHeaders, requestPrincipal } from "./auth-http";
 import { backlogFor, eventsBound, refusedBodyIsLarge, type Admission } from "./admission";
 import { readBodyText } from "./body";
 import { parseJsonBody } from "./json-body";
@@ -61,15 +62,19 @@ export async function handleTrpc(req: IncomingMessage, res: ServerResponse, ctx:
       maxBodySize: config.MAX_REQUEST_BYTES,
       // Checked here, before any procedure runs, so a refusal is a tRPC error like any other
       // (one per call in a batch) and nothing is stored.
-      createContext: ({ info }) => {
+      createContext: async ({ info }) => {
         const refused = refusal ?? refusalOf(ctx, info.calls.map((c) => c.path), info.isBatchCall, body);
         if (refused) throw trpcErrorOf(refused);
-        return ctx;
+        try {
+          return { ...ctx, principal: await requestPrincipal(req, ctx) };
+        } catch (err) {
+          throw trpcErrorOf(toAppError(err));
+        }
       },
       responseMeta({ errors }) {
-        const unavailable = errors.some((e) => e.code === "SERVICE_UNAVAILABLE");
-        if (!unavailable) return {};
-        const headers: Record<string, string> = { "retry-after": String(config.RETRY_AFTER_SECONDS) };
+        const first = errors[0];
+        if (!first) return {};
+        const headers = errorHeaders(ctx, appErrorOf(first));
         if (refusal?.code === "OVERLOADED" && refusedBodyIsLarge(req)) headers.connection = "close";
         return { headers };
       },

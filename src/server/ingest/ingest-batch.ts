@@ -3,7 +3,7 @@
 // rest; an unavailable database fails the whole request with 503 (retrying the batch is
 // safe: events already counted come back `deduplicated`). When `signal` aborts (the client
 // left), events not yet captured are dropped and the batch ends CLIENT_CLOSED.
-import { batchEventSchema, type BatchInput, type BatchOutput, type BatchResult } from "../../lib/ingest-schema";
+import { batchEventSchema, type BatchEvent, type BatchInput, type BatchOutput, type BatchResult } from "../../lib/ingest-schema";
 import type { ServerContext } from "../context";
 import { AppError } from "../errors";
 import { abandoned } from "./group-commit";
@@ -12,7 +12,25 @@ import { assertSimulationAllowed, ingestEvent } from "./ingest-event";
 /** Events validated and submitted per turn of the event loop (a few milliseconds of CPU). */
 const EVENTS_PER_TURN = 16;
 
-export async function ingestBatch(ctx: ServerContext, input: BatchInput, signal?: AbortSignal): Promise<BatchOutput> {
+/**
+ * Decides an event's source from the source its body names (undefined when absent) and the
+ * field to name in an error. Throwing SOURCE_MISMATCH refuses the whole batch, before
+ * anything is stored; any other AppError rejects that event alone.
+ */
+export type SourceResolver = (bodySource: string | undefined, field: string) => string;
+
+type Outcome = BatchResult | { index: number; failure: unknown };
+type Checked = { index: number; event: BatchEvent & { source: string } } | BatchResult;
+
+const rejection = (index: number, err: AppError, field = err.field ? `events[${index}].${err.field}` : undefined): BatchResult => ({
+  index,
+  status: "rejected",
+  code: err.code,
+  reason: err.message,
+  ...(field ? { field } : {}),
+});
+
+export async function ingestBatch(ctx: ServerContext, input: BatchInput, sourceFor: SourceResolver, signal?: AbortSignal): Promise<BatchOutput> {
   if (input.events.length > ctx.config.MAX_BATCH_EVENTS) {
     throw new AppError(
       "PAYLOAD_TOO_LARGE",
@@ -23,10 +41,21 @@ export async function ingestBatch(ctx: ServerContext, input: BatchInput, signal?
   // A simulated failure applies to every event, so the whole batch fails at that point
   // (after-commit: everything counted, the answer lost) and a retry shows deduplication.
   assertSimulationAllowed(ctx, input.simulate);
-  // Events are validated and submitted a slice at a time, yielding to the event loop between
-  // slices: a 500-event batch costs tens of milliseconds of CPU, and under a flood of them
-  // one long turn each would keep health probes and every other request waiting.
-  const one = async (candidate: unknown, index: number): Promise<BatchResult | { index: number; failure: unknown }> => {
+  // Work is done a slice at a time, yielding to the event loop between slices: a 500-event
+  // batch costs tens of milliseconds of CPU, and under a flood of them one long turn each
+  // would keep health probes and every other request waiting.
+  const sliced = async <T>(fn: (candidate: unknown, index: number) => T): Promise<T[]> => {
+    const out: T[] = [];
+    for (let start = 0; start < input.events.length; start += EVENTS_PER_TURN) {
+      if (start > 0) await new Promise((resolve) => setImmediate(resolve));
+      input.events.slice(start, start + EVENTS_PER_TURN).forEach((candidate, i) => out.push(fn(candidate, start + i)));
+    }
+    return out;
+  };
+
+  // Pass 1: every envelope checked and its source decided before anything is stored, so a
+  // source the credential may not write refuses the whole request with nothing stored.
+  const checked = await sliced((candidate, index): Checked => {
     const parsed = batchEventSchema.safeParse(candidate);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
@@ -34,21 +63,24 @@ export async function ingestBatch(ctx: ServerContext, input: BatchInput, signal?
       return { index, status: "rejected", code: "INVALID_ENVELOPE", reason: `${field}: ${issue?.message ?? "invalid"}`, field };
     }
     try {
-      const { deduplicated } = await ingestEvent(ctx, { ...parsed.data, simulate: input.simulate }, signal);
-      return { index, status: deduplicated ? "deduplicated" : "counted" };
+      return { index, event: { ...parsed.data, source: sourceFor(parsed.data.source, `events[${index}].source`) } };
     } catch (err) {
-      if (err instanceof AppError && err.status < 500) {
-        const field = err.field ? `events[${index}].${err.field}` : undefined;
-        return { index, status: "rejected", code: err.code, reason: err.message, ...(field ? { field } : {}) };
-      }
-      return { index, failure: err };
+      if (err instanceof AppError && err.code !== "SOURCE_MISMATCH" && err.status < 500) return rejection(index, err, err.field);
+      throw err;
     }
-  };
-  const running: Promise<BatchResult | { index: number; failure: unknown }>[] = [];
-  for (let start = 0; start < input.events.length; start += EVENTS_PER_TURN) {
-    if (start > 0) await new Promise((resolve) => setImmediate(resolve));
-    input.events.slice(start, start + EVENTS_PER_TURN).forEach((candidate, i) => running.push(one(candidate, start + i)));
-  }
+  });
+
+  // Pass 2: every valid event submitted at once, so the batch rides a few group commits.
+  const running = checked.map(async (c): Promise<Outcome> => {
+    if (!("event" in c)) return c;
+    try {
+      const { deduplicated } = await ingestEvent(ctx, { ...c.event, simulate: input.simulate }, signal);
+      return { index: c.index, status: deduplicated ? "deduplicated" : "counted" };
+    } catch (err) {
+      if (err instanceof AppError && err.status < 500) return rejection(c.index, err);
+      return { index: c.index, failure: err };
+    }
+  });
   const settled = await Promise.all(running);
   // Nobody is left to read the results, and CLIENT_CLOSED must not pass for a rejected event.
   if (signal?.aborted) throw abandoned();

@@ -18,7 +18,8 @@ import { abandoned, GroupCommitter } from "./group-commit";
 import { normalizeEvent, normalizeName, type NormalizedEvent } from "./normalize";
 import { processRawEvent, type ProcessOutcome } from "./process-raw-event";
 
-export type IngestEventInput = Omit<IngestInput, "simulate"> & { simulate?: FailurePoint };
+/** One event whose source is decided (by its write key, or by the body for an operator). */
+export type IngestEventInput = Omit<IngestInput, "simulate" | "source"> & { source: string; simulate?: FailurePoint };
 
 export async function ingestEvent(ctx: ServerContext, input: IngestEventInput, signal?: AbortSignal): Promise<IngestOutput> {
   const { config } = ctx;

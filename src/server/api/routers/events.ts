@@ -11,22 +11,26 @@ import {
 import { countRawEventsByStatus } from "../../events/count-raw-events-by-status";
 import { listRawEvents } from "../../events/list-raw-events";
 import { processedEventSeries } from "../../events/processed-event-series";
-import { publicProcedure, router } from "../trpc";
+import { scopedSource } from "../../auth/principal";
+import { principalOf, publicProcedure, router, type TrpcContext } from "../trpc";
+
+/** The input with its source filter narrowed to what the caller may read. */
+const scoped = <T extends { source?: string }>(ctx: TrpcContext, input: T): T => ({ ...input, source: scopedSource(principalOf(ctx), input.source) });
 
 export const eventsRouter = router({
   /** Raw events, newest first, cursor-paginated, filterable by status and source. */
   list: publicProcedure
     .input(rawEventsInputSchema)
     .output(rawEventsPageSchema)
-    .query(({ ctx, input }) => listRawEvents(ctx.db, input)),
+    .query(({ ctx, input }) => listRawEvents(ctx.db, scoped(ctx, input))),
   /** Raw events per status (every status present). */
   statusCounts: publicProcedure
     .input(statusCountsInputSchema)
     .output(statusCountsSchema)
-    .query(({ ctx, input }) => countRawEventsByStatus(ctx.db, input)),
+    .query(({ ctx, input }) => countRawEventsByStatus(ctx.db, scoped(ctx, input))),
   /** Processed events per minute or hour, dense, oldest first. */
   series: publicProcedure
     .input(timeSeriesInputSchema)
     .output(timeSeriesSchema)
-    .query(({ ctx, input }) => processedEventSeries(ctx.db, input)),
+    .query(({ ctx, input }) => processedEventSeries(ctx.db, scoped(ctx, input))),
 });

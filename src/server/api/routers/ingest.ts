@@ -1,16 +1,33 @@
 // tRPC `ingest` and `ingestBatch`: the one implementation behind POST /ingest and
-// POST /ingest/batch as well (the REST adapter calls these procedures).
+// POST /ingest/batch as well (the REST adapter calls these procedures). Who may write which
+// source, failure simulation and the per-key rate limit are checked here, before anything
+// is stored (src/server/auth/principal.ts).
 import { batchInputSchema, batchOutputSchema, ingestInputSchema, ingestOutputSchema } from "../../../lib/ingest-schema";
+import { requireOperator, requireWriter, sourceForWrite } from "../../auth/principal";
+import { takeRateLimit } from "../../auth/rate-limit";
 import { ingestBatch } from "../../ingest/ingest-batch";
 import { ingestEvent } from "../../ingest/ingest-event";
-import { publicProcedure } from "../trpc";
+import { principalOf, publicProcedure } from "../trpc";
 
 export const ingestProcedure = publicProcedure
   .input(ingestInputSchema)
   .output(ingestOutputSchema)
-  .mutation(({ ctx, input, signal }) => ingestEvent(ctx, input, signal));
+  .mutation(({ ctx, input, signal }) => {
+    const principal = principalOf(ctx);
+    requireWriter(principal);
+    if (input.simulate) requireOperator(principal, "Simulating failures");
+    const source = sourceForWrite(principal, input.source);
+    takeRateLimit(ctx, principal, 1);
+    return ingestEvent(ctx, { ...input, source }, signal);
+  });
 
 export const ingestBatchProcedure = publicProcedure
   .input(batchInputSchema)
   .output(batchOutputSchema)
-  .mutation(({ ctx, input, signal }) => ingestBatch(ctx, input, signal));
+  .mutation(({ ctx, input, signal }) => {
+    const principal = principalOf(ctx);
+    requireWriter(principal);
+    if (input.simulate) requireOperator(principal, "Simulating failures");
+    takeRateLimit(ctx, principal, input.events.length);
+    return ingestBatch(ctx, input, (bodySource, field) => sourceForWrite(principal, bodySource, field), signal);
+  });

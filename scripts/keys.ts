@@ -1,0 +1,127 @@
+// npm run keys -- create --source <source> [--label <text>]     a write key for one source
+// npm run keys -- create --read [--source <source>] [--label …]   a read key (all sources, or one)
+// npm run keys -- list                                           prefix, scope, source, label, dates
+// npm run keys -- revoke <key or prefix>
+//
+// Reads the same configuration as the server (.env, DATABASE_URL or the PGlite folder) and
+// works on the database directly. The embedded PGlite folder can only be open in one
+// process, so while the server holds it the CLI asks that server instead (its tRPC keys.*
+// procedures at http://127.0.0.1:$PORT, with ADMIN_TOKEN when access control is on);
+// `--url` does the same for any server. A created key is printed alone on the last line.
+import { parseArgs } from "node:util";
+import { createTRPCClient, httpLink } from "@trpc/client";
+import type { AppRouter } from "../src/server/api/root";
+import { keyView } from "../src/server/api/routers/keys";
+import { createApiKey, listApiKeys, revokeApiKey } from "../src/server/auth/api-keys";
+import { loadProcessConfig } from "../src/server/config";
+import { databaseOptionsFrom, openDatabase } from "../src/server/db/database";
+import { PgliteDataDirInUseError } from "../src/server/db/pglite-data-dir";
+import { migrate } from "../src/server/db/migrate";
+import { createKeyInputSchema, revokeKeyInputSchema, type ApiKeyView, type CreatedKeyView, type CreateKeyInput } from "../src/lib/keys-schema";
+
+interface KeyStore {
+  create(input: CreateKeyInput): Promise<CreatedKeyView>;
+  list(): Promise<ApiKeyView[]>;
+  revoke(key: string): Promise<ApiKeyView>;
+  close(): Promise<void>;
+}
+
+const usage = `usage:
+  npm run keys -- create --source <source> [--label <text>]
+  npm run keys -- create --read [--source <source>] [--label <text>]
+  npm run keys -- list
+  npm run keys -- revoke <key or prefix>
+options: --url <server URL> (ask a running server instead of the database)`;
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(2);
+}
+
+const { positionals, values } = parseArgs({
+  allowPositionals: true,
+  options: { source: { type: "string" }, label: { type: "string" }, read: { type: "boolean" }, url: { type: "string" }, help: { type: "boolean", short: "h" } },
+});
+const [command, arg] = positionals;
+if (values.help || !command) fail(usage);
+
+const config = loadProcessConfig();
+
+function httpStore(url: string): KeyStore {
+  const headers = config.ADMIN_TOKEN ? { authorization: `Bearer ${config.ADMIN_TOKEN}` } : undefined;
+  const client = createTRPCClient<AppRouter>({ links: [httpLink({ url: `${url.replace(/\/$/, "")}/api/trpc`, headers })] });
+  return {
+    create: (input) => client.keys.create.mutate(input),
+    list: () => client.keys.list.query(),
+    revoke: (key) => client.keys.revoke.mutate({ key }),
+    close: async () => {},
+  };
+}
+
+async function databaseStore(): Promise<KeyStore> {
+  const db = openDatabase({ ...databaseOptionsFrom(config), poolSize: 1 });
+  await migrate(db);
+  return {
+    create: async (input) => {
+      const { key, record } = await createApiKey(db, input);
+      return { key, info: keyView(record) };
+    },
+    list: async () => (await listApiKeys(db)).map(keyView),
+    revoke: async (key) => keyView(await revokeApiKey(db, key)),
+    close: () => db.close(),
+  };
+}
+
+async function openStore(): Promise<KeyStore> {
+  if (values.url) return httpStore(values.url);
+  try {
+    return await databaseStore();
+  } catch (err) {
+    if (!(err instanceof PgliteDataDirInUseError)) throw err;
+    const url = `http://127.0.0.1:${config.PORT}`;
+    process.stderr.write(`${err.message}\nAsking the running server at ${url} instead.\n`);
+    return httpStore(url);
+  }
+}
+
+function printKey(k: ApiKeyView): void {
+  const lines = [
+    `prefix:    ${k.prefix}`,
+    `scope:     ${k.scope}`,
+    `source:    ${k.source ?? "(all sources)"}`,
+    `label:     ${k.label ?? ""}`,
+    `created:   ${k.createdAt}`,
+  ];
+  process.stdout.write(`${lines.join("\n")}\n`);
+}
+
+const store = await openStore();
+try {
+  if (command === "create") {
+    const parsed = createKeyInputSchema.safeParse({ scope: values.read ? "read" : "write", source: values.source, label: values.label });
+    if (!parsed.success) fail(`${parsed.error.issues.map((i) => `${i.path.join(".") || "input"}: ${i.message}`).join("\n")}\n\n${usage}`);
+    const created = await store.create(parsed.data);
+    printKey(created.info);
+    process.stdout.write(`\nThe key is shown once; store it now.\n${created.key}\n`);
+  } else if (command === "list") {
+    const keys = await store.list();
+    if (keys.length === 0) process.stdout.write("No keys yet. Create one: npm run keys -- create --source <source>\n");
+    else {
+      const rows = keys.map((k) => [k.prefix, k.scope, k.source ?? "*", k.label ?? "", k.createdAt, k.lastUsedAt ?? "never", k.revokedAt ? `revoked ${k.revokedAt}` : "active"]);
+      const header = ["prefix", "scope", "source", "label", "created", "last used", "status"];
+      const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+      for (const r of [header, ...rows]) process.stdout.write(`${r.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd()}\n`);
+    }
+  } else if (command === "revoke") {
+    const parsed = revokeKeyInputSchema.safeParse({ key: arg });
+    if (!parsed.success) fail(`revoke: ${parsed.error.issues[0]?.message}\n\n${usage}`);
+    const revoked = await store.revoke(parsed.data.key);
+    process.stdout.write(`Revoked ${revoked.prefix} (${revoked.scope}${revoked.source ? `, source ${revoked.source}` : ""}) at ${revoked.revokedAt}\n`);
+  } else {
+    fail(`unknown command "${command}"\n\n${usage}`);
+  }
+} catch (err) {
+  fail(`keys ${command}: ${(err as Error).message}`);
+} finally {
+  await store.close();
+}

@@ -1,0 +1,41 @@
+// tRPC `keys.*`: key management for the operator (the Keys page and `npm run keys` against a
+// running server). Thin: check the principal, call src/server/auth/api-keys.ts.
+import { z } from "zod";
+import { apiKeyViewSchema, createdKeySchema, createKeyInputSchema, revokeKeyInputSchema, type ApiKeyView } from "../../../lib/keys-schema";
+import { createApiKey, listApiKeys, revokeApiKey, type ApiKeyRecord } from "../../auth/api-keys";
+import { requireOperator } from "../../auth/principal";
+import { principalOf, publicProcedure, router } from "../trpc";
+
+export function keyView(k: ApiKeyRecord): ApiKeyView {
+  return {
+    prefix: k.prefix,
+    scope: k.scope,
+    source: k.source,
+    label: k.label,
+    createdAt: k.createdAt.toISOString(),
+    lastUsedAt: k.lastUsedAt?.toISOString() ?? null,
+    revokedAt: k.revokedAt?.toISOString() ?? null,
+  };
+}
+
+export const keysRouter = router({
+  list: publicProcedure.output(z.array(apiKeyViewSchema)).query(async ({ ctx }) => {
+    requireOperator(principalOf(ctx), "Managing keys");
+    return (await listApiKeys(ctx.db)).map(keyView);
+  }),
+  create: publicProcedure
+    .input(createKeyInputSchema)
+    .output(createdKeySchema)
+    .mutation(async ({ ctx, input }) => {
+      requireOperator(principalOf(ctx), "Managing keys");
+      const { key, record } = await createApiKey(ctx.db, input);
+      return { key, info: keyView(record) };
+    }),
+  revoke: publicProcedure
+    .input(revokeKeyInputSchema)
+    .output(apiKeyViewSchema)
+    .mutation(async ({ ctx, input }) => {
+      requireOperator(principalOf(ctx), "Managing keys");
+      return keyView(await revokeApiKey(ctx.db, input.key));
+    }),
+});

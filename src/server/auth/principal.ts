@@ -1,0 +1,118 @@
+// Who is asking, and what they may do: one place resolves the credentials of a request to a
+// principal, and one set of rules (below) says what each principal may do. The tRPC
+// procedures, the REST adapter and every ingest route apply these same rules.
+//
+//   principal    ingest                          read aggregates/events     keys, simulation
+//   open         any source (AUTH_REQUIRED=false) all                        yes
+//   operator     any source                      all                        yes
+//   write key    its own source only             no                         no
+//   read key     no                              all, or its one source     no
+//   anonymous    401                             401                        401
+import { timingSafeEqual } from "node:crypto";
+import type { ServerContext } from "../context";
+import { AppError } from "../errors";
+import { findActiveKey } from "./api-keys";
+import { isValidSession } from "./session";
+
+export type Principal =
+  | { kind: "open" }
+  | { kind: "operator"; via: "token" | "session" }
+  | { kind: "write"; keyPrefix: string; source: string }
+  | { kind: "read"; keyPrefix: string; source: string | null }
+  | { kind: "anonymous" };
+
+export interface Credentials {
+  /** A bearer token, a Basic user name, or a key from the body (SDK protocols). */
+  token?: string;
+  /** The console's session cookie value. */
+  session?: string;
+}
+
+/** The token in an Authorization header: `Bearer <token>`, or Basic with the token as user name. */
+export function tokenFromAuthorization(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const [scheme, ...rest] = header.trim().split(/\s+/);
+  const value = rest.join(" ");
+  if (/^bearer$/i.test(scheme ?? "") && value) return value;
+  if (/^basic$/i.test(scheme ?? "") && value) {
+    const decoded = Buffer.from(value, "base64").toString("utf8");
+    const user = decoded.includes(":") ? decoded.slice(0, decoded.indexOf(":")) : decoded;
+    return user || undefined;
+  }
+  throw new AppError("UNAUTHENTICATED", "The Authorization header must be `Bearer <key>` or Basic with the key as user name", { field: "authorization" });
+}
+
+const sameSecret = (a: string, b: string) => {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+};
+
+/** Resolves credentials; a credential that is given but wrong is 401, never ignored. */
+export async function resolvePrincipal(ctx: ServerContext, creds: Credentials): Promise<Principal> {
+  const { config } = ctx;
+  if (!config.AUTH_REQUIRED) return { kind: "open" };
+  if (creds.token !== undefined) {
+    if (config.ADMIN_TOKEN && sameSecret(creds.token, config.ADMIN_TOKEN)) return { kind: "operator", via: "token" };
+    const key = await findActiveKey(ctx.db, creds.token);
+    if (!key) throw new AppError("UNAUTHENTICATED", "The key is unknown or revoked", { field: "authorization" });
+    return key.scope === "write" ? { kind: "write", keyPrefix: key.prefix, source: key.source ?? "" } : { kind: "read", keyPrefix: key.prefix, source: key.source };
+  }
+  if (config.ADMIN_TOKEN && isValidSession(config.ADMIN_TOKEN, creds.session)) return { kind: "operator", via: "session" };
+  return { kind: "anonymous" };
+}
+
+const isOperator = (p: Principal) => p.kind === "open" || p.kind === "operator";
+
+function refuse(p: Principal, what: string): never {
+  if (p.kind === "anonymous") throw new AppError("UNAUTHENTICATED", `${what} needs credentials: send Authorization: Bearer <key>`, { field: "authorization" });
+  throw new AppError("FORBIDDEN", `This ${p.kind === "write" ? "write key" : p.kind === "read" ? "read key" : "credential"} cannot ${what.toLowerCase()}`, {
+    field: "authorization",
+  });
+}
+
+/**
+ * The source an event is stored under. A write key decides it (the body may omit it; naming
+ * another is 403 SOURCE_MISMATCH); an operator or an open server takes it from the body.
+ */
+export function sourceForWrite(p: Principal, bodySource: string | undefined, field = "source"): string {
+  if (p.kind === "write") {
+    if (bodySource !== undefined && bodySource !== p.source) {
+      throw new AppError("SOURCE_MISMATCH", `This write key writes source "${p.source}", not "${bodySource}"`, { field });
+    }
+    return p.source;
+  }
+  if (!isOperator(p)) refuse(p, "Ingesting events");
+  if (bodySource === undefined) throw new AppError("INVALID_ENVELOPE", `${field} is required`, { field });
+  return bodySource;
+}
+
+/** Ingesting: an operator (or an open server) or a write key; 401/403 for anyone else. */
+export function requireWriter(p: Principal): void {
+  if (p.kind !== "write" && !isOperator(p)) refuse(p, "Ingesting events");
+}
+
+/** The source a reader is limited to (null: all), or 401/403. */
+export function readScope(p: Principal): { source: string | null } {
+  if (isOperator(p)) return { source: null };
+  if (p.kind === "read") return { source: p.source };
+  return refuse(p, "Reading aggregates and events");
+}
+
+/**
+ * A read's source filter under the reader's scope: a read key bound to one source reads that
+ * source only (asking for another is 403 SOURCE_MISMATCH); others read what they ask for.
+ */
+export function scopedSource(p: Principal, requested: string | undefined): string | undefined {
+  const scope = readScope(p).source;
+  if (scope === null) return requested;
+  if (requested !== undefined && requested !== scope) {
+    throw new AppError("SOURCE_MISMATCH", `This read key reads source "${scope}" only, not "${requested}"`, { field: "source" });
+  }
+  return scope;
+}
+
+/** Key management, failure simulation: the operator only. */
+export function requireOperator(p: Principal, what: string): void {
+  if (!isOperator(p)) refuse(p, what);
+}
