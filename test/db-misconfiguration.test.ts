@@ -15,10 +15,10 @@ import { startHttpApp, type HttpApp } from "./support/http-app";
 import { backends, createTestDatabase, openTestDatabase, postgresUrl, testConfig, testContext, withDatabase, type BackendKind, type TestDatabase } from "./support/test-db";
 
 const misconfiguredBody = {
-  error: { code: "DATABASE_MISCONFIGURED", message: "The service cannot use its database as configured; an operator must fix it (see the server log)", retryable: false },
+  error: { code: "DATABASE_MISCONFIGURED", message: "The service cannot use its database as configured; an operator must fix it (see the server log)", retryable: false, requestId: expect.any(String) },
 };
-const internalBody = { error: { code: "INTERNAL", message: "Internal error; the details are in the server log", retryable: true } };
-const unavailableBody = { error: { code: "DATABASE_UNAVAILABLE", message: "The database is unavailable, retry later with the same event", retryable: true } };
+const internalBody = { error: { code: "INTERNAL", message: "Internal error; the details are in the server log", retryable: true, requestId: expect.any(String) } };
+const unavailableBody = { error: { code: "DATABASE_UNAVAILABLE", message: "The database is unavailable, retry later with the same event", retryable: true, requestId: expect.any(String) } };
 
 const event = (source: string) => ({ method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ source, payload: { metric: "m", value: 1 } }) });
 

@@ -40,7 +40,13 @@ describe.each(backends)("hostile input over HTTP on %s", (kind) => {
       const res = await postText("/ingest", `{"source":"${source}","payload":{"metric":"m","value":1,"x":1e400}}`);
       expect(res.status).toBe(422);
       expect(await res.json()).toEqual({
-        error: { code: "INVALID_EVENT", field: "payload.x", retryable: false, message: "payload.x: the number 1e400 is beyond the range of a 64-bit float (±1.8e308)" },
+        error: {
+          code: "INVALID_EVENT",
+          field: "payload.x",
+          retryable: false,
+          message: "payload.x: the number 1e400 is beyond the range of a 64-bit float (±1.8e308)",
+          requestId: expect.any(String),
+        },
       });
       expect(await rawRows(source)).toEqual([
         { status: "rejected", reason: "payload.x: the number 1e400 is beyond the range of a 64-bit float (±1.8e308)", payload: { metric: "m", value: 1, x: "1e400" }, idempotencyKey: null },
@@ -252,7 +258,7 @@ describe.each(backends)("hostile input over HTTP on %s", (kind) => {
     ])("a value that is %s is 422 naming its type", async (_what, literal, message) => {
       const res = await postText("/ingest", `{"source":"${src()}","payload":{"metric":"m","value":${literal}}}`);
       expect(res.status).toBe(422);
-      expect(await res.json()).toEqual({ error: { code: "INVALID_EVENT", field: "payload.value", retryable: false, message } });
+      expect(await res.json()).toEqual({ error: { code: "INVALID_EVENT", field: "payload.value", retryable: false, message, requestId: expect.any(String) } });
     });
 
     it("a missing value is still reported as required", async () => {

@@ -181,6 +181,7 @@ describe.each(backends)("overload on %s", (kind) => {
           code: "OVERLOADED",
           message: "The server is at capacity (3 events pending, limit 4); nothing was stored, retry later",
           retryable: true,
+          requestId: expect.any(String),
         },
       });
       expect(refused.headers.connection).toBe("keep-alive"); // a small body is drained, the connection kept

@@ -47,7 +47,7 @@ describe("the request target", () => {
     const res = await rawRequest("GET http://a:b:c/ HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
     expect(res.status).toBe(400);
     expect(JSON.parse(res.body)).toEqual({
-      error: { code: "INVALID_ENVELOPE", message: 'The request target "http://a:b:c/" is not a valid URL', field: "url", retryable: false },
+      error: { code: "INVALID_ENVELOPE", message: 'The request target "http://a:b:c/" is not a valid URL', field: "url", retryable: false, requestId: expect.any(String) },
     });
   });
 });

@@ -32,7 +32,7 @@ export const errorTable = {
 export type AppErrorCode = keyof typeof errorTable;
 
 export interface ErrorBody {
-  error: { code: AppErrorCode; message: string; field?: string; retryable: boolean };
+  error: { code: AppErrorCode; message: string; field?: string; retryable: boolean; requestId?: string };
 }
 
 export class AppError extends Error {
@@ -54,9 +54,10 @@ export class AppError extends Error {
     return errorTable[this.code].status;
   }
 
-  toBody(): ErrorBody {
+  /** The one error body shape; `requestId` ties it to the server's log lines. */
+  toBody(requestId?: string): ErrorBody {
     const { retryable } = errorTable[this.code];
-    return { error: { code: this.code, message: this.message, ...(this.field ? { field: this.field } : {}), retryable } };
+    return { error: { code: this.code, message: this.message, ...(this.field ? { field: this.field } : {}), retryable, ...(requestId ? { requestId } : {}) } };
   }
 }
 

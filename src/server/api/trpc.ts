@@ -12,17 +12,17 @@ import { AppError, errorTable, toAppError, type ErrorBody } from "../errors";
  * out (tests, the recovery worker's callers) are treated as the server's own default: open
  * when access control is off, anonymous when it is on.
  */
-export type TrpcContext = ServerContext & { principal?: Principal };
+export type TrpcContext = ServerContext & { principal?: Principal; requestId?: string };
 
 export function principalOf(ctx: TrpcContext): Principal {
   return ctx.principal ?? (ctx.config.AUTH_REQUIRED ? { kind: "anonymous" } : { kind: "open" });
 }
 
 const t = initTRPC.context<TrpcContext>().create({
-  errorFormatter({ shape, error }) {
+  errorFormatter({ shape, error, ctx }) {
     // tRPC adds the server's stack trace outside production: an answer never carries one.
     const { stack: _stack, ...data } = shape.data;
-    return { ...shape, data: { ...data, appError: appErrorOf(error).toBody().error } };
+    return { ...shape, data: { ...data, appError: appErrorOf(error).toBody(ctx?.requestId).error } };
   },
 });
 

@@ -12,6 +12,7 @@ import type { Principal } from "../auth/principal";
 import { errorHeaders } from "./auth-http";
 import { readJsonBody } from "./body";
 import { singleHeader } from "./headers";
+import { requestIdOf } from "./request-id";
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
@@ -26,17 +27,18 @@ export function sendError(res: ServerResponse, ctx: ServerContext, err: unknown)
   if (appError.code === "PAYLOAD_TOO_LARGE" && appError.field === "body") headers.connection = "close";
   if (appError.code === "OVERLOADED" && refusedBodyIsLarge(res.req)) headers.connection = "close";
   // Overload refusals are summarised by the backlog, not logged one by one.
-  if (appError.code !== "OVERLOADED") logServerError(ctx, appError, "request");
-  sendJson(res, appError.status, appError.toBody(), headers);
+  const requestId = requestIdOf(res.req);
+  if (appError.code !== "OVERLOADED") logServerError(ctx, appError, "request", requestId);
+  sendJson(res, appError.status, appError.toBody(requestId), headers);
 }
 
 /**
  * Logs a 5xx with the detail its answer leaves out (SQLSTATE, driver text): outages at
  * warn, misconfigurations and internal errors, which need a person, at error.
  */
-export function logServerError(ctx: ServerContext, appError: AppError, what: string): void {
+export function logServerError(ctx: ServerContext, appError: AppError, what: string, requestId?: string): void {
   if (appError.status < 500) return;
-  const fields = { code: appError.code, ...errorDetail(appError) };
+  const fields = { code: appError.code, ...(requestId ? { requestId } : {}), ...errorDetail(appError) };
   if (appError.status === 503) ctx.log.warn(`${what} failed`, fields);
   else ctx.log.error(`${what} failed`, fields);
 }

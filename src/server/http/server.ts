@@ -15,6 +15,7 @@ import { requestPrincipal } from "./auth-http";
 import { servePage } from "./pages";
 import { getAggregates, postIngest, postIngestBatch, requireJsonContentType, sendError, type IngestScope } from "./rest";
 import { sessionRoute } from "./session-route";
+import { assignRequestId } from "./request-id";
 import { handleTrpc } from "./trpc-http";
 
 export type FallbackHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
@@ -31,6 +32,7 @@ export function createAppServer(ctx: ServerContext, fallback?: FallbackHandler):
       connectionsCheckingInterval: Math.min(1000, Math.ceil(config.HEADERS_TIMEOUT_MS / 5)),
     },
     (req, res) => {
+      assignRequestId(req, res);
       handle(req, res, ctx, fallback).catch((err: unknown) => {
         // A client that left (or was cut off) gets nothing; Node already answered a timeout.
         // A client hanging up is not our failure to report.

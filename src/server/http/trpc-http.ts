@@ -14,6 +14,7 @@ import { errorHeaders, requestPrincipal } from "./auth-http";
 import { backlogFor, eventsBound, refusedBodyIsLarge, type Admission } from "./admission";
 import { readBodyText } from "./body";
 import { parseJsonBody } from "./json-body";
+import { requestIdOf } from "./request-id";
 import { logServerError } from "./rest";
 
 /** The tRPC procedures that ingest, and how their events are bounded before the body is read. */
@@ -66,7 +67,7 @@ export async function handleTrpc(req: IncomingMessage, res: ServerResponse, ctx:
         const refused = refusal ?? refusalOf(ctx, info.calls.map((c) => c.path), info.isBatchCall, body);
         if (refused) throw trpcErrorOf(refused);
         try {
-          return { ...ctx, principal: await requestPrincipal(req, ctx) };
+          return { ...ctx, principal: await requestPrincipal(req, ctx), requestId: requestIdOf(req) };
         } catch (err) {
           throw trpcErrorOf(toAppError(err));
         }
@@ -81,7 +82,7 @@ export async function handleTrpc(req: IncomingMessage, res: ServerResponse, ctx:
       onError({ error }) {
         const appError = appErrorOf(error);
         // Overload refusals are summarised by the backlog, not logged one by one.
-        if (appError.code !== "OVERLOADED") logServerError(ctx, appError, "trpc request");
+        if (appError.code !== "OVERLOADED") logServerError(ctx, appError, "trpc request", requestIdOf(req));
       },
     });
   } finally {
