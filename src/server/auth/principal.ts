@@ -64,9 +64,10 @@ export async function resolvePrincipal(ctx: ServerContext, creds: Credentials): 
 
 const isOperator = (p: Principal) => p.kind === "open" || p.kind === "operator";
 
-function refuse(p: Principal, what: string): never {
-  if (p.kind === "anonymous") throw new AppError("UNAUTHENTICATED", `${what} needs credentials: send Authorization: Bearer <key>`, { field: "authorization" });
-  throw new AppError("FORBIDDEN", `This ${p.kind === "write" ? "write key" : p.kind === "read" ? "read key" : "credential"} cannot ${what.toLowerCase()}`, {
+/** 401 for no credentials, 403 for credentials that may not do this; `action` reads "ingest events". */
+function refuse(p: Principal, action: string): never {
+  if (p.kind === "anonymous") throw new AppError("UNAUTHENTICATED", `Credentials are needed to ${action}: send Authorization: Bearer <key>`, { field: "authorization" });
+  throw new AppError("FORBIDDEN", `This ${p.kind === "write" ? "write key" : p.kind === "read" ? "read key" : "credential"} may not ${action}`, {
     field: "authorization",
   });
 }
@@ -82,21 +83,21 @@ export function sourceForWrite(p: Principal, bodySource: string | undefined, fie
     }
     return p.source;
   }
-  if (!isOperator(p)) refuse(p, "Ingesting events");
+  if (!isOperator(p)) refuse(p, "ingest events");
   if (bodySource === undefined) throw new AppError("INVALID_ENVELOPE", `${field} is required`, { field });
   return bodySource;
 }
 
 /** Ingesting: an operator (or an open server) or a write key; 401/403 for anyone else. */
 export function requireWriter(p: Principal): void {
-  if (p.kind !== "write" && !isOperator(p)) refuse(p, "Ingesting events");
+  if (p.kind !== "write" && !isOperator(p)) refuse(p, "ingest events");
 }
 
 /** The source a reader is limited to (null: all), or 401/403. */
 export function readScope(p: Principal): { source: string | null } {
   if (isOperator(p)) return { source: null };
   if (p.kind === "read") return { source: p.source };
-  return refuse(p, "Reading aggregates and events");
+  return refuse(p, "read aggregates and events");
 }
 
 /**
@@ -113,6 +114,6 @@ export function scopedSource(p: Principal, requested: string | undefined): strin
 }
 
 /** Key management, failure simulation: the operator only. */
-export function requireOperator(p: Principal, what: string): void {
-  if (!isOperator(p)) refuse(p, what);
+export function requireOperator(p: Principal, action: string): void {
+  if (!isOperator(p)) refuse(p, action);
 }

@@ -15,7 +15,7 @@ export const ingestProcedure = publicProcedure
   .mutation(({ ctx, input, signal }) => {
     const principal = principalOf(ctx);
     requireWriter(principal);
-    if (input.simulate) requireOperator(principal, "Simulating failures");
+    if (input.simulate) requireOperator(principal, "simulate failures");
     const source = sourceForWrite(principal, input.source);
     takeRateLimit(ctx, principal, 1);
     return ingestEvent(ctx, { ...input, source }, signal);
@@ -27,7 +27,7 @@ export const ingestBatchProcedure = publicProcedure
   .mutation(({ ctx, input, signal }) => {
     const principal = principalOf(ctx);
     requireWriter(principal);
-    if (input.simulate) requireOperator(principal, "Simulating failures");
+    if (input.simulate) requireOperator(principal, "simulate failures");
     takeRateLimit(ctx, principal, input.events.length);
     return ingestBatch(ctx, input, (bodySource, field) => sourceForWrite(principal, bodySource, field), signal);
   });

@@ -20,14 +20,14 @@ export function keyView(k: ApiKeyRecord): ApiKeyView {
 
 export const keysRouter = router({
   list: publicProcedure.output(z.array(apiKeyViewSchema)).query(async ({ ctx }) => {
-    requireOperator(principalOf(ctx), "Managing keys");
+    requireOperator(principalOf(ctx), "manage keys");
     return (await listApiKeys(ctx.db)).map(keyView);
   }),
   create: publicProcedure
     .input(createKeyInputSchema)
     .output(createdKeySchema)
     .mutation(async ({ ctx, input }) => {
-      requireOperator(principalOf(ctx), "Managing keys");
+      requireOperator(principalOf(ctx), "manage keys");
       const { key, record } = await createApiKey(ctx.db, input);
       return { key, info: keyView(record) };
     }),
@@ -35,7 +35,7 @@ export const keysRouter = router({
     .input(revokeKeyInputSchema)
     .output(apiKeyViewSchema)
     .mutation(async ({ ctx, input }) => {
-      requireOperator(principalOf(ctx), "Managing keys");
+      requireOperator(principalOf(ctx), "manage keys");
       return keyView(await revokeApiKey(ctx.db, input.key));
     }),
 });
