@@ -95,15 +95,31 @@ function printKey(k: ApiKeyView): void {
   process.stdout.write(`${lines.join("\n")}\n`);
 }
 
-const store = await openStore();
-try {
+// Everything the command needs is checked before the database is opened.
+type Command = { kind: "create"; input: CreateKeyInput } | { kind: "list" } | { kind: "revoke"; key: string };
+function parseCommand(): Command {
   if (command === "create") {
     const parsed = createKeyInputSchema.safeParse({ scope: values.read ? "read" : "write", source: values.source, label: values.label });
     if (!parsed.success) fail(`${parsed.error.issues.map((i) => `${i.path.join(".") || "input"}: ${i.message}`).join("\n")}\n\n${usage}`);
-    const created = await store.create(parsed.data);
+    return { kind: "create", input: parsed.data };
+  }
+  if (command === "list") return { kind: "list" };
+  if (command === "revoke") {
+    const parsed = revokeKeyInputSchema.safeParse({ key: arg });
+    if (!parsed.success) fail(`revoke: ${parsed.error.issues[0]?.message}\n\n${usage}`);
+    return { kind: "revoke", key: parsed.data.key };
+  }
+  return fail(`unknown command "${command}"\n\n${usage}`);
+}
+const cmd = parseCommand();
+
+const store = await openStore();
+try {
+  if (cmd.kind === "create") {
+    const created = await store.create(cmd.input);
     printKey(created.info);
     process.stdout.write(`\nThe key is shown once; store it now.\n${created.key}\n`);
-  } else if (command === "list") {
+  } else if (cmd.kind === "list") {
     const keys = await store.list();
     if (keys.length === 0) process.stdout.write("No keys yet. Create one: npm run keys -- create --source <source>\n");
     else {
@@ -112,13 +128,9 @@ try {
       const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
       for (const r of [header, ...rows]) process.stdout.write(`${r.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd()}\n`);
     }
-  } else if (command === "revoke") {
-    const parsed = revokeKeyInputSchema.safeParse({ key: arg });
-    if (!parsed.success) fail(`revoke: ${parsed.error.issues[0]?.message}\n\n${usage}`);
-    const revoked = await store.revoke(parsed.data.key);
-    process.stdout.write(`Revoked ${revoked.prefix} (${revoked.scope}${revoked.source ? `, source ${revoked.source}` : ""}) at ${revoked.revokedAt}\n`);
   } else {
-    fail(`unknown command "${command}"\n\n${usage}`);
+    const revoked = await store.revoke(cmd.key);
+    process.stdout.write(`Revoked ${revoked.prefix} (${revoked.scope}${revoked.source ? `, source ${revoked.source}` : ""}) at ${revoked.revokedAt}\n`);
   }
 } catch (err) {
   fail(`keys ${command}: ${(err as Error).message}`);

@@ -4,38 +4,18 @@
 // behind and the next process takes the folder over, with every event the dead one had
 // acknowledged; an unusable folder stops the start with one line naming the variable.
 // (memory:// databases take no lock: every other suite opens many at once.)
-import { spawn } from "node:child_process";
-import { once } from "node:events";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { projectRoot, startApp, type AppProcess } from "../e2e/support/app-process";
+import { startApp, type AppProcess } from "../e2e/support/app-process";
+import { runToExit } from "./support/run-script";
 import { claimPgliteDataDir, LOCK_FILE, PgliteDataDirError } from "../src/server/db/pglite-data-dir";
 
 const root = mkdtempSync(join(tmpdir(), "ingest-pglite-lock-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const serverEnv = (dataDir: string) => ({ PGLITE_DATA_DIR: dataDir, SERVE_PAGES: "false", RECOVERY_ENABLED: "false" });
-
-/** Runs a script as a real process until it exits (30 s at most); its exit code and everything it printed. */
-async function runToExit(script: string, env: Record<string, string>, opts: { uid?: number } = {}): Promise<{ code: number | null; stderr: string; stdout: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", script], {
-    cwd: projectRoot,
-    env: { ...process.env, NODE_ENV: "production", AUTH_REQUIRED: "false", LOG_LEVEL: "warn", HOST: "127.0.0.1", PORT: "0", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-    ...(opts.uid !== undefined ? { uid: opts.uid, gid: opts.uid } : {}),
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-  // A process that wrongly starts would run forever: end it, and the assertions fail.
-  const deadline = setTimeout(() => child.kill("SIGKILL"), 30_000);
-  const [code] = (await once(child, "exit")) as [number | null];
-  clearTimeout(deadline);
-  return { code, stderr, stdout };
-}
 
 async function ingest(app: AppProcess, key: string, value: number): Promise<number> {
   const res = await fetch(`${app.url}/ingest`, {
