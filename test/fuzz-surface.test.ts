@@ -7,6 +7,7 @@
 // aggregates equal their recomputation.
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApiKey } from "../src/server/auth/api-keys";
 import { checkInvariants } from "./support/invariants";
 import { startHttpApp, type HttpApp } from "./support/http-app";
 import { backends, createTestDatabase, testContext, type TestDatabase } from "./support/test-db";
@@ -59,7 +60,7 @@ const headerValue = fc
   )
   .map(sendable);
 
-function requests(source: string): fc.Arbitrary<FuzzRequest> {
+function requests(source: string, credentials: Record<string, string>[]): fc.Arbitrary<FuzzRequest> {
   const env = envelopeText();
   const ingest = fc.tuple(env, fc.option(headerValue, { nil: undefined }), fc.option(fc.constantFrom("after-commit", "before-capture", "bogus"), { nil: undefined })).map(
     ([e, key, simulate]): FuzzRequest => ({
@@ -93,7 +94,9 @@ function requests(source: string): fc.Arbitrary<FuzzRequest> {
       headers: fc.dictionary(fc.constantFrom("idempotency-key", "x-simulate-failure", "content-type"), headerValue, { maxKeys: 2 }),
     })
     .map((r): FuzzRequest => ({ ...r, body: r.method === "GET" ? undefined : r.body }));
-  return fc.oneof({ weight: 4, arbitrary: ingest }, { weight: 2, arbitrary: batch }, { weight: 2, arbitrary: trpc }, { weight: 2, arbitrary: anything });
+  const request = fc.oneof({ weight: 4, arbitrary: ingest }, { weight: 2, arbitrary: batch }, { weight: 2, arbitrary: trpc }, { weight: 2, arbitrary: anything });
+  if (credentials.length === 0) return request;
+  return fc.tuple(request, fc.constantFrom(...credentials)).map(([r, auth]) => ({ ...r, headers: { ...auth, ...r.headers } }));
 }
 
 /** Events an ingest answer says it counted (REST or tRPC, batched or not); null for other routes. */
@@ -107,14 +110,39 @@ function countedBy(r: FuzzRequest, body: unknown): number | null {
   return results.reduce((sum, x) => sum + one(x.result?.data), 0);
 }
 
-describe.each(backends)("the HTTP surface under random input on %s", (kind) => {
+const ADMIN = "fuzz-operator-token-0123456789abcdefghij";
+const variants = backends.flatMap((kind) => [
+  { kind, auth: false },
+  { kind, auth: true },
+]);
+
+describe.each(variants)("the HTTP surface under random input on $kind, access control $auth", ({ kind, auth }) => {
   let t: TestDatabase;
   let app: HttpApp;
+  const source = `fuzz-${kind}`;
+  /** With access control on, each request carries one of these: right, wrong, foreign, garbage, none. */
+  const credentials: Record<string, string>[] = [];
 
   beforeAll(async () => {
     t = await createTestDatabase(kind);
     // Simulation off: any 5xx would be a bug, not a requested failure.
-    app = await startHttpApp(testContext(t.db, { SIMULATION_ENABLED: "false", RECOVERY_DELAY_MS: "60000", MAX_BATCH_EVENTS: "8" }));
+    const env = { SIMULATION_ENABLED: "false", RECOVERY_DELAY_MS: "60000", MAX_BATCH_EVENTS: "8" };
+    app = await startHttpApp(testContext(t.db, auth ? { ...env, AUTH_REQUIRED: "true", ADMIN_TOKEN: ADMIN } : env));
+    if (auth) {
+      const own = (await createApiKey(t.db, { scope: "write", source })).key;
+      const foreign = (await createApiKey(t.db, { scope: "write", source: "someone-else" })).key;
+      const reader = (await createApiKey(t.db, { scope: "read" })).key;
+      credentials.push(
+        { authorization: `Bearer ${own}` },
+        { authorization: `Basic ${Buffer.from(`${own}:`).toString("base64")}` },
+        { authorization: `Bearer ${foreign}` },
+        { authorization: `Bearer ${reader}` },
+        { authorization: `Bearer ${ADMIN}` },
+        { authorization: "Bearer wk_garbage" },
+        { authorization: "Basic !!!" },
+        {},
+      );
+    }
   });
   afterAll(async () => {
     await app.close();
@@ -122,18 +150,17 @@ describe.each(backends)("the HTTP surface under random input on %s", (kind) => {
   });
 
   it("answers every request without a 5xx, in the one error shape, and counts each acknowledged event once", async () => {
-    const source = `fuzz-${kind}`;
     const acknowledged: FuzzRequest[] = [];
     let counted = 0;
     await fc.assert(
-      fc.asyncProperty(requests(source), async (r) => {
+      fc.asyncProperty(requests(source, credentials), async (r) => {
         const res = await fetch(`${app.url}${r.path}`, { method: r.method, headers: { "content-type": "application/json", ...r.headers }, body: r.body });
         const text = await res.text();
         expect(res.status, `${r.method} ${r.path} ${r.body ?? ""} → ${text}`).toBeLessThan(500);
         if (res.headers.get("content-type")?.startsWith("text/html")) return;
         const body = JSON.parse(text) as unknown;
         if (res.status >= 400 && !r.path.startsWith("/api/trpc/")) {
-          expect((body as { error: unknown }).error).toMatchObject({ code: expect.any(String), message: expect.any(String), retryable: false });
+          expect((body as { error: unknown }).error).toMatchObject({ code: expect.any(String), message: expect.any(String), retryable: res.status === 429 });
         }
         const n = countedBy(r, body);
         if (n !== null && res.status === 200) {
@@ -141,7 +168,7 @@ describe.each(backends)("the HTTP surface under random input on %s", (kind) => {
           counted += n;
         }
       }),
-      { numRuns: 250, seed: Number(process.env.FUZZ_SEED ?? Date.now() % 1_000_000) },
+      { numRuns: auth ? 150 : 250, seed: Number(process.env.FUZZ_SEED ?? Date.now() % 1_000_000) },
     );
 
     // Exactly once: every acknowledged request sent again counts nothing new, and the
