@@ -26,10 +26,13 @@ interface Claimed {
 export async function recoverStuckEvents(ctx: ServerContext, limit = 100): Promise<RecoveryReport> {
   const report: RecoveryReport = { recovered: 0, failed: 0, retrying: 0 };
   const delayMs = Math.max(ctx.config.RECOVERY_DELAY_MS, 10);
+  // A claim holds the event for longer than its processing can take (the transaction's
+  // wait for a connection plus its timeout), so no other worker claims it again meanwhile;
+  // a failure sets the real next attempt (backoff) below.
+  const leaseMs = ctx.config.DB_CONNECT_TIMEOUT_MS + ctx.config.DB_TRANSACTION_TIMEOUT_MS + 1000;
   for (let i = 0; i < limit; i++) {
     const claimed = await ctx.db.prisma.$queryRaw<Claimed[]>`
-      UPDATE raw_event SET attempts = attempts + 1,
-        next_attempt_at = now() + LEAST(${delayMs}::float8 * power(2, attempts), GREATEST(${delayMs}::float8, 60000)) * interval '1 millisecond'
+      UPDATE raw_event SET attempts = attempts + 1, next_attempt_at = now() + ${leaseMs}::float8 * interval '1 millisecond'
       WHERE id = (
         SELECT id FROM raw_event
         WHERE status = 'received' AND next_attempt_at <= now()
@@ -46,10 +49,16 @@ export async function recoverStuckEvents(ctx: ServerContext, limit = 100): Promi
       // Only an error about the event itself uses up its attempts: an outage, a timeout or a
       // misconfiguration says nothing about the event, and giving up on it would lose it.
       const giveUp = isDataError(err) && event.attempts >= ctx.config.RECOVERY_MAX_ATTEMPTS;
-      await ctx.db.prisma.rawEvent.updateMany({
-        where: { id: event.id, status: "received" },
-        data: giveUp ? { status: "failed", reason, processedAt: new Date() } : { reason },
-      });
+      // Exponential backoff from the recovery delay, at most a minute (or the delay, if longer).
+      const backoffMs = Math.min(delayMs * 2 ** (event.attempts - 1), Math.max(delayMs, 60_000));
+      if (giveUp) {
+        await ctx.db.prisma.rawEvent.updateMany({ where: { id: event.id, status: "received" }, data: { status: "failed", reason, processedAt: new Date() } });
+      } else {
+        // The database's clock, as for the claim: instances' clocks may differ.
+        await ctx.db.prisma.$executeRaw`
+          UPDATE raw_event SET reason = ${reason}, next_attempt_at = now() + ${backoffMs}::float8 * interval '1 millisecond'
+          WHERE id = ${event.id}::uuid AND status = 'received'`;
+      }
       if (giveUp) report.failed++;
       else report.retrying++;
       ctx.log.warn(giveUp ? "raw event failed for good" : "raw event recovery failed; will retry", { rawEventId: event.id, reason });
