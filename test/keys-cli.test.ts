@@ -17,7 +17,8 @@ const ADMIN = "operator-token-for-the-cli-test-0123456789";
 const lastLine = (out: string) => out.trimEnd().split("\n").at(-1)!;
 const keys = (args: string[], env: Record<string, string>) => runToExit("scripts/keys.ts", env, { args });
 
-describe("npm run keys", () => {
+// Real processes each open the embedded database (seconds each on a busy 2-core machine).
+describe("npm run keys", { timeout: 180_000 }, () => {
   it("creates, lists and revokes keys on the database, and a created key writes its source over HTTP", async () => {
     const env = { PGLITE_DATA_DIR: join(root, "offline"), AUTH_REQUIRED: "true", ADMIN_TOKEN: ADMIN };
     const created = await keys(["create", "--source", "shop", "--label", "web store"], env);

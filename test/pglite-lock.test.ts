@@ -26,7 +26,7 @@ async function ingest(app: AppProcess, key: string, value: number): Promise<numb
   return res.status;
 }
 
-describe("a PGlite folder is held by one process", () => {
+describe("a PGlite folder is held by one process", { timeout: 180_000 }, () => {
   const dataDir = join(root, "db");
   let holder: AppProcess | undefined;
   afterAll(async () => holder?.stop("SIGKILL"));
@@ -77,7 +77,7 @@ describe("a PGlite folder is held by one process", () => {
   });
 });
 
-describe("an unusable PGLITE_DATA_DIR stops the start with one line naming it", () => {
+describe("an unusable PGLITE_DATA_DIR stops the start with one line naming it", { timeout: 180_000 }, () => {
   it("a path under a regular file", async () => {
     const file = join(root, "a-file");
     writeFileSync(file, "not a folder");

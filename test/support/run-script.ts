@@ -4,7 +4,7 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { projectRoot } from "../../e2e/support/app-process";
 
-/** Runs a script as a real process until it exits (30 s at most); its exit code and everything it printed. */
+/** Runs a script as a real process until it exits (120 s at most); its exit code and everything it printed. */
 export async function runToExit(script: string, env: Record<string, string>, opts: { uid?: number; args?: string[] } = {}): Promise<{ code: number | null; stderr: string; stdout: string }> {
   const child = spawn(process.execPath, ["--import", "tsx", script, ...(opts.args ?? [])], {
     cwd: projectRoot,
@@ -17,7 +17,7 @@ export async function runToExit(script: string, env: Record<string, string>, opt
   child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
   child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
   // A process that wrongly starts would run forever: end it, and the assertions fail.
-  const deadline = setTimeout(() => child.kill("SIGKILL"), 30_000);
+  const deadline = setTimeout(() => child.kill("SIGKILL"), 120_000);
   const [code] = (await once(child, "exit")) as [number | null];
   clearTimeout(deadline);
   return { code, stderr, stdout };

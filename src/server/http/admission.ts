@@ -98,6 +98,12 @@ export function backlogFor(ctx: ServerContext): Backlog {
   return backlog;
 }
 
+/** The body length that bounds its events: unknown (undefined) when it is compressed. */
+export function plainLength(req: IncomingMessage): string | undefined {
+  const encoding = req.headers["content-encoding"];
+  return encoding === undefined || encoding.trim().toLowerCase() === "identity" ? req.headers["content-length"] : undefined;
+}
+
 /**
  * The most events a request to `route` can carry, known before its body is read: one for
  * a single event; for a batch, what `content-length` bytes can hold (MAX_BATCH_EVENTS when

@@ -8,7 +8,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { ServerContext } from "../context";
 import { AppError } from "../errors";
-import { backlogFor, eventsBound } from "./admission";
+import { backlogFor, eventsBound, plainLength } from "./admission";
 import { RequestAbortedError } from "./body";
 import { getHealth, getReady } from "./health";
 import { requestPrincipal } from "./auth-http";
@@ -94,7 +94,7 @@ async function admitted(
 ): Promise<void> {
   requireJsonContentType(req);
   const principal = await requestPrincipal(req, ctx);
-  const admission = backlogFor(ctx).admit(eventsBound(route, req.headers["content-length"], ctx.config));
+  const admission = backlogFor(ctx).admit(eventsBound(route, plainLength(req), ctx.config));
   try {
     await run({ admission, signal: clientGone(res), principal });
   } finally {

@@ -11,7 +11,7 @@ import { appErrorOf, trpcErrorOf } from "../api/trpc";
 import { appRouter } from "../api/root";
 import { UnsafeNumber } from "../ingest/unsafe-number";
 import { errorHeaders, requestPrincipal } from "./auth-http";
-import { backlogFor, eventsBound, refusedBodyIsLarge, type Admission } from "./admission";
+import { backlogFor, eventsBound, plainLength, refusedBodyIsLarge, type Admission } from "./admission";
 import { readBodyText } from "./body";
 import { parseJsonBody } from "./json-body";
 import { requestIdOf } from "./request-id";
@@ -30,7 +30,7 @@ export async function handleTrpc(req: IncomingMessage, res: ServerResponse, ctx:
   // (one error per call) without reading the body.
   const bound = procedurePath.split(",").reduce((n, p) => {
     const route = ingestRoutes.get(p);
-    return n + (route ? eventsBound(route, req.headers["content-length"], config) : 0);
+    return n + (route ? eventsBound(route, plainLength(req), config) : 0);
   }, 0);
   let admission: Admission | undefined;
   let refusal: AppError | null = null;
