@@ -113,11 +113,17 @@ describe.each(backends)("console access control on %s", (kind) => {
     expect(cookie!.expires * 1000).toBeLessThanOrEqual(Date.now() + 12 * 3600_000 + 60_000);
     expect(await page.evaluate(() => document.cookie)).not.toContain(sessionCookieName);
 
-    // Signing out from a page that polls every second: no refused poll may show up.
+    // Signing out from a page that polls every second: no poll may go out without the
+    // cookie (it would be refused, and logged), even while the sign-in page is slow to come.
     await page.getByRole("heading", { level: 1, name: "Aggregates" }).waitFor();
+    await page.route("**/console/sign-in", async (route) => {
+      await new Promise((r) => setTimeout(r, 1_500));
+      await route.continue();
+    });
     await page.getByRole("button", { name: "Sign out" }).click();
     await page.waitForURL((u) => u.pathname === "/console/sign-in" && u.search === "");
     await tokenField(page).waitFor();
+    await page.unrouteAll();
     expect(await sessionCookie(context)).toBeUndefined();
     expect(await page.getByRole("button", { name: "Sign out" }).count()).toBe(0);
     for (const path of consolePages) await expectSentToSignIn(page, path);
