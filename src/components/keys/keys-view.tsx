@@ -5,7 +5,6 @@ import { useState } from "react";
 import { useConsoleSession } from "@/components/auth/use-console-session";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { toIngestClientError } from "@/lib/ingest-client-error";
-import { signInUrl } from "@/lib/console-session";
 import type { CreatedKeyView } from "@/lib/keys-schema";
 import { trpc } from "@/lib/trpc/react";
 import { CreateKeyForm } from "./create-key-form";
@@ -56,14 +55,6 @@ export function KeysView() {
           {listError && (
             <p role="alert" className="mb-4 text-sm text-danger">
               Could not load the keys: {listError.message}
-              {listError.code === "UNAUTHENTICATED" && (
-                <>
-                  {" "}
-                  <a href={signInUrl("/console/keys")} className="font-medium underline underline-offset-2">
-                    Sign in again
-                  </a>
-                </>
-              )}
             </p>
           )}
           {!list.data ? (
