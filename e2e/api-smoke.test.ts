@@ -35,7 +35,7 @@ describe.each(backends)("built app on %s", (kind) => {
   it("refuses failure simulation in production", async () => {
     const res = await fetch(`${app.url}/ingest`, {
       method: "POST",
-      headers: { "x-simulate-failure": "after-commit" },
+      headers: { "content-type": "application/json", "x-simulate-failure": "after-commit" },
       body: JSON.stringify({ source: "smoke", payload: { metric: "m", value: 1 } }),
     });
     expect(res.status).toBe(403);

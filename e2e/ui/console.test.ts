@@ -228,7 +228,21 @@ describe.each(backends)("operator console on %s", (kind) => {
     await page.keyboard.press("ArrowUp", { delay: 80 });
     await expect.poll(focused).toBe("point-after-capture");
     await expect.poll(() => page.getByRole("radio", { name: "After capture" }).getAttribute("aria-checked")).toBe("true");
-    expect(await page.getByRole("navigation", { name: "Main" }).getByRole("link").allInnerTexts()).toEqual(["Submit", "Aggregates", "Events"]);
+    expect(await page.getByRole("navigation", { name: "Main" }).getByRole("link").allInnerTexts()).toEqual(["Submit", "Aggregates", "Events", "Keys"]);
     expect(await page.locator('nav a[aria-current="page"]').innerText()).toBe("Submit");
+  });
+
+  it("with access control off, the sign-in page says so and links to the console, and there is no Sign out", async () => {
+    const { page } = w;
+    await openConsole(page, "/console/sign-in?next=%2Fconsole%2Fevents");
+    await page.getByTestId("access-control-off").getByText("Access control is off").waitFor();
+    expect(await page.getByLabel("Operator token").count()).toBe(0);
+    await page.getByRole("link", { name: "Open the console" }).click();
+    await page.waitForURL("**/console/events");
+    await page.getByRole("heading", { level: 1, name: "Events" }).waitFor();
+    expect(await page.getByRole("button", { name: "Sign out" }).count()).toBe(0);
+    await page.getByRole("link", { name: "Keys", exact: true }).click();
+    await page.getByRole("heading", { level: 1, name: "Keys" }).waitFor();
+    await page.getByTestId("access-control-off").waitFor();
   });
 });

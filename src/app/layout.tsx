@@ -1,10 +1,11 @@
 // Root layout: theme class from the cookie (rendered by the server, so no flash), the top
-// bar with navigation and theme toggle, and the client providers.
+// bar with navigation, sign-out (when signed in) and theme toggle, and the client providers.
 import type { Metadata } from "next";
 import { cookies } from "next/headers";
 import Link from "next/link";
 import type { ReactNode } from "react";
 import { Providers } from "@/components/providers";
+import { SignOutButton } from "@/components/auth/sign-out-button";
 import { SiteNav } from "@/components/site-nav";
 import { ThemeToggle } from "@/components/theme-toggle";
 import { parseTheme, themeCookie } from "@/lib/theme";
@@ -36,7 +37,8 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
                 Ingest console
               </Link>
               <SiteNav />
-              <div className="ml-auto">
+              <div className="ml-auto flex items-center gap-2">
+                <SignOutButton />
                 <ThemeToggle initial={theme} />
               </div>
             </div>

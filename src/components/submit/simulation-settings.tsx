@@ -3,7 +3,7 @@
 // attempts. The retries that follow are the point: they show the client recovering.
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
-import { RadioGroup, RadioGroupItem } from "@/components/ui/radio-group";
+import { RadioGroup, RadioOption } from "@/components/ui/radio-group";
 import { Switch } from "@/components/ui/switch";
 import { failurePointSchema, type FailurePoint } from "@/lib/ingest-schema";
 import { defaultBackoffPolicy } from "@/lib/retry";
@@ -50,15 +50,7 @@ export function SimulationSettings({ value, onChange }: { value: SimulationState
               }}
             >
               {failurePointSchema.options.map((p) => (
-                <div key={p} className="flex items-start gap-2">
-                  <RadioGroupItem value={p} id={`point-${p}`} className="mt-0.5" aria-describedby={`point-${p}-hint`} />
-                  <div className="grid gap-0.5">
-                    <Label htmlFor={`point-${p}`}>{options[p].label}</Label>
-                    <span id={`point-${p}-hint`} className="text-xs text-muted-foreground">
-                      {options[p].hint}
-                    </span>
-                  </div>
-                </div>
+                <RadioOption key={p} id={`point-${p}`} value={p} label={options[p].label} hint={options[p].hint} />
               ))}
             </RadioGroup>
           </div>

@@ -9,11 +9,13 @@ interface FieldProps {
   label: ReactNode;
   hint?: ReactNode;
   error?: string;
+  /** Announce the error as soon as it appears (role="alert"): for errors from the server, not per keystroke. */
+  announceError?: boolean;
   className?: string;
   children: ReactElement<{ id?: string; "aria-describedby"?: string; "aria-invalid"?: boolean }>;
 }
 
-export function Field({ id, label, hint, error, className, children }: FieldProps) {
+export function Field({ id, label, hint, error, announceError, className, children }: FieldProps) {
   const hintId = hint ? `${id}-hint` : undefined;
   const errorId = error ? `${id}-error` : undefined;
   const describedBy = [hintId, errorId].filter(Boolean).join(" ") || undefined;
@@ -28,7 +30,7 @@ export function Field({ id, label, hint, error, className, children }: FieldProp
         </p>
       )}
       {error && (
-        <p id={errorId} className="text-xs font-medium text-danger">
+        <p id={errorId} role={announceError ? "alert" : undefined} className="text-xs font-medium text-danger">
           {error}
         </p>
       )}

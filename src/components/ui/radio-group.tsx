@@ -1,8 +1,10 @@
 "use client";
 // Radio group on Radix RadioGroup: one tab stop, arrow keys choose, role="radiogroup".
+// RadioOption: one choice with its label and a hint read as its description.
 import * as RadioGroupPrimitive from "@radix-ui/react-radio-group";
-import type { ComponentProps } from "react";
+import type { ComponentProps, ReactNode } from "react";
 import { cn } from "@/lib/utils";
+import { Label } from "./label";
 
 export function RadioGroup({ className, ...props }: ComponentProps<typeof RadioGroupPrimitive.Root>) {
   return <RadioGroupPrimitive.Root className={cn("grid gap-2", className)} {...props} />;
@@ -21,5 +23,19 @@ export function RadioGroupItem({ className, ...props }: ComponentProps<typeof Ra
         <span className="h-2 w-2 rounded-full bg-primary" />
       </RadioGroupPrimitive.Indicator>
     </RadioGroupPrimitive.Item>
+  );
+}
+
+export function RadioOption({ id, value, label, hint }: { id: string; value: string; label: ReactNode; hint: ReactNode }) {
+  return (
+    <div className="flex items-start gap-2">
+      <RadioGroupItem value={value} id={id} className="mt-0.5" aria-describedby={`${id}-hint`} />
+      <div className="grid gap-0.5">
+        <Label htmlFor={id}>{label}</Label>
+        <span id={`${id}-hint`} className="text-xs text-muted-foreground">
+          {hint}
+        </span>
+      </div>
+    </div>
   );
 }
