@@ -168,12 +168,12 @@ describe.each(variants)("the HTTP surface under random input on $kind, access co
           counted += n;
         }
       }),
-      { numRuns: auth ? 150 : 250, seed: Number(process.env.FUZZ_SEED ?? Date.now() % 1_000_000) },
+      { numRuns: 250, seed: Number(process.env.FUZZ_SEED ?? Date.now() % 1_000_000) },
     );
 
     // Exactly once: every acknowledged request sent again counts nothing new, and the
     // database holds exactly the events the answers said were counted.
-    expect(acknowledged.length).toBeGreaterThan(10);
+    expect(acknowledged.length).toBeGreaterThan(auth ? 3 : 10);
     for (const r of acknowledged) {
       const res = await fetch(`${app.url}${r.path}`, { method: r.method, headers: { "content-type": "application/json", ...r.headers }, body: r.body });
       expect(countedBy(r, await res.json())).toBe(0);
