@@ -1,24 +1,14 @@
 // npm run bench:cpu – CPU time per single-event request, split by process: the server
 // (app or baseline), every PostgreSQL process, and the load generator, read from
 // /proc/<pid>/stat around 8 s autocannon runs. Shows where a machine's cores go, which a
-// wall-clock profile on shared cores cannot. Linux only. Env: BENCH_DATABASE_URL.
+// wall-clock profile on shared cores cannot. The app is measured with access control on (a
+// write key created by the keys CLI, sent as Bearer) and off, so the difference is what
+// auth costs per request. Linux only. Env: BENCH_DATABASE_URL.
 import { spawn } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { startApp } from "../e2e/support/app-process";
-import { freshDatabase, startBaseline } from "./support";
-
-const TICKS_PER_SECOND = 100;
-
-/** User + system CPU milliseconds a process has used so far (0 once it is gone). */
-function cpuMs(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
-  } catch {
-    return 0;
-  }
-}
+import { cpuMs, freshDatabase, startAppWithAuth, startBaseline, writeAuthorizations } from "./support";
 
 function postgresCpuMs(): number {
   let total = 0;
@@ -34,13 +24,15 @@ function postgresCpuMs(): number {
 }
 
 const autocannonBin = createRequire(import.meta.url).resolve("autocannon/autocannon.js");
-const body = JSON.stringify({ source: "client-1", payload: { metric: "latency", value: 12.5, region: "eu", eventId: "[<id>]" } });
+const source = "client-1";
+const body = JSON.stringify({ source, payload: { metric: "latency", value: 12.5, region: "eu", eventId: "[<id>]" } });
 
-async function measure(name: string, url: string, serverPid: number): Promise<void> {
+async function measure(name: string, url: string, serverPid: number, authorization?: string): Promise<void> {
   const server0 = cpuMs(serverPid);
   const pg0 = postgresCpuMs();
   const started = Date.now();
-  const child = spawn(process.execPath, [autocannonBin, "-c", "32", "-d", "8", "-m", "POST", "-H", "content-type=application/json", "-b", body, "-I", "-j", `${url}/ingest`], {
+  const headers = ["-H", "content-type=application/json", ...(authorization ? ["-H", `authorization=${authorization}`] : [])];
+  const child = spawn(process.execPath, [autocannonBin, "-c", "32", "-d", "8", "-m", "POST", ...headers, "-b", body, "-I", "-j", `${url}/ingest`], {
     stdio: ["ignore", "pipe", "ignore"],
   });
   let out = "";
@@ -58,19 +50,26 @@ async function measure(name: string, url: string, serverPid: number): Promise<vo
   const per = (ms: number) => (ms / ok).toFixed(3).padStart(7);
   const cores = (ms: number) => (ms / 1000 / wall).toFixed(2);
   console.log(
-    `${name.padEnd(10)} ${(ok / 8).toFixed(0).padStart(6)} req/s   CPU ms/request: server ${per(server)}  postgres ${per(postgres)}  load ${per(loadCpu)}` +
+    `${name.padEnd(12)} ${(ok / 8).toFixed(0).padStart(6)} req/s   CPU ms/request: server ${per(server)}  postgres ${per(postgres)}  load ${per(loadCpu)}` +
       `   cores: ${cores(server)} + ${cores(postgres)} + ${cores(loadCpu)}`,
   );
 }
 
-const app = await startApp({ DATABASE_URL: await freshDatabase("ingest_bench_cpu_app"), SERVE_PAGES: "false", DB_POOL_SIZE: "16", LOG_LEVEL: "error" });
+const appEnv = { SERVE_PAGES: "false", DB_POOL_SIZE: "16", LOG_LEVEL: "error" };
+// One key carries all the load here (~2,000 requests/s), past the default per-key limit of
+// 1000 events/s: the limit is off so every request is answered, not throttled.
+const { app, env } = await startAppWithAuth({ ...appEnv, DATABASE_URL: await freshDatabase("ingest_bench_cpu_app"), RATE_LIMIT_EVENTS_PER_SECOND: "0" });
+const openApp = await startApp({ ...appEnv, DATABASE_URL: await freshDatabase("ingest_bench_cpu_app_open"), AUTH_REQUIRED: "false" });
 const baseline = await startBaseline(await freshDatabase("ingest_bench_cpu_baseline"), "16");
 try {
+  const authorization = (await writeAuthorizations(env, [source])).get(source);
   for (let round = 0; round < 2; round++) {
-    await measure("app", app.url, app.child.pid!);
+    await measure("app auth on", app.url, app.child.pid!, authorization);
+    await measure("app auth off", openApp.url, openApp.child.pid!);
     await measure("baseline", baseline.url, baseline.child.pid!);
   }
 } finally {
   await app.stop();
+  await openApp.stop();
   baseline.child.kill("SIGTERM");
 }
