@@ -8,7 +8,7 @@ import { spawn } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { startApp } from "../e2e/support/app-process";
-import { cpuMs, freshDatabase, startAppWithAuth, startBaseline, writeAuthorizations } from "./support";
+import { benchWriteKeys, bearerHeaders, cpuMs, freshDatabase, startAppWithAuth, startBaseline } from "./support";
 
 function postgresCpuMs(): number {
   let total = 0;
@@ -62,7 +62,7 @@ const { app, env } = await startAppWithAuth({ ...appEnv, DATABASE_URL: await fre
 const openApp = await startApp({ ...appEnv, DATABASE_URL: await freshDatabase("ingest_bench_cpu_app_open"), AUTH_REQUIRED: "false" });
 const baseline = await startBaseline(await freshDatabase("ingest_bench_cpu_baseline"), "16");
 try {
-  const authorization = (await writeAuthorizations(env, [source])).get(source);
+  const authorization = bearerHeaders(await benchWriteKeys(env, [source])).get(source);
   for (let round = 0; round < 2; round++) {
     await measure("app auth on", app.url, app.child.pid!, authorization);
     await measure("app auth off", openApp.url, openApp.child.pid!);

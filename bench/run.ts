@@ -18,7 +18,8 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import autocannon from "autocannon";
 import pg from "pg";
 import { startApp, type AppProcess } from "../e2e/support/app-process";
-import { cpuMs, freshDatabase, readAuthorization, startAppWithAuth, startBaseline, writeAuthorizations } from "./support";
+import { measureAuthCpu } from "./auth-cpu";
+import { benchWriteKeys, bearerHeaders, cpuMs, freshDatabase, readAuthorization, startAppWithAuth, startBaseline } from "./support";
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
@@ -134,8 +135,8 @@ const fmt = (n: number, d = 0) => n.toFixed(d).padStart(9);
 const errorsNote = (m: Measured) => (m.errors + m.non2xx > 0 ? `   (errors ${m.errors}, non-2xx ${m.non2xx})` : "");
 const nameWidth = 40;
 function row(name: string, m: Measured, ratio?: number): string {
-  const cpu = m.serverCpuUs === undefined ? "" : `${fmt(m.serverCpuUs)} µs`;
-  return `${name.padEnd(nameWidth)}${fmt(m.eventsPerSec)} ev/s ${fmt(m.p50, 1)} ms ${fmt(m.p99, 1)} ms   ${(ratio === undefined ? "" : `×${ratio.toFixed(2)}`).padEnd(7)}${cpu}${errorsNote(m)}`;
+  const cpu = m.serverCpuUs === undefined ? "" : `${m.serverCpuUs.toFixed(0).padStart(12)} µs`;
+  return `${name.padEnd(nameWidth)}${fmt(m.eventsPerSec)} ev/s ${fmt(m.p50, 1)} ms ${fmt(m.p99, 1)} ms   ${(ratio === undefined ? "" : `×${ratio.toFixed(2)}`).padEnd(8)}${cpu}${errorsNote(m)}`;
 }
 
 async function groupCount(url: string): Promise<number> {
@@ -197,7 +198,8 @@ async function main(): Promise<void> {
   };
   try {
     console.log(`Creating ${sources.length} write keys with the keys CLI…`);
-    const auth = await writeAuthorizations(authEnv, sources);
+    const keys = await benchWriteKeys(authEnv, sources);
+    const auth = bearerHeaders(keys);
     // The same app with access control off, on a database of its own: the auth-off side of
     // the single-event comparison.
     if (parts.has("single")) openApp = await startApp({ ...appEnv, DATABASE_URL: await freshDatabase("ingest_bench_app_open"), AUTH_REQUIRED: "false" });
@@ -220,7 +222,7 @@ async function main(): Promise<void> {
       const a = average(authRuns);
       const o = average(openRuns);
       const b = average(baseRuns);
-      console.log(`${"".padEnd(nameWidth)}${"events/s".padStart(14)} ${"p50".padStart(12)} ${"p99".padStart(12)}   ${"vs base".padEnd(7)}${"server CPU/req".padStart(12)}`);
+      console.log(`${"".padEnd(nameWidth)}${"events/s".padStart(14)} ${"p50".padStart(12)} ${"p99".padStart(12)}   ${"vs base".padEnd(8)}${"server CPU/req".padStart(15)}`);
       console.log(row("app  POST /ingest, auth on (Bearer key)", a, a.eventsPerSec / b.eventsPerSec));
       console.log(row("app  POST /ingest, auth off", o, o.eventsPerSec / b.eventsPerSec));
       console.log(row("baseline (1 tx per event, no auth)", b));
@@ -234,7 +236,11 @@ async function main(): Promise<void> {
       console.log(
         `auth cost per request (on vs off): server CPU ${signed(authCost.serverCpuUsPerRequest, 0)} µs, p50 ${signed(authCost.p50Ms, 1)} ms, p99 ${signed(authCost.p99Ms, 1)} ms, events/s ×${authCost.eventsPerSecRatio.toFixed(2)}`,
       );
-      results.single = { app: a, appAuthOff: o, baseline: b, ratio: a.eventsPerSec / b.eventsPerSec, authCost };
+      const steps = await measureAuthCpu(authEnv, sources[0]!, keys.get(sources[0]!) ?? "");
+      console.log(
+        `auth steps alone, in this process (header, cached key, source check, rate-limit bucket): ${steps.bearerUs.toFixed(1)} µs CPU per request with Bearer, ${steps.basicUs.toFixed(1)} µs with Basic, ${steps.offUs.toFixed(1)} µs with auth off; a key lookup in the database (once per key per ${steps.keyCacheMs / 1000} s per instance) ${steps.lookupMs.toFixed(1)} ms`,
+      );
+      results.single = { app: a, appAuthOff: o, baseline: b, ratio: a.eventsPerSec / b.eventsPerSec, authCost: { ...authCost, steps } };
     }
 
     if (parts.has("batch")) {

@@ -46,11 +46,11 @@ export async function startAppWithAuth(env: Record<string, string>): Promise<{ a
   return { app: await startApp(full), env: full };
 }
 
-/** `Authorization: Bearer <write key>` per source, each key created by the keys CLI. */
-export async function writeAuthorizations(env: Record<string, string>, sources: string[]): Promise<Map<string, string>> {
-  const keys = await createWriteKeys(env, sources, "bench");
-  return new Map([...keys].map(([source, key]) => [source, authorizationHeader(key)]));
-}
+/** A write key per source, each created by the keys CLI. */
+export const benchWriteKeys = (env: Record<string, string>, sources: string[]) => createWriteKeys(env, sources, "bench");
+
+/** `Authorization: Bearer <key>` per source. */
+export const bearerHeaders = (keys: Map<string, string>) => new Map([...keys].map(([source, key]) => [source, authorizationHeader(key)]));
 
 /** `Authorization: Bearer <read key>` for every source, created by the keys CLI. */
 export async function readAuthorization(env: Record<string, string>): Promise<string> {
