@@ -1,46 +1,48 @@
 // npm run bench:cpu – CPU time per single-event request, split by process: the server
-// (app or baseline), every PostgreSQL process, and the load generator, read from
+// (app or baseline), PostgreSQL (the backends of the measured database and the server's
+// background processes: WAL writer, checkpointer…; not other databases' backends nor other
+// PostgreSQL clusters, which on a shared machine come and go), and the load generator, read from
 // /proc/<pid>/stat around 8 s autocannon runs. Shows where a machine's cores go, which a
-// wall-clock profile on shared cores cannot. Linux only. Env: BENCH_DATABASE_URL.
+// wall-clock profile on shared cores cannot. The app is measured with access control on (a
+// write key created by the keys CLI, sent as Bearer) and off, so the difference is what
+// auth costs per request. Linux only. Env: BENCH_DATABASE_URL.
 import { spawn } from "node:child_process";
-import { readFileSync, readdirSync } from "node:fs";
 import { createRequire } from "node:module";
+import pg from "pg";
 import { startApp } from "../e2e/support/app-process";
-import { freshDatabase, startBaseline } from "./support";
+import { benchWriteKeys, bearerHeaders, cpuMs, freshDatabase, startAppWithAuth, startBaseline } from "./support";
 
-const TICKS_PER_SECOND = 100;
-
-/** User + system CPU milliseconds a process has used so far (0 once it is gone). */
-function cpuMs(pid: number): number {
+/** CPU ms so far of each PostgreSQL process working for `databaseUrl` (see the header). */
+async function postgresCpu(databaseUrl: string): Promise<Map<number, number>> {
+  const c = new pg.Client({ connectionString: databaseUrl });
+  await c.connect();
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
-  } catch {
-    return 0;
+    const { rows } = await c.query<{ pid: number }>(
+      "SELECT pid FROM pg_stat_activity WHERE (datname = current_database() OR datname IS NULL) AND pid <> pg_backend_pid()",
+    );
+    return new Map(rows.map((r) => [r.pid, cpuMs(r.pid)]));
+  } finally {
+    await c.end();
   }
 }
 
-function postgresCpuMs(): number {
+/** CPU ms PostgreSQL spent between two readings (a process that ended in between is lost). */
+function postgresCpuSince(before: Map<number, number>, after: Map<number, number>): number {
   let total = 0;
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/comm`, "utf8").startsWith("postgres")) total += cpuMs(Number(entry));
-    } catch {
-      // the process ended while we looked
-    }
-  }
+  for (const [pid, ms] of after) total += ms - (before.get(pid) ?? 0);
   return total;
 }
 
 const autocannonBin = createRequire(import.meta.url).resolve("autocannon/autocannon.js");
-const body = JSON.stringify({ source: "client-1", payload: { metric: "latency", value: 12.5, region: "eu", eventId: "[<id>]" } });
+const source = "client-1";
+const body = JSON.stringify({ source, payload: { metric: "latency", value: 12.5, region: "eu", eventId: "[<id>]" } });
 
-async function measure(name: string, url: string, serverPid: number): Promise<void> {
+async function measure(name: string, url: string, serverPid: number, databaseUrl: string, authorization?: string): Promise<void> {
   const server0 = cpuMs(serverPid);
-  const pg0 = postgresCpuMs();
+  const pg0 = await postgresCpu(databaseUrl);
   const started = Date.now();
-  const child = spawn(process.execPath, [autocannonBin, "-c", "32", "-d", "8", "-m", "POST", "-H", "content-type=application/json", "-b", body, "-I", "-j", `${url}/ingest`], {
+  const headers = ["-H", "content-type=application/json", ...(authorization ? ["-H", `authorization=${authorization}`] : [])];
+  const child = spawn(process.execPath, [autocannonBin, "-c", "32", "-d", "8", "-m", "POST", ...headers, "-b", body, "-I", "-j", `${url}/ingest`], {
     stdio: ["ignore", "pipe", "ignore"],
   });
   let out = "";
@@ -54,23 +56,31 @@ async function measure(name: string, url: string, serverPid: number): Promise<vo
   const ok = result.requests.total - result.non2xx;
   const wall = (Date.now() - started) / 1000;
   const server = cpuMs(serverPid) - server0;
-  const postgres = postgresCpuMs() - pg0;
+  const postgres = postgresCpuSince(pg0, await postgresCpu(databaseUrl));
   const per = (ms: number) => (ms / ok).toFixed(3).padStart(7);
   const cores = (ms: number) => (ms / 1000 / wall).toFixed(2);
   console.log(
-    `${name.padEnd(10)} ${(ok / 8).toFixed(0).padStart(6)} req/s   CPU ms/request: server ${per(server)}  postgres ${per(postgres)}  load ${per(loadCpu)}` +
+    `${name.padEnd(12)} ${(ok / 8).toFixed(0).padStart(6)} req/s   CPU ms/request: server ${per(server)}  postgres ${per(postgres)}  load ${per(loadCpu)}` +
       `   cores: ${cores(server)} + ${cores(postgres)} + ${cores(loadCpu)}`,
   );
 }
 
-const app = await startApp({ DATABASE_URL: await freshDatabase("ingest_bench_cpu_app"), SERVE_PAGES: "false", DB_POOL_SIZE: "16", LOG_LEVEL: "error" });
-const baseline = await startBaseline(await freshDatabase("ingest_bench_cpu_baseline"), "16");
+const appEnv = { SERVE_PAGES: "false", DB_POOL_SIZE: "16", LOG_LEVEL: "error" };
+// One key carries all the load here (~2,000 requests/s), past the default per-key limit of
+// 1000 events/s: the limit is off so every request is answered, not throttled.
+const [appDb, openDb, baselineDb] = [await freshDatabase("ingest_bench_cpu_app"), await freshDatabase("ingest_bench_cpu_app_open"), await freshDatabase("ingest_bench_cpu_baseline")];
+const { app, env } = await startAppWithAuth({ ...appEnv, DATABASE_URL: appDb, RATE_LIMIT_EVENTS_PER_SECOND: "0" });
+const openApp = await startApp({ ...appEnv, DATABASE_URL: openDb, AUTH_REQUIRED: "false" });
+const baseline = await startBaseline(baselineDb, "16");
 try {
+  const authorization = bearerHeaders(await benchWriteKeys(env, [source])).get(source);
   for (let round = 0; round < 2; round++) {
-    await measure("app", app.url, app.child.pid!);
-    await measure("baseline", baseline.url, baseline.child.pid!);
+    await measure("app auth on", app.url, app.child.pid!, appDb, authorization);
+    await measure("app auth off", openApp.url, openApp.child.pid!, openDb);
+    await measure("baseline", baseline.url, baseline.child.pid!, baselineDb);
   }
 } finally {
   await app.stop();
+  await openApp.stop();
   baseline.child.kill("SIGTERM");
 }

@@ -1,8 +1,11 @@
 // What every benchmark needs: the PostgreSQL server to run on, a fresh database of its
-// own there, and the bare baseline server as a child process.
+// own there, the bare baseline server as a child process, the app with access control on
+// as in production (keys created by the keys CLI), and a process's CPU time from /proc.
 import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import pg from "pg";
-import { freePort } from "../e2e/support/app-process";
+import { freePort, startApp, type AppProcess } from "../e2e/support/app-process";
+import { authorizationHeader, createKeyWithCli, createWriteKeys, newAdminToken } from "../e2e/faults/support/keys-cli";
 import { withDatabase } from "../test/support/test-db";
 
 export const benchDatabaseUrl = process.env.BENCH_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
@@ -31,4 +34,37 @@ export async function startBaseline(databaseUrl: string, poolSize: string): Prom
     child.on("exit", (code) => reject(new Error(`baseline exited with ${code}`)));
   });
   return { url: `http://127.0.0.1:${port}`, child };
+}
+
+/**
+ * The app in production mode with access control on (a fresh operator token; the rate limit
+ * at its production default) on `env`'s database. `env` is returned whole: the keys CLI
+ * must read the same configuration as the server.
+ */
+export async function startAppWithAuth(env: Record<string, string>): Promise<{ app: AppProcess; env: Record<string, string> }> {
+  const full = { NODE_ENV: "production", AUTH_REQUIRED: "true", ADMIN_TOKEN: newAdminToken(), ...env };
+  return { app: await startApp(full), env: full };
+}
+
+/** A write key per source, each created by the keys CLI. */
+export const benchWriteKeys = (env: Record<string, string>, sources: string[]) => createWriteKeys(env, sources, "bench");
+
+/** `Authorization: Bearer <key>` per source. */
+export const bearerHeaders = (keys: Map<string, string>) => new Map([...keys].map(([source, key]) => [source, authorizationHeader(key)]));
+
+/** `Authorization: Bearer <read key>` for every source, created by the keys CLI. */
+export async function readAuthorization(env: Record<string, string>): Promise<string> {
+  return authorizationHeader(await createKeyWithCli(env, { read: true, label: "bench" }));
+}
+
+const TICKS_PER_SECOND = 100;
+
+/** User + system CPU milliseconds a process has used so far (0 once it is gone). Linux only. */
+export function cpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+  } catch {
+    return 0;
+  }
 }

@@ -3,7 +3,8 @@
 // become ready. Checked from _prisma_migrations: each migration on disk recorded exactly
 // once, finished, never rolled back. To make the race certain rather than likely (tsx
 // start-up times vary by seconds), the test first holds the migrator's lock itself, waits
-// until all three instances queue on it, then lets them go at once.
+// until all three instances queue on it, then lets them go at once. Access control is on:
+// the check that every instance serves sends a write key the keys CLI created afterwards.
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../../src/server/db/database";
@@ -11,7 +12,8 @@ import { MIGRATION_LOCK_KEY, readMigrations } from "../../src/server/db/migrate"
 import { appEnv, createFleet, type AppInstance } from "./support/app-fleet";
 import { openCheckDatabase } from "./support/check-db";
 import { startCluster, type PgCluster } from "./support/pg-cluster";
-import { postOnce } from "./support/retrying-client";
+import { createKeyWithCli } from "./support/keys-cli";
+import { postOnce, writer } from "./support/retrying-client";
 import { eventually } from "./support/wait";
 
 /** The migrator's advisory lock key. */
@@ -73,8 +75,9 @@ describe("three instances started at the same moment on an empty database", () =
     for (const r of rows) expect({ name: r.migration_name, n: r.n, unfinished: r.unfinished }).toEqual({ name: r.migration_name, n: 1, unfinished: 0 });
 
     // And every instance serves the migrated schema.
+    const client = writer("faults-migrations", await createKeyWithCli(appEnv(url), { source: "faults-migrations", label: "migrations" }));
     for (const [i, app] of apps.entries()) {
-      const { attempt } = await postOnce(app.url, { key: `migrations-${i}`, source: "faults-migrations", metric: "m", value: i }, 10_000);
+      const { attempt } = await postOnce(app.url, { ...client, key: `migrations-${i}`, metric: "m", value: i }, 10_000);
       expect(attempt.result).toBe(200);
     }
     for (const app of apps) expect(app.problems()).toEqual([]);

@@ -6,14 +6,16 @@
 //                   stays `received` and the recovery worker (or a client retry) counts it;
 //   after commit:   the processing COMMIT executes but its answer is lost → 503 although
 //                   the event is counted; the client's retry is answered deduplicated.
-// Each case ends with the event counted exactly once and the invariants holding.
+// Each case ends with the event counted exactly once and the invariants holding. The client
+// sends a write key (Bearer) created by the keys CLI: access control is on.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { checkInvariants } from "../../test/support/invariants";
 import type { Database } from "../../src/server/db/database";
 import { appEnv, appTimeouts, createFleet, type AppInstance } from "./support/app-fleet";
 import { countsByKey, openCheckDatabase, rawOfKey } from "./support/check-db";
+import { createKeyWithCli } from "./support/keys-cli";
 import { startCluster, type PgCluster } from "./support/pg-cluster";
-import { postOnce, type FaultEvent } from "./support/retrying-client";
+import { postOnce, writer, type FaultEvent, type Writer } from "./support/retrying-client";
 import { TcpProxy } from "./support/tcp-proxy";
 import { eventually } from "./support/wait";
 
@@ -30,7 +32,8 @@ const commitSql = /COMMIT/;
 
 const source = "faults-points";
 let seq = 0;
-const newEvent = (label: string): FaultEvent => ({ key: `${label}-${Date.now()}-${seq++}`, source, metric: label, value: 10 + seq });
+let client: Writer;
+const newEvent = (label: string): FaultEvent => ({ ...client, key: `${label}-${Date.now()}-${seq++}`, metric: label, value: 10 + seq });
 
 describe("failure points hit by real connection loss", () => {
   let cluster: PgCluster;
@@ -46,6 +49,7 @@ describe("failure points hit by real connection loss", () => {
     [app] = (await createFleet(1, appEnv(viaProxy, { RECOVERY_DELAY_MS: "1000" }))) as [AppInstance];
     await app.start();
     db = openCheckDatabase(direct);
+    client = writer(source, await createKeyWithCli(appEnv(direct), { source, label: "failure points" }), "bearer");
   });
 
   afterEach(async () => {

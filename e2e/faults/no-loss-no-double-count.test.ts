@@ -5,6 +5,9 @@
 // and partitions connections, one after another and combined. After healing, the verdict
 // is read from the database per key: nothing acknowledged is lost, nothing is counted
 // twice, every aggregate equals its recomputation, and no raw event is left `received`.
+// Access control is on: each client writes its own source with its own write key, created
+// by the keys CLI (Bearer or Basic, the body naming the source or not); the aggregates every
+// instance serves to a read key must equal what is stored.
 // The tally goes to stdout and e2e/artifacts/faults-tally.json.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -14,9 +17,11 @@ import type { Database } from "../../src/server/db/database";
 import { projectRoot } from "../support/app-process";
 import { appEnv, appTimeouts, createFleet, type AppInstance } from "./support/app-fleet";
 import { openCheckDatabase, rawStatuses } from "./support/check-db";
+import { authorizationHeader, createKeyWithCli, createWriteKeys } from "./support/keys-cli";
 import { healAll, runNemesis, type NemesisRecord } from "./support/nemesis";
 import { startCluster, type PgCluster } from "./support/pg-cluster";
-import { sendUntilAcknowledged, type FaultEvent, type Outcome, type RetryPolicy } from "./support/retrying-client";
+import { servedAggregates, storedAggregates } from "./support/reader";
+import { sendUntilAcknowledged, writer, type FaultEvent, type Outcome, type RetryPolicy, type Writer } from "./support/retrying-client";
 import { computeTally, formatTally } from "./support/tally";
 import { TcpProxy } from "./support/tcp-proxy";
 import { eventually } from "./support/wait";
@@ -33,13 +38,23 @@ const impatient: RetryPolicy = { ...patient, maxAttempts: 1 };
 /** The schedule runs in order, then shuffled; FAULTS_SEED replays a shuffle. */
 const rounds = 3;
 const seed = Number(process.env.FAULTS_SEED ?? Date.now() % 1_000_000);
-const source = "faults-jepsen";
+/**
+ * The schedule takes about 220 s on a quiet 2-core machine; on a shared one, app restarts
+ * (tsx start-up) stretch it past the suite's 300 s default: 290 s of nemesis alone at a load
+ * average of 12. Starting the cluster, three apps and eleven key-CLI runs takes its share too.
+ */
+const testTimeoutMs = 600_000;
+const beforeAllTimeoutMs = 240_000;
+const sourcePrefix = "faults-jepsen-";
+const sources = Array.from({ length: clientCount }, (_, c) => `${sourcePrefix}c${c}`);
 
 describe("several instances under a nemesis", () => {
   let cluster: PgCluster;
   let proxy: TcpProxy;
   let apps: AppInstance[] = [];
   let db: Database;
+  let writers: Writer[] = [];
+  let readAuthorization = "";
 
   beforeAll(async () => {
     cluster = await startCluster();
@@ -48,7 +63,16 @@ describe("several instances under a nemesis", () => {
     apps = await createFleet(instanceCount, appEnv(direct.replace(`:${cluster.port}/`, `:${proxy.port}/`)));
     await Promise.all(apps.map((a) => a.start()));
     db = openCheckDatabase(direct);
-  });
+    const keysStarted = Date.now();
+    const [writeKeys, readKey] = await Promise.all([
+      createWriteKeys(appEnv(direct), sources, "fault suite client"),
+      createKeyWithCli(appEnv(direct), { read: true, label: "fault suite verdict" }),
+    ]);
+    // Every combination: Bearer and Basic, with and without the source in the body.
+    writers = sources.map((s, c) => writer(s, writeKeys.get(s) ?? "", c % 2 === 0 ? "bearer" : "basic", c % 4 < 2));
+    readAuthorization = authorizationHeader(readKey);
+    console.log(`[auth] ${writeKeys.size} write keys and a read key created by the keys CLI in ${((Date.now() - keysStarted) / 1000).toFixed(1)} s`);
+  }, beforeAllTimeoutMs);
 
   afterAll(async () => {
     await Promise.all(apps.map((a) => a.stop()));
@@ -62,12 +86,20 @@ describe("several instances under a nemesis", () => {
     const outcomes: Outcome[] = [];
     const urls = apps.map((a) => a.url);
     let stopSending = false;
+    // Access control is really on: an ingest without a key is refused.
+    const anonymous = await fetch(`${urls[0]}/ingest`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ source: sources[0], payload: { metric: "m", value: 1 } }),
+    });
+    expect(anonymous.status).toBe(401);
+    expect(await anonymous.json()).toMatchObject({ error: { code: "UNAUTHENTICATED" } });
 
     const client = async (c: number) => {
       for (let i = 0; !stopSending && i < maxEventsPerClient; i++) {
         const event: FaultEvent = {
+          ...writers[c]!,
           key: `jepsen-c${c}-e${i}`,
-          source,
           metric: metrics[(c + i) % metrics.length] ?? "m",
           // Quarters: exact in binary floating point and in numeric, so sums compare exactly.
           value: ((c * 7919 + i * 31) % 4000) / 4,
@@ -102,7 +134,7 @@ describe("several instances under a nemesis", () => {
       250,
     ).catch(() => undefined); // the tally below reports what is left
 
-    const tally = await computeTally(db, source, outcomes);
+    const tally = await computeTally(db, outcomes);
     const invariantViolations = await checkInvariants(db);
     const attempts = outcomes.flatMap((o) => o.attempts);
     const byResult: Record<string, number> = {};
@@ -121,6 +153,13 @@ describe("several instances under a nemesis", () => {
       trafficMs,
       instances: instanceCount,
       clients: { patient: patientClients, impatient: impatientClients },
+      auth: {
+        writeKeys: writers.length,
+        schemes: {
+          bearer: writers.filter((w) => w.authorization.startsWith("Bearer")).length,
+          basic: writers.filter((w) => w.authorization.startsWith("Basic")).length,
+        },
+      },
       seed,
       appTimeouts,
       tally,
@@ -133,6 +172,10 @@ describe("several instances under a nemesis", () => {
     mkdirSync(join(projectRoot, "e2e/artifacts"), { recursive: true });
     writeFileSync(join(projectRoot, "e2e/artifacts/faults-tally.json"), `${JSON.stringify(report, null, 2)}\n`);
     console.log(`\n[tally]\n${formatTally(tally)}\n[attempts] ${JSON.stringify(report.attempts)}\n[proxy] ${JSON.stringify(proxy.stats)}\n`);
+
+    // What a reader with a read key is served, by every instance, against what is stored.
+    const stored = await storedAggregates(db, sourcePrefix);
+    const served = await Promise.all(apps.map((a) => servedAggregates(a.url, readAuthorization, sourcePrefix)));
 
     expect(appProblems).toEqual([]);
     expect(tally.lost, `lost: ${tally.examples.lost.join(", ")}`).toBe(0);
@@ -148,5 +191,9 @@ describe("several instances under a nemesis", () => {
     expect(byResult["503"] ?? 0).toBeGreaterThan(0);
     // No request hung until the client gave up on it.
     expect(byResult.CLIENT_TIMEOUT ?? 0).toBe(0);
-  });
+    // Auth held under every fault: no key refused (401/403), no client throttled (429).
+    expect(Object.keys(byResult).filter((r) => /^4\d\d$/.test(r))).toEqual([]);
+    expect(stored.length).toBeGreaterThanOrEqual(clientCount);
+    for (const s of served) expect(s).toEqual(stored);
+  }, testTimeoutMs);
 });

@@ -3,14 +3,18 @@
 // postmaster and its backends), POST /ingest answers 503 + Retry-After within a bounded
 // time, /api/health stays 200, /api/ready answers 503; the process neither exits nor logs
 // an unhandled rejection; when the database returns, the same process answers 200 again.
+// Access control is on: the client sends a write key (Basic, as analytics SDKs do) created by
+// the keys CLI, and the operator reads the aggregates with the operator token at the end.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkInvariants } from "../../test/support/invariants";
 import type { Database } from "../../src/server/db/database";
-import { appEnv, appTimeouts, createFleet, type AppInstance } from "./support/app-fleet";
+import { adminToken, appEnv, appTimeouts, createFleet, type AppInstance } from "./support/app-fleet";
 import { countsByKey, openCheckDatabase } from "./support/check-db";
 import { startCluster, type PgCluster } from "./support/pg-cluster";
-import { postOnce, sendUntilAcknowledged, type FaultEvent } from "./support/retrying-client";
+import { createKeyWithCli } from "./support/keys-cli";
+import { servedAggregates, storedAggregates } from "./support/reader";
+import { eventBody, ingestHeaders, postOnce, sendUntilAcknowledged, writer, type FaultEvent, type Writer } from "./support/retrying-client";
 import { eventually } from "./support/wait";
 
 /**
@@ -22,7 +26,8 @@ const outageBoundMs = appTimeouts.DB_CONNECT_TIMEOUT_MS + appTimeouts.DB_QUERY_T
 
 const source = "faults-outage";
 let seq = 0;
-const nextEvent = (): FaultEvent => ({ key: `outage-${Date.now()}-${seq++}`, source, metric: "m", value: seq });
+let client: Writer;
+const nextEvent = (): FaultEvent => ({ ...client, key: `outage-${Date.now()}-${seq++}`, metric: "m", value: seq });
 
 const timings: Record<string, number[]> = {};
 const record = (label: string, ms: number) => (timings[label] ??= []).push(ms);
@@ -39,6 +44,7 @@ describe("an app instance while PostgreSQL is away", () => {
     [app] = (await createFleet(1, appEnv(url))) as [AppInstance];
     await app.start();
     db = openCheckDatabase(url);
+    client = writer(source, await createKeyWithCli(appEnv(url), { source, label: "outage" }), "basic");
   });
 
   afterAll(async () => {
@@ -53,11 +59,8 @@ describe("an app instance while PostgreSQL is away", () => {
   async function expectOutageAnswers(label: string) {
     for (let i = 0; i < 3; i++) {
       const started = Date.now();
-      const res = await fetch(`${app.url}/ingest`, {
-        method: "POST",
-        headers: { "content-type": "application/json", "idempotency-key": `${label}-${Date.now()}-${i}` },
-        body: JSON.stringify({ source, payload: { metric: "m", value: 1 } }),
-      });
+      const event: FaultEvent = { ...client, key: `${label}-${Date.now()}-${i}`, metric: "m", value: 1 };
+      const res = await fetch(`${app.url}/ingest`, { method: "POST", headers: ingestHeaders(event), body: eventBody(event) });
       const ms = Date.now() - started;
       record(`${label}: POST /ingest 503`, ms);
       expect(res.status).toBe(503);
@@ -148,6 +151,8 @@ describe("an app instance while PostgreSQL is away", () => {
     const counts = await countsByKey(db, source);
     for (const e of acknowledged) expect(counts.get(e.key)?.n, e.key).toBe(1);
     expect(await checkInvariants(db)).toEqual([]);
+    // The operator reads exactly what is stored.
+    expect(await servedAggregates(app.url, `Bearer ${adminToken}`, source)).toEqual(await storedAggregates(db, source));
     console.log(`[outage] bound ${outageBoundMs} ms; timings (ms): ${JSON.stringify(timings)}`);
   });
 });

@@ -2,7 +2,10 @@
 // production mode) on fixed ports, so an instance killed with SIGKILL comes back at the
 // same address and clients keep their list. Keeps every incarnation's output so the suite
 // can assert no instance ever crashed on its own or logged an unhandled rejection.
+// Access control is on, as in production: clients send write keys created by the CLI
+// (keys-cli.ts), and the operator token below is this run's own.
 import { freePort, startApp, type AppProcess } from "../../support/app-process";
+import { newAdminToken } from "./keys-cli";
 
 /** Timeouts the suite runs the apps with (also used for the documented 503 bound). */
 export const appTimeouts = {
@@ -12,11 +15,19 @@ export const appTimeouts = {
   DB_TRANSACTION_TIMEOUT_MS: 4000,
 };
 
+/** The operator token (ADMIN_TOKEN) every instance of this run shares. */
+export const adminToken = newAdminToken();
+
 export function appEnv(databaseUrl: string, extra: Record<string, string> = {}): Record<string, string> {
   return {
     DATABASE_URL: databaseUrl,
     NODE_ENV: "production",
-    AUTH_REQUIRED: "false",
+    AUTH_REQUIRED: "true",
+    ADMIN_TOKEN: adminToken,
+    // RATE_LIMIT_EVENTS_PER_SECOND / RATE_LIMIT_BURST keep their production defaults (1000/s
+    // and 5000 per key and instance): each client has its own key and one request in flight
+    // at a time (tens of requests per second), so the limit never throttles this traffic,
+    // and the suite asserts that no 429 came back.
     SERVE_PAGES: "false",
     LOG_LEVEL: "warn",
     RECOVERY_DELAY_MS: "1500",

@@ -1,12 +1,26 @@
 // The client the contract assumes: it sends one event with its own Idempotency-Key and
 // retries until it sees 200 — exponential backoff with full jitter, the SAME key and body
 // every time, spread over every app instance, within a bounded total time. Every attempt's
-// result is recorded so the suite can tell what a client saw under each fault.
+// result is recorded so the suite can tell what a client saw under each fault. Access
+// control is on: every attempt carries the client's write key, which decides the source.
+import { authorizationHeader, type AuthScheme } from "./keys-cli";
 
-export interface FaultEvent {
+/** Who sends an event: the source its write key writes, and how it presents the key. */
+export interface Writer {
+  source: string;
+  /** The Authorization header value: Bearer, or Basic with the key as user name. */
+  authorization: string;
+  /** Whether the body names the source too (the key decides it; a body may omit it). */
+  sourceInBody: boolean;
+}
+
+export function writer(source: string, key: string, scheme: AuthScheme = "bearer", sourceInBody = true): Writer {
+  return { source, authorization: authorizationHeader(key, scheme), sourceInBody };
+}
+
+export interface FaultEvent extends Writer {
   /** Idempotency-Key; also stored as payload attribute `ref` so it can be counted per key. */
   key: string;
-  source: string;
   metric: string;
   value: number;
 }
@@ -40,7 +54,13 @@ export interface RetryPolicy {
 export const defaultPolicy: RetryPolicy = { baseMs: 50, capMs: 1500, giveUpAfterMs: 90_000, requestTimeoutMs: 20_000 };
 
 export function eventBody(event: FaultEvent): string {
-  return JSON.stringify({ source: event.source, payload: { metric: event.metric, value: event.value, ref: event.key } });
+  const payload = { metric: event.metric, value: event.value, ref: event.key };
+  return JSON.stringify(event.sourceInBody ? { source: event.source, payload } : { payload });
+}
+
+/** The headers of an ingest request carrying `event`. */
+export function ingestHeaders(event: FaultEvent): Record<string, string> {
+  return { "content-type": "application/json", "idempotency-key": event.key, authorization: event.authorization };
 }
 
 /** One POST /ingest attempt; never throws. */
@@ -49,7 +69,7 @@ export async function postOnce(instance: string, event: FaultEvent, timeoutMs: n
   try {
     const res = await fetch(`${instance}/ingest`, {
       method: "POST",
-      headers: { "content-type": "application/json", "idempotency-key": event.key },
+      headers: ingestHeaders(event),
       body: eventBody(event),
       signal: AbortSignal.timeout(timeoutMs),
     });
@@ -88,7 +108,8 @@ export async function sendUntilAcknowledged(instances: () => string[], event: Fa
       const deduplicated = typeof body === "object" && body !== null && (body as { deduplicated?: unknown }).deduplicated === true;
       return { event, acknowledged: true, deduplicated, attempts };
     }
-    // 4xx other than 408/429 would mean the suite sent a bad event: stop, it is a test bug.
+    // 4xx other than 408/429 would mean the suite sent a bad event or a bad key: stop, it is
+    // a test bug (or an auth bug) the verdict reports.
     if (typeof attempt.result === "number" && attempt.result >= 400 && attempt.result < 500 && attempt.result !== 408 && attempt.result !== 429) {
       return { event, acknowledged: false, attempts };
     }

@@ -7,6 +7,9 @@
 //   wrongValue    counted with a value other than the one sent   (must be 0)
 //   unacknowledgedButCounted  the client gave up, yet it counted (allowed, once)
 //   rawStuck      raw events still `received` after healing + recovery (must be 0)
+// Each client writes its own source (its write key decides it), so the verdict is taken per
+// source, over that source's clients, and summed: an event stored under another client's
+// source shows up as lost for one and as a phantom count for the other.
 import type { Database } from "../../../src/server/db/database";
 import { countsByKey, rawStatuses } from "./check-db";
 import type { Outcome } from "./retrying-client";
@@ -30,7 +33,46 @@ export interface Tally {
   examples: { lost: string[]; doubled: string[]; wrongValue: string[] };
 }
 
-export async function computeTally(db: Database, source: string, outcomes: Outcome[]): Promise<Tally> {
+/** The verdict over every source the outcomes' events were sent to. */
+export async function computeTally(db: Database, outcomes: Outcome[]): Promise<Tally> {
+  const bySource = new Map<string, Outcome[]>();
+  for (const o of outcomes) {
+    const list = bySource.get(o.event.source) ?? [];
+    list.push(o);
+    bySource.set(o.event.source, list);
+  }
+  const tallies: Tally[] = [];
+  for (const [source, ofSource] of bySource) tallies.push(await tallyOfSource(db, source, ofSource));
+  return mergeTallies(tallies);
+}
+
+function mergeTallies(tallies: Tally[]): Tally {
+  const sum = (f: (t: Tally) => number) => tallies.reduce((n, t) => n + f(t), 0);
+  const rawStatuses: Record<string, number> = {};
+  for (const t of tallies) for (const [status, n] of Object.entries(t.rawStatuses)) rawStatuses[status] = (rawStatuses[status] ?? 0) + n;
+  const examples = (f: (t: Tally) => string[]) => tallies.flatMap(f).slice(0, 10);
+  return {
+    sent: sum((t) => t.sent),
+    acknowledged: sum((t) => t.acknowledged),
+    counted: sum((t) => t.counted),
+    lost: sum((t) => t.lost),
+    doubled: sum((t) => t.doubled),
+    wrongValue: sum((t) => t.wrongValue),
+    unacknowledgedButCounted: sum((t) => t.unacknowledgedButCounted),
+    unacknowledgedNotCounted: sum((t) => t.unacknowledgedNotCounted),
+    rawStuck: sum((t) => t.rawStuck),
+    acknowledgedAsDuplicate: sum((t) => t.acknowledgedAsDuplicate),
+    rawStatuses,
+    aggregateMismatches: tallies.flatMap((t) => t.aggregateMismatches),
+    examples: {
+      lost: examples((t) => t.examples.lost),
+      doubled: examples((t) => t.examples.doubled),
+      wrongValue: examples((t) => t.examples.wrongValue),
+    },
+  };
+}
+
+async function tallyOfSource(db: Database, source: string, outcomes: Outcome[]): Promise<Tally> {
   const counts = await countsByKey(db, source);
   const statuses = await rawStatuses(db, source);
   const t: Tally = {
