@@ -1,41 +1,25 @@
 // Access control over real HTTP, on PGlite and on PostgreSQL: who may write which source,
 // who may read what, the operator, the console session, rate limits and content types.
 // Every refusal is checked to have stored nothing.
-import type { AddressInfo } from "node:net";
-import type { Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiKey, KEY_CACHE_MS } from "../src/server/auth/api-keys";
 import type { ServerContext } from "../src/server/context";
 import type { Database } from "../src/server/db/database";
-import { createAppServer } from "../src/server/http/server";
+import { startHttpApp, type HttpApp } from "./support/http-app";
 import { checkInvariants } from "./support/invariants";
 import { backends, createTestDatabase, openTestDatabase, testContext, type TestDatabase } from "./support/test-db";
 
 const ADMIN = "operator-token-for-tests-0123456789abcdef";
 const AUTH = { AUTH_REQUIRED: "true", ADMIN_TOKEN: ADMIN, RECOVERY_DELAY_MS: "60000" };
 
-interface App {
-  url: string;
-  close(): Promise<void>;
-}
+type App = HttpApp;
 
-/** The app's server in process; `pages` stands in for Next (the console's pages) to check the gate in front of it. */
-async function startApp(ctx: ServerContext): Promise<App> {
-  const server: Server = createAppServer(ctx, (_req, res) => {
+/** The app's server in process, with a stand-in for Next (the console's pages) to check the gate in front of it. */
+const startApp = (ctx: ServerContext): Promise<App> =>
+  startHttpApp(ctx, (_req, res) => {
     res.writeHead(200, { "content-type": "text/html" });
     res.end("<p>page</p>");
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 const basic = (key: string) => ({ authorization: `Basic ${Buffer.from(`${key}:`).toString("base64")}` });

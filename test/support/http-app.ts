@@ -3,15 +3,16 @@
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import type { ServerContext } from "../../src/server/context";
-import { createAppServer } from "../../src/server/http/server";
+import { createAppServer, type FallbackHandler } from "../../src/server/http/server";
 
 export interface HttpApp {
   url: string;
   close(): Promise<void>;
 }
 
-export async function startHttpApp(ctx: ServerContext): Promise<HttpApp> {
-  const server: Server = createAppServer(ctx);
+/** `pages` stands in for Next's handler when a test needs what the server puts in front of the pages. */
+export async function startHttpApp(ctx: ServerContext, pages?: FallbackHandler): Promise<HttpApp> {
+  const server: Server = createAppServer(ctx, pages);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {
