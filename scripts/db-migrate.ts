@@ -5,7 +5,7 @@
 import { loadConfig } from "../src/server/config";
 import { databaseOptionsFrom, openDatabase, type Database } from "../src/server/db/database";
 import { migrate } from "../src/server/db/migrate";
-import { PgliteDataDirError } from "../src/server/db/pglite-data-dir";
+import { PgliteDataDirError } from "../src/server/db/embedded-folder";
 
 const config = loadConfig();
 let db: Database;

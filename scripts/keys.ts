@@ -15,7 +15,7 @@ import { keyView } from "../src/server/api/routers/keys";
 import { createApiKey, listApiKeys, revokeApiKey } from "../src/server/auth/api-keys";
 import { loadProcessConfig } from "../src/server/config";
 import { databaseOptionsFrom, openDatabase } from "../src/server/db/database";
-import { PgliteDataDirInUseError } from "../src/server/db/pglite-data-dir";
+import { PgliteDataDirInUseError } from "../src/server/db/embedded-folder";
 import { migrate } from "../src/server/db/migrate";
 import { createKeyInputSchema, revokeKeyInputSchema, type ApiKeyView, type CreatedKeyView, type CreateKeyInput } from "../src/lib/keys-schema";
 

@@ -1,5 +1,5 @@
-// Behaviour during an outage (DESIGN.md: "keep working, or fail cleanly and recover by
-// itself"): with PostgreSQL stopped (immediate shutdown) or frozen (SIGSTOP on the
+// Behaviour during an outage (README "Failure model"): keep working, or fail cleanly and recover by
+// itself: with PostgreSQL stopped (immediate shutdown) or frozen (SIGSTOP on the
 // postmaster and its backends), POST /ingest answers 503 + Retry-After within a bounded
 // time, /api/health stays 200, /api/ready answers 503; the process neither exits nor logs
 // an unhandled rejection; when the database returns, the same process answers 200 again.

@@ -9,7 +9,7 @@ import { loadConfig, type Config } from "./config";
 import type { ServerContext } from "./context";
 import { databaseOptionsFrom, openDatabase, type Database } from "./db/database";
 import { classifyDatabaseError } from "./db/database-errors";
-import { PgliteDataDirError } from "./db/pglite-data-dir";
+import { PgliteDataDirError } from "./db/embedded-folder";
 import { migrate } from "./db/migrate";
 import { createAppServer } from "./http/server";
 import { startRecoveryWorker } from "./ingest/recover-stuck-events";

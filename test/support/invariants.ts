@@ -1,4 +1,4 @@
-// DESIGN.md's invariants as queries over the stored data. Every storage test can end with
+// The service's invariants (README "Failure model", Invariants) as queries over the stored data. Every storage test can end with
 // `expect(await checkInvariants(db)).toEqual([])`.
 import type { Database } from "../../src/server/db/database";
 

@@ -8,7 +8,7 @@ import pg from "pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaClient } from "../../generated/prisma/client";
 import type { Config } from "../config";
-import { claimPgliteDataDir } from "./pglite-data-dir";
+import { claimPgliteDataDir } from "./embedded-folder";
 
 export type Prisma = PrismaClient;
 

@@ -1,4 +1,4 @@
-// The write path for one event (DESIGN.md "Write path and failure semantics"):
+// The write path for one event (README "Failure model"):
 //   validate → capture (commit) → process (one transaction) → answer.
 // `200` only after the processing commit; a failure before that leaves either nothing
 // (before capture) or a `received` raw event the recovery worker finishes. Retrying is

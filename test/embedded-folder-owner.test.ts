@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { startApp, type AppProcess } from "../e2e/support/app-process";
 import { runToExit } from "./support/run-script";
-import { claimPgliteDataDir, LOCK_FILE, PgliteDataDirError } from "../src/server/db/pglite-data-dir";
+import { claimPgliteDataDir, LOCK_FILE, PgliteDataDirError } from "../src/server/db/embedded-folder";
 
 const root = mkdtempSync(join(tmpdir(), "ingest-pglite-lock-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
