@@ -2,10 +2,9 @@
 // HTTP server (API + Next pages), migrate, start the recovery worker. Shuts down cleanly on
 // SIGINT/SIGTERM. Never exits on a database outage: requests get 503 until it returns. An
 // unusable PGlite folder, or one another live process holds, stops the start (exit 1).
-import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import next from "next";
-import { loadConfig, type Config } from "./config";
+import { loadProcessConfig, type Config } from "./config";
 import type { ServerContext } from "./context";
 import { databaseOptionsFrom, openDatabase, type Database } from "./db/database";
 import { classifyDatabaseError } from "./db/database-errors";
@@ -24,8 +23,7 @@ const projectRoot = fileURLToPath(new URL("../..", import.meta.url));
 let config: Config;
 try {
   // An optional .env file (see .env.example); real environment variables win.
-  if (existsSync(".env")) process.loadEnvFile(".env");
-  config = loadConfig();
+  config = loadProcessConfig();
 } catch (err) {
   process.stderr.write(`${(err as Error).message}\n`);
   process.exit(1);

@@ -13,7 +13,7 @@ export type DatabaseReadiness =
   | { state: "misconfigured"; reason: string; role: string };
 
 /**
- * The privileges capture, processing, the rollup and the recovery worker use.
+ * The privileges capture, processing, the rollup, the recovery worker and key lookups use.
  * test/db-misconfiguration.test.ts shows a role granted exactly these can ingest.
  */
 export const writePathPrivileges: readonly (readonly [relation: string, privilege: string])[] = [
@@ -26,6 +26,11 @@ export const writePathPrivileges: readonly (readonly [relation: string, privileg
   ["metric_aggregate", "SELECT"],
   ["metric_aggregate", "INSERT"],
   ["metric_aggregate", "UPDATE"],
+  // Access control: every authenticated request looks its key up; last use is recorded;
+  // the operator creates and revokes keys.
+  ["api_key", "SELECT"],
+  ["api_key", "INSERT"],
+  ["api_key", "UPDATE"],
 ];
 
 interface Gap {
