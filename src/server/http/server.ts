@@ -16,6 +16,7 @@ import { servePage } from "./pages";
 import { getAggregates, postIngest, postIngestBatch, requireJsonContentType, sendError, type IngestScope } from "./rest";
 import { sessionRoute } from "./session-route";
 import { assignRequestId } from "./request-id";
+import { findRoute, type ApiRoute, type HttpMethod, type RouteCall } from "./routes";
 import { handleTrpc } from "./trpc-http";
 
 export type FallbackHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
@@ -52,19 +53,32 @@ export function createAppServer(ctx: ServerContext, fallback?: FallbackHandler):
   return server;
 }
 
+/** The API routes this server answers (OpenAPI: src/server/http/openapi.ts documents each). */
+export const apiRoutes: readonly ApiRoute[] = [
+  { path: "/ingest", methods: ["POST"], handle: (c) => admitted(c, "event", JSON_ONLY, (scope) => postIngest(c.req, c.res, c.ctx, scope)) },
+  { path: "/ingest/batch", methods: ["POST"], handle: (c) => admitted(c, "batch", JSON_ONLY, (scope) => postIngestBatch(c.req, c.res, c.ctx, scope)) },
+  { path: "/aggregates", methods: ["GET"], handle: async (c) => getAggregates(c.url, c.res, c.ctx, await requestPrincipal(c.req, c.ctx)) },
+  { path: "/api/session", methods: ["GET", "POST", "DELETE"], handle: (c) => sessionRoute(c.req, c.res, c.ctx, c.method) },
+  { path: "/api/health", methods: ["GET"], handle: (c) => getHealth(c.res) },
+  { path: "/api/ready", methods: ["GET"], handle: (c) => getReady(c.res, c.ctx) },
+];
+
+/** tRPC's procedures live under this prefix (`/api/trpc/<procedure>[,<procedure>…]`). */
+export const TRPC_PREFIX = "/api/trpc/";
+
 async function handle(req: IncomingMessage, res: ServerResponse, ctx: ServerContext, fallback?: FallbackHandler): Promise<void> {
   const url = requestUrl(req);
   const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, "") : url.pathname;
   const method = req.method ?? "GET";
 
-  if (path === "/ingest") return only("POST", method, () => admitted(req, res, ctx, "event", (scope) => postIngest(req, res, ctx, scope)));
-  if (path === "/ingest/batch")
-    return only("POST", method, () => admitted(req, res, ctx, "batch", (scope) => postIngestBatch(req, res, ctx, scope)));
-  if (path === "/aggregates") return only("GET", method, async () => getAggregates(url, res, ctx, await requestPrincipal(req, ctx)));
-  if (path === "/api/session") return sessionRoute(req, res, ctx, method);
-  if (path === "/api/health") return only("GET", method, () => getHealth(res));
-  if (path === "/api/ready") return only("GET", method, () => getReady(res, ctx));
-  if (path.startsWith("/api/trpc/")) return handleTrpc(req, res, ctx, path.slice("/api/trpc/".length));
+  const route = findRoute(apiRoutes, path);
+  if (route) {
+    if (!(route.methods as readonly string[]).includes(method)) {
+      throw new AppError("METHOD_NOT_ALLOWED", `Use ${route.methods.join(" or ")} for this route`, { field: "method" });
+    }
+    return route.handle({ req, res, ctx, url, method: method as HttpMethod });
+  }
+  if (path.startsWith(TRPC_PREFIX)) return handleTrpc(req, res, ctx, path.slice(TRPC_PREFIX.length));
   if (fallback) return servePage(req, res, ctx, path, fallback);
   throw new AppError("NOT_FOUND", `No route for ${method} ${path}`, { field: "path" });
 }
@@ -80,19 +94,18 @@ function requestUrl(req: IncomingMessage): URL {
   }
 }
 
+/** How an ingest route checks Content-Type: JSON only (REST), or anything (SDK protocols). */
+type ContentTypeRule = (req: IncomingMessage) => void;
+const JSON_ONLY: ContentTypeRule = requireJsonContentType;
+
 /**
- * Runs an ingest route once its request is labelled JSON (else 415), authenticated (else 401)
- * and admitted (else 503 OVERLOADED), all before its body is read; releases the admission
- * when its work has ended, whether answered or dropped.
+ * Runs an ingest route once its request's content type passes (else 415), it is
+ * authenticated (else 401) and admitted (else 503 OVERLOADED), all before its body is read;
+ * releases the admission when its work has ended, whether answered or dropped.
  */
-async function admitted(
-  req: IncomingMessage,
-  res: ServerResponse,
-  ctx: ServerContext,
-  route: "event" | "batch",
-  run: (scope: IngestScope) => Promise<void>,
-): Promise<void> {
-  requireJsonContentType(req);
+async function admitted(call: RouteCall, route: "event" | "batch", contentType: ContentTypeRule, run: (scope: IngestScope) => Promise<void>): Promise<void> {
+  const { req, res, ctx } = call;
+  contentType(req);
   const principal = await requestPrincipal(req, ctx);
   const admission = backlogFor(ctx).admit(eventsBound(route, plainLength(req), ctx.config));
   try {
@@ -109,9 +122,4 @@ function clientGone(res: ServerResponse): AbortSignal {
     if (!res.writableFinished) controller.abort();
   });
   return controller.signal;
-}
-
-async function only(allowed: string, method: string, run: () => Promise<void> | void): Promise<void> {
-  if (method !== allowed) throw new AppError("METHOD_NOT_ALLOWED", `Use ${allowed} for this route`, { field: "method" });
-  await run();
 }
