@@ -12,6 +12,7 @@ import { backlogFor, eventsBound, plainLength } from "./admission";
 import { RequestAbortedError } from "./body";
 import { getHealth, getReady } from "./health";
 import { requestPrincipal } from "./auth-http";
+import { getOpenApi } from "./openapi";
 import { servePage } from "./pages";
 import { getAggregates, postIngest, postIngestBatch, requireJsonContentType, sendError, type IngestScope } from "./rest";
 import { sessionRoute } from "./session-route";
@@ -61,6 +62,7 @@ export const apiRoutes: readonly ApiRoute[] = [
   { path: "/api/session", methods: ["GET", "POST", "DELETE"], handle: (c) => sessionRoute(c.req, c.res, c.ctx, c.method) },
   { path: "/api/health", methods: ["GET"], handle: (c) => getHealth(c.res) },
   { path: "/api/ready", methods: ["GET"], handle: (c) => getReady(c.res, c.ctx) },
+  { path: "/openapi.json", methods: ["GET"], handle: (c) => getOpenApi(c.res, c.ctx) },
 ];
 
 /** tRPC's procedures live under this prefix (`/api/trpc/<procedure>[,<procedure>…]`). */
