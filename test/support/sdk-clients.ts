@@ -282,6 +282,11 @@ function posthogClient(options: SdkClientOptions, report: SdkReport, sawFailedAt
     identify: (c) => sdk.identify({ distinctId: c.userId, properties: c.traits }),
     page: (c) =>
       sdk.capture({ uuid: c.messageId, event: "$pageview", distinctId: c.userId, properties: { title: c.name }, timestamp: c.timestamp }),
-    close: (timeoutMs) => sdk.shutdown(timeoutMs),
+    async close(timeoutMs) {
+      // flush() rejects with what it could not deliver, already reported through the `error`
+      // event; shutdown() would print it again, response object and all.
+      await sdk.flush().catch(() => {});
+      await sdk.shutdown(timeoutMs);
+    },
   };
 }
