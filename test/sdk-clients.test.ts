@@ -6,6 +6,7 @@
 // SDK says so.
 import { randomBytes, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Aggregate } from "../src/lib/ingest-schema";
 import { createApiKey } from "../src/server/auth/api-keys";
 import { startHttpApp, type HttpApp } from "./support/http-app";
 import { checkInvariants } from "./support/invariants";
@@ -30,16 +31,7 @@ interface Script {
   identify: SdkIdentify;
   page: SdkPage;
   /** GET /aggregates?source=… afterwards (sorted by metric). */
-  expected: {
-    metric: string;
-    count: number;
-    sum: number;
-    avg: number;
-    min: number;
-    max: number;
-    firstSeenAt: string;
-    lastSeenAt: string;
-  }[];
+  expected: Omit<Aggregate, "source">[];
 }
 
 /**
