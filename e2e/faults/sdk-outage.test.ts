@@ -1,13 +1,15 @@
 // The analytics SDKs through a PostgreSQL outage (README "SDK protocols", "Failure model"):
-// unmodified Segment, RudderStack and PostHog SDKs each send 300 track/capture calls with
-// their own messageIds to one app instance (a real process, access control on, a write key
-// per SDK created by the keys CLI) on the suite's throwaway PostgreSQL. Once every SDK has had
-// batches acknowledged, PostgreSQL is stopped (immediate shutdown) while flushes are in flight
-// and more calls are still being made; it stays down until every SDK has seen its requests
-// fail and for at least a few seconds, then comes back. The SDKs' own retries (budgets in
-// test/support/sdk-clients.ts, outageRetries) must then end with every messageId counted
-// exactly once, with its value, every aggregate equal to its recomputation and served as
-// stored, and no raw event left `received`.
+// unmodified Segment, RudderStack and PostHog SDKs each make 300 track/capture calls with
+// their own messageIds, about 100 a second, to one app instance (a real process, access
+// control on, a write key per SDK created by the keys CLI) on the suite's throwaway
+// PostgreSQL. As soon as every SDK has had a batch acknowledged, PostgreSQL is stopped
+// (immediate shutdown) while flushes are in flight; each SDK's last 150 calls are made only
+// then, so every SDK has requests to send into the outage. PostgreSQL stays down until every
+// SDK has seen a request fail, and at least a few seconds, then comes back. The SDKs' own
+// retries (budgets in test/support/sdk-clients.ts, outageRetries) must then end with every
+// messageId counted exactly once with its value, every aggregate equal to its recomputation
+// and served as stored, and no raw event left `received`. The tally (per SDK: calls, 503s
+// seen, counted, duplicates) goes to stdout and e2e/artifacts/faults-sdk-outage.json.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { randomUUID } from "node:crypto";
@@ -29,8 +31,10 @@ const flushAt = 10;
 const flushIntervalMs = 100;
 const callsPerTick = 10;
 const tickMs = 100;
-/** Stop PostgreSQL once every SDK has had this many calls acknowledged. */
-const deliveredBeforeStop = 30;
+/** Calls each SDK makes only once PostgreSQL is stopped. */
+const keptForOutage = 150;
+/** Stop PostgreSQL once every SDK has had this many calls acknowledged (a batch). */
+const deliveredBeforeStop = flushAt;
 /** The nemesis schedule: PostgreSQL stays down at least this long. */
 const minOutageMs = 3000;
 /** Longest the SDKs may take to deliver everything once PostgreSQL is back (their backoff grows). */
@@ -53,9 +57,14 @@ function calls(sdk: SdkName): SdkTrack[] {
   }));
 }
 
-/** Makes the calls at a steady pace, as an app would, so some are made during the outage. */
-async function produce(client: SdkClient, tracks: SdkTrack[]): Promise<void> {
+/**
+ * Makes the calls at a steady pace, as an app would. The last `keptForOutage` calls wait for
+ * PostgreSQL to be stopped, so however fast the first ones were delivered, every SDK still
+ * has requests to make while it is down.
+ */
+async function produce(client: SdkClient, tracks: SdkTrack[], stopped: Promise<void>): Promise<void> {
   for (let i = 0; i < tracks.length; i += callsPerTick) {
+    if (i === tracks.length - keptForOutage) await stopped;
     for (const t of tracks.slice(i, i + callsPerTick)) client.track(t);
     await delay(tickMs);
   }
@@ -87,7 +96,9 @@ describe("the analytics SDKs while PostgreSQL is stopped mid-flush and restarted
     const clients = sdkNames.map((sdk) =>
       createSdkClient(sdk, { host: app.url, key: keys.get(sourceOf(sdk)) ?? "", flushAt, flushIntervalMs, retries: "outage" }),
     );
-    const producing = clients.map((c) => produce(c, sent.get(c.name) ?? []));
+    let markStopped = () => {};
+    const stopped = new Promise<void>((resolve) => (markStopped = resolve));
+    const producing = clients.map((c) => produce(c, sent.get(c.name) ?? [], stopped));
 
     await eventually(
       `every SDK to have ${deliveredBeforeStop} calls acknowledged`,
@@ -98,10 +109,15 @@ describe("the analytics SDKs while PostgreSQL is stopped mid-flush and restarted
     const deliveredAtStop = Object.fromEntries(clients.map((c) => [c.name, c.report.delivered]));
     await cluster.stopImmediate();
     const stoppedAt = Date.now();
+    markStopped();
     try {
       await eventually(
         "every SDK to see a request fail",
-        async () => (clients.every((c) => Object.keys(c.report.failedAttempts).length > 0) ? true : undefined),
+        async () => {
+          if (clients.every((c) => Object.keys(c.report.failedAttempts).length > 0)) return true;
+          // Thrown, so a timeout names what each SDK had seen.
+          throw new Error(JSON.stringify(clients.map((c) => ({ sdk: c.name, ...c.report }))));
+        },
         60_000,
       );
       await delay(Math.max(0, stoppedAt + minOutageMs - Date.now()));
@@ -128,6 +144,8 @@ describe("the analytics SDKs while PostgreSQL is stopped mid-flush and restarted
         failedAttempts: c.report.failedAttempts,
         gaveUp: c.report.failures.length,
         counted: counts.size,
+        /** Raw copies of an event already counted: a batch committed whose answer was lost, sent again. */
+        duplicates: statuses.duplicate ?? 0,
         rawStatuses: statuses,
       });
 
