@@ -103,8 +103,8 @@ describe.each(backends)("the analytics SDKs through the server on %s", (kind) =>
 
   const newSource = (sdk: SdkName) => `sdk-${kind}-${sdk}-${seq++}`;
   const writeKey = async (source: string) => (await createApiKey(t.db, { scope: "write", source })).key;
-  const client = (sdk: SdkName, key: string) =>
-    createSdkClient(sdk, { host: app.url, key, flushAt: 20, flushIntervalMs: 100, retries: "brief" });
+  const client = (sdk: SdkName, key: string, flushAt = 20) =>
+    createSdkClient(sdk, { host: app.url, key, flushAt, flushIntervalMs: 100, retries: "brief" });
   const aggregates = async (source: string) => {
     const res = await fetch(`${app.url}/aggregates?source=${encodeURIComponent(source)}`, {
       headers: { authorization: `Bearer ${ADMIN}` },
@@ -181,6 +181,48 @@ describe.each(backends)("the analytics SDKs through the server on %s", (kind) =>
         const statuses = raws.filter((r) => r.idempotencyKey === track.messageId).map((r) => r.status);
         expect(statuses.sort(), track.messageId).toEqual(["duplicate", "processed"]);
       }
+    });
+
+    it("a message over SDK_MAX_MESSAGE_BYTES is stored rejected with its reason; the rest of its batch counts and the SDK sees 200", async () => {
+      // None of the SDKs keeps it back: Segment's size check counts `%XX` escapes and the
+      // letter i rather than bytes, RudderStack only logs a warning, PostHog has none.
+      const source = newSource(sdk);
+      const c = client(sdk, await writeKey(source));
+      const call = (value: number, extra: SdkTrack["properties"] = {}): SdkTrack => ({
+        messageId: randomUUID(),
+        event: "upload",
+        userId: `user-${source}`,
+        properties: { value, ...extra },
+        timestamp: new Date(Date.UTC(2024, 4, 2, 10, value)),
+      });
+      const calls = [call(1), call(2, { blob: "x".repeat(40_000) }), call(3)];
+      for (const t of calls) c.track(t);
+      await c.close(CLOSE_TIMEOUT_MS);
+      expect(c.report).toEqual({ delivered: 3, failures: [], failedAttempts: {} });
+      expect(await aggregates(source)).toEqual([expect.objectContaining({ source, metric: "upload", count: 2, sum: 4 })]);
+      const oversize = await t.db.prisma.rawEvent.findMany({
+        where: { source, idempotencyKey: calls[1]?.messageId },
+        select: { status: true, reason: true },
+      });
+      expect(oversize).toEqual([{ status: "rejected", reason: expect.stringContaining("32768 bytes") }]);
+    });
+
+    it("a batch as large as the SDK makes it (1000 calls, flushAt 1000, far under the 500 KB request limit) is counted whole", async () => {
+      const source = newSource(sdk);
+      const c = client(sdk, await writeKey(source), 1000);
+      const n = 1000;
+      for (let i = 0; i < n; i++) {
+        c.track({
+          messageId: randomUUID(),
+          event: "tick",
+          userId: `user-${source}`,
+          properties: { value: i + 1 },
+          timestamp: new Date(Date.UTC(2024, 4, 3) + i),
+        });
+      }
+      await c.close(CLOSE_TIMEOUT_MS);
+      expect({ ...c.report, failures: c.report.failures.slice(0, 3) }).toEqual({ delivered: n, failures: [], failedAttempts: {} });
+      expect(await aggregates(source)).toEqual([expect.objectContaining({ source, metric: "tick", count: n, sum: (n * (n + 1)) / 2 })]);
     });
 
     it.each([
