@@ -243,5 +243,19 @@ describe.each(backends)("the analytics SDKs through the server on %s", (kind) =>
       expect(await t.db.prisma.rawEvent.count()).toBe(before);
       expect(await aggregates(source)).toEqual([]);
     });
+
+    it("with access control off (development), any key text that is not a write key names the source", async () => {
+      const open = await startHttpApp(testContext(t.db, { AUTH_REQUIRED: "false", RECOVERY_DELAY_MS: "60000" }));
+      try {
+        const source = newSource(sdk);
+        const s = script(`user-${source}`);
+        const c = createSdkClient(sdk, { host: open.url, key: source, flushAt: 20, flushIntervalMs: 100, retries: "brief" });
+        await send(c, s);
+        expect(c.report).toEqual({ delivered: callCount(s), failures: [], failedAttempts: {} });
+        expect(await aggregates(source)).toEqual(s.expected.map((e) => ({ source, ...e })));
+      } finally {
+        await open.close();
+      }
+    });
   });
 });
