@@ -7,7 +7,7 @@ export default defineConfig({
     root: ".",
     include: ["e2e/**/*.test.ts"],
     exclude: ["e2e/faults/**", "node_modules/**"],
-    globalSetup: ["test/support/global-setup.ts"],
+    globalSetup: ["test/support/global-setup.ts", "e2e/support/build-server.ts"],
     testTimeout: 120_000,
     hookTimeout: 180_000,
     fileParallelism: false,

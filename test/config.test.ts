@@ -44,6 +44,17 @@ describe("configuration", () => {
     expect(() => loadConfig({ RATE_LIMIT_BURST: "100" })).toThrow(/RATE_LIMIT_BURST: must be at least MAX_BATCH_EVENTS \(500\)/);
   });
 
+  it("gives load balancers a stop grace in production only, and keeps the metrics port apart from PORT", () => {
+    expect(loadConfig({}).SHUTDOWN_GRACE_MS).toBe(0);
+    expect(loadConfig({ NODE_ENV: "production", AUTH_REQUIRED: "false" }).SHUTDOWN_GRACE_MS).toBe(5000);
+    expect(loadConfig({ NODE_ENV: "production", AUTH_REQUIRED: "false", SHUTDOWN_GRACE_MS: "0" }).SHUTDOWN_GRACE_MS).toBe(0);
+    expect(loadConfig({}).SHUTDOWN_TIMEOUT_MS).toBe(10_000);
+    expect(loadConfig({}).METRICS_PORT).toBeUndefined();
+    expect(loadConfig({ METRICS_PORT: "9464" }).METRICS_PORT).toBe(9464);
+    expect(() => loadConfig({ PORT: "9464", METRICS_PORT: "9464" })).toThrow(/METRICS_PORT: must differ from PORT \(9464\)/);
+    expect(() => loadConfig({ SHUTDOWN_TIMEOUT_MS: "-1" })).toThrow(/SHUTDOWN_TIMEOUT_MS/);
+  });
+
   it("treats empty variables as unset", () => {
     const c = loadConfig({ DATABASE_URL: "", PORT: "" });
     expect(c.DATABASE_URL).toBeUndefined();

@@ -1,7 +1,8 @@
 // What clients do to the HTTP layer itself, over raw TCP (fetch can send neither): a
 // request target URL cannot parse is the client's mistake, 400 naming it; an upload the
 // client abandons mid-body (connection closed or reset) is not a server failure: nothing
-// is logged above debug, nothing is stored, and the server keeps answering.
+// is logged above debug but its access line (status 499), nothing is stored, and the server
+// keeps answering.
 import { connect, type Socket } from "node:net";
 import { once } from "node:events";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -40,7 +41,9 @@ async function rawRequest(text: string): Promise<{ status: number; body: string 
   return { status: Number(head.split(" ")[1]), body };
 }
 
-const aboveDebug = (since: number) => log.records.slice(since).filter((r) => r.level !== "debug");
+/** Records past `since` above debug, less the access lines every request has. */
+const aboveDebug = (since: number) => log.records.slice(since).filter((r) => r.level !== "debug" && r.msg !== "request");
+const accessLines = (since: number) => log.records.slice(since).filter((r) => r.msg === "request");
 
 describe("the request target", () => {
   it("GET http://a:b:c/ (absolute form URL cannot parse) answers 400 naming it", async () => {
@@ -53,7 +56,7 @@ describe("the request target", () => {
 });
 
 describe.each(["/ingest", "/ingest/batch", "/api/trpc/ingest"])("an upload to %s abandoned mid-body", (path) => {
-  it.each(["FIN", "RST"] as const)("closed with %s: nothing logged above debug, the server keeps answering", async (how) => {
+  it.each(["FIN", "RST"] as const)("closed with %s: nothing logged above debug but its access line, the server keeps answering", async (how) => {
     const before = log.records.length;
     const socket = await open();
     socket.resume();
@@ -61,6 +64,8 @@ describe.each(["/ingest", "/ingest/batch", "/api/trpc/ingest"])("an upload to %s
     if (how === "RST") socket.resetAndDestroy();
     else socket.end();
     await once(socket, "close");
+    // Its access line is written once the server has let the connection go.
+    await log.until((r) => log.records.indexOf(r) >= before && r.msg === "request" && r.fields.aborted === true);
     // The REST routes read the body themselves and say so at debug; tRPC reads its own.
     if (!path.startsWith("/api/trpc")) await log.until((r) => log.records.indexOf(r) >= before && r.msg === "request aborted by the client");
 
@@ -69,6 +74,12 @@ describe.each(["/ingest", "/ingest/batch", "/api/trpc/ingest"])("an upload to %s
     const ok = await fetch(`${app.url}/ingest`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ source, payload: { metric: "m", value: 1 } }) });
     expect(await ok.json()).toEqual({ success: true, deduplicated: false });
     expect(aboveDebug(before)).toEqual([]);
+    const route = path.startsWith("/api/trpc") ? "/api/trpc" : path;
+    expect(accessLines(before).map((r) => r.fields)).toEqual([
+      { requestId: expect.any(String), method: "POST", route, status: 499, durationMs: expect.any(Number), aborted: true, ...(route === "/api/trpc" ? {} : { auth: "open" }) },
+      { requestId: expect.any(String), method: "GET", route: "/api/health", status: 200, durationMs: expect.any(Number) },
+      { requestId: expect.any(String), method: "POST", route: "/ingest", status: 200, durationMs: expect.any(Number), auth: "open" },
+    ]);
     expect(await t.db.prisma.rawEvent.count({ where: { source: "abort" } })).toBe(0);
   });
 });

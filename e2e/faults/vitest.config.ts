@@ -9,6 +9,7 @@ export default defineConfig({
     include: ["e2e/faults/**/*.test.ts"],
     testTimeout: 300_000,
     hookTimeout: 120_000,
+    globalSetup: ["e2e/support/build-server.ts"],
     fileParallelism: false,
     // Tally and timings are printed as the suite goes.
     reporters: ["verbose"],

@@ -1,6 +1,6 @@
-// Starts the built app (`npm start`'s entry) as a real child process on a free port and
-// waits until it is ready. Used by the end-to-end suites; needs `npm run build` first
-// when pages are served.
+// Starts the built app (`npm start`'s entry, dist/server/main.js: the suites' global setup
+// compiles it) as a real child process on a free port and waits until it is ready. Used by
+// the end-to-end suites; needs `npm run build` first when pages are served.
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -35,7 +35,7 @@ export async function freePort(): Promise<number> {
 export async function startApp(env: Record<string, string> = {}, opts: { port?: number; readyTimeoutMs?: number } = {}): Promise<AppProcess> {
   const port = opts.port ?? (await freePort());
   let out = "";
-  const child = spawn(process.execPath, ["--import", "tsx", "src/server/main.ts"], {
+  const child = spawn(process.execPath, ["--enable-source-maps", "dist/server/main.js"], {
     cwd: projectRoot,
     env: {
       ...process.env,
@@ -44,6 +44,8 @@ export async function startApp(env: Record<string, string> = {}, opts: { port?: 
       AUTH_REQUIRED: "false",
       LOG_LEVEL: "warn",
       HOST: "127.0.0.1",
+      // Stops at once unless a suite about stopping asks for production's grace.
+      SHUTDOWN_GRACE_MS: "0",
       ...env,
       PORT: String(port),
     },

@@ -47,6 +47,12 @@ const envSchema = z.object({
   /** false: answer the API only, without starting Next (API-only instances, benchmarks). */
   SERVE_PAGES: bool.default(true),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+  /** A listener of its own for GET /metrics, without credentials (0: any free port); unset: /metrics on PORT only. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** After a stop signal: readiness answers 503 and requests are still served this long; default 5000 in production, else 0. */
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).optional(),
+  /** After the grace: longest wait for the requests still running before their connections are cut. */
+  SHUTDOWN_TIMEOUT_MS: int(10_000, 0, 600_000),
   /** Access control; default: on in production, off in development and test. */
   AUTH_REQUIRED: bool.optional(),
   /** The operator's token (Bearer, or the console's sign-in). */
@@ -70,8 +76,10 @@ const envSchema = z.object({
 export const configKeys = Object.keys(envSchema.shape);
 
 export const configSchema = envSchema
-  .transform(({ SIMULATION_ENABLED, AUTH_REQUIRED, ...rest }) => ({
+  .transform(({ SIMULATION_ENABLED, AUTH_REQUIRED, SHUTDOWN_GRACE_MS, ...rest }) => ({
     ...rest,
+    // Load balancers need a few seconds to notice readiness going 503; a developer's Ctrl-C none.
+    SHUTDOWN_GRACE_MS: SHUTDOWN_GRACE_MS ?? (rest.NODE_ENV === "production" ? 5000 : 0),
     // Failure simulation is a development and test tool: off in production unless an
     // operator turns it on explicitly.
     SIMULATION_ENABLED: SIMULATION_ENABLED ?? rest.NODE_ENV !== "production",
@@ -95,6 +103,9 @@ export const configSchema = envSchema
         path: ["HEADERS_TIMEOUT_MS"],
         message: `must be at most REQUEST_TIMEOUT_MS (${c.REQUEST_TIMEOUT_MS})`,
       });
+    }
+    if (c.METRICS_PORT !== undefined && c.METRICS_PORT !== 0 && c.METRICS_PORT === c.PORT) {
+      issues.addIssue({ code: "custom", path: ["METRICS_PORT"], message: `must differ from PORT (${c.PORT})` });
     }
     const weak = c.ADMIN_TOKEN !== undefined && c.ADMIN_TOKEN.length < 32;
     if (c.AUTH_REQUIRED && (weak || (c.ADMIN_TOKEN === undefined && c.NODE_ENV === "production"))) {

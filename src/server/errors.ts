@@ -25,6 +25,8 @@ export const errorTable = {
   DATABASE_UNAVAILABLE: { status: 503, trpc: "SERVICE_UNAVAILABLE", retryable: true },
   SIMULATED_FAILURE: { status: 503, trpc: "SERVICE_UNAVAILABLE", retryable: true },
   OVERLOADED: { status: 503, trpc: "SERVICE_UNAVAILABLE", retryable: true },
+  // A request that reaches an instance after its stop began: nothing was done, another answers.
+  SHUTTING_DOWN: { status: 503, trpc: "SERVICE_UNAVAILABLE", retryable: true },
   // Never delivered: the client closed its connection before its events were captured.
   CLIENT_CLOSED: { status: 499, trpc: "CLIENT_CLOSED_REQUEST", retryable: true },
 } as const satisfies Record<string, { status: number; trpc: TRPC_ERROR_CODE_KEY; retryable: boolean }>;

@@ -1,10 +1,11 @@
-// A Logger that keeps every record (every level) for assertions about what the server
-// logged, instead of writing it to stderr; `until` awaits a record, so tests never sleep.
-import type { Logger, LogLevel } from "../../src/server/logger";
+// The server's real logger (pino, every level) writing into memory instead of stderr, for
+// assertions about what the server logged; `until` awaits a record, so tests never sleep.
+import { createLogger, type Logger } from "../../src/server/logger";
 
 export interface LogRecord {
-  level: Exclude<LogLevel, "silent">;
+  level: "debug" | "info" | "warn" | "error";
   msg: string;
+  /** Everything else on the line, less pino's own `time` and `pid`. */
   fields: Record<string, unknown>;
 }
 
@@ -17,17 +18,17 @@ export interface CapturedLog extends Logger {
 export function captureLog(): CapturedLog {
   const records: LogRecord[] = [];
   const waiters = new Set<(r: LogRecord) => void>();
-  const at = (level: LogRecord["level"]) => (msg: string, fields: Record<string, unknown> = {}) => {
-    const record = { level, msg, fields };
-    records.push(record);
-    for (const w of waiters) w(record);
-  };
+  const logger = createLogger("debug", {
+    write(line: string) {
+      const { level, msg, time: _time, pid: _pid, ...fields } = JSON.parse(line) as Record<string, unknown>;
+      const record = { level: level as LogRecord["level"], msg: String(msg), fields };
+      records.push(record);
+      for (const w of waiters) w(record);
+    },
+  });
   return {
+    ...logger,
     records,
-    debug: at("debug"),
-    info: at("info"),
-    warn: at("warn"),
-    error: at("error"),
     until(match, timeoutMs = 5000) {
       const kept = records.find(match);
       if (kept) return Promise.resolve(kept);

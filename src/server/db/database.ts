@@ -35,7 +35,18 @@ export interface Database {
   withSession<T>(fn: (query: (sql: string) => Promise<Record<string, unknown>[]>) => Promise<T>): Promise<T>;
   /** Timeouts every `prisma.$transaction` call should pass. */
   readonly transactionOptions: { maxWait: number; timeout: number };
+  /** The connection pool's state (metrics); null on PGlite, which is one in-process connection. */
+  poolStats(): PoolStats | null;
   close(): Promise<void>;
+}
+
+export interface PoolStats {
+  max: number;
+  /** Connections open, idle or lent. */
+  total: number;
+  idle: number;
+  /** Queries waiting for a connection. */
+  waiting: number;
 }
 
 /** The database options the validated configuration names. */
@@ -83,6 +94,7 @@ export function openDatabase(opts: DatabaseOptions): Database {
       kind: "postgresql",
       prisma,
       transactionOptions,
+      poolStats: () => ({ max: opts.poolSize, total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
       async execScript(sql) {
         await this.withSession((query) => query(sql));
       },
@@ -124,6 +136,7 @@ export function openDatabase(opts: DatabaseOptions): Database {
     kind: "pglite",
     prisma,
     transactionOptions,
+    poolStats: () => null,
     async execScript(sql) {
       await lite.exec(sql);
     },

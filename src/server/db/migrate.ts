@@ -8,9 +8,10 @@
 import { createHash, randomUUID } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
+import { projectRoot } from "../project-root";
 import type { Database } from "./database";
 
-export const defaultMigrationsDir = fileURLToPath(new URL("../../../prisma/migrations", import.meta.url));
+export const defaultMigrationsDir = fileURLToPath(new URL("prisma/migrations", projectRoot));
 
 /** Session advisory lock every instance takes to migrate (an arbitrary shared constant). */
 export const MIGRATION_LOCK_KEY = 7_320_114_913;

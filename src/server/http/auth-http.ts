@@ -7,12 +7,19 @@ import { resolvePrincipal, tokenFromAuthorization, type Principal } from "../aut
 import { sessionFromCookieHeader } from "../auth/session";
 import type { ServerContext } from "../context";
 import { AppError } from "../errors";
+import { notePrincipal } from "../observability/access-log";
 import { singleHeader } from "./headers";
 
 export const WWW_AUTHENTICATE = 'Bearer realm="ingest", Basic realm="ingest"';
 
 /** Who sent this request (`open` when access control is off). A wrong credential is 401. */
 export async function requestPrincipal(req: IncomingMessage, ctx: ServerContext): Promise<Principal> {
+  const principal = await resolveRequestPrincipal(req, ctx);
+  notePrincipal(req, principal);
+  return principal;
+}
+
+async function resolveRequestPrincipal(req: IncomingMessage, ctx: ServerContext): Promise<Principal> {
   if (!ctx.config.AUTH_REQUIRED) return { kind: "open" };
   const principal = await resolvePrincipal(ctx, {
     token: tokenFromAuthorization(singleHeader(req, "authorization", "authorization")),

@@ -3,6 +3,7 @@
 // and in the log lines about that request, so a client's report and the server's log meet.
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Logger } from "../logger";
 
 const SANE = /^[A-Za-z0-9._:-]{1,100}$/;
 const ids = new WeakMap<IncomingMessage, string>();
@@ -17,4 +18,10 @@ export function assignRequestId(req: IncomingMessage, res: ServerResponse): stri
 
 export function requestIdOf(req: IncomingMessage | undefined): string | undefined {
   return req ? ids.get(req) : undefined;
+}
+
+/** The log of one request: every line written through it carries the request's id. */
+export function requestLog(log: Logger, req: IncomingMessage | undefined): Logger {
+  const requestId = requestIdOf(req);
+  return requestId ? log.child({ requestId }) : log;
 }

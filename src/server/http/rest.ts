@@ -26,9 +26,9 @@ export function sendError(res: ServerResponse, ctx: ServerContext, err: unknown)
   // A body we stopped reading cannot be drained safely: close the connection.
   if (appError.code === "PAYLOAD_TOO_LARGE" && appError.field === "body") headers.connection = "close";
   if (appError.code === "OVERLOADED" && refusedBodyIsLarge(res.req)) headers.connection = "close";
-  // Overload refusals are summarised by the backlog, not logged one by one.
+  // Overload and shutdown refusals are summarised (by the backlog, by the stop), not logged one by one.
   const requestId = requestIdOf(res.req);
-  if (appError.code !== "OVERLOADED") logServerError(ctx, appError, "request", requestId);
+  if (appError.code !== "OVERLOADED" && appError.code !== "SHUTTING_DOWN") logServerError(ctx, appError, "request", requestId);
   sendJson(res, appError.status, appError.toBody(requestId), headers);
 }
 

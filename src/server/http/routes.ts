@@ -20,6 +20,8 @@ export interface ApiRoute {
   /** The path as matched, without a trailing slash. */
   path: string;
   methods: readonly HttpMethod[];
+  /** Answered as usual while the server stops (probes and scrapes); every other route is refused 503 then. */
+  servedWhileStopping?: boolean;
   handle(call: RouteCall): Promise<void> | void;
 }
 

@@ -4,7 +4,8 @@
 // please), gzip or deflate bodies up to SDK_MAX_REQUEST_BYTES inflated, and the write key as
 // the Basic auth user name, Bearer, or in the body.
 import { segmentCallTypes } from "../../lib/sdk-schema";
-import { tokenFromAuthorization } from "../auth/principal";
+import { tokenFromAuthorization, type Principal } from "../auth/principal";
+import { notePrincipal } from "../observability/access-log";
 import { ingestSdkRequest, type SdkShape } from "../sdk/sdk-request";
 import { readJsonBody } from "./body";
 import { singleHeader } from "./headers";
@@ -18,7 +19,8 @@ function postSdk(call: RouteCall, shape: SdkShape): Promise<void> {
   return admitted(call, shape.call === "batch" ? "batch" : "event", ANY_CONTENT_TYPE, async (scope) => {
     const body = await readJsonBody(req, ctx.config.SDK_MAX_REQUEST_BYTES);
     const headerKey = tokenFromAuthorization(singleHeader(req, "authorization", "authorization"));
-    const answer = await ingestSdkRequest(ctx, { shape, body, principal: scope.principal, headerKey, admission: scope.admission }, scope.signal);
+    const onPrincipal = (principal: Principal) => notePrincipal(req, principal);
+    const answer = await ingestSdkRequest(ctx, { shape, body, principal: scope.principal, headerKey, admission: scope.admission, onPrincipal }, scope.signal);
     sendJson(res, 200, answer);
   });
 }

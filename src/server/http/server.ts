@@ -5,11 +5,16 @@
 // must arrive whole within REQUEST_TIMEOUT_MS (headers within HEADERS_TIMEOUT_MS) or Node
 // answers 408 and closes it, and ingest requests pass admission (admission.ts) before their
 // body is read; their work is dropped if the client leaves before it is captured.
+// Every request gets an id, an access line and its metrics (observability/access-log.ts),
+// and is tracked by the drain gate (drain.ts) so a stop answers it whole.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { ServerContext } from "../context";
 import { AppError } from "../errors";
 import { RequestAbortedError } from "./body";
+import { noteRoute, observeRequest } from "../observability/access-log";
+import { drainGateFor, refuseWhileStopping, type DrainGate } from "./drain";
 import { getHealth, getReady } from "./health";
+import { getMetrics } from "./metrics-route";
 import { requestPrincipal } from "./auth-http";
 import { getOpenApi } from "./openapi";
 import { servePage } from "./pages";
@@ -17,7 +22,7 @@ import { sdkRoutes } from "./sdk-routes";
 import { getAggregates, postIngest, postIngestBatch, sendError } from "./rest";
 import { admitted, JSON_ONLY } from "./ingest-route";
 import { sessionRoute } from "./session-route";
-import { assignRequestId } from "./request-id";
+import { assignRequestId, requestLog } from "./request-id";
 import { findRoute, type ApiRoute, type HttpMethod } from "./routes";
 import { handleTrpc } from "./trpc-http";
 
@@ -25,6 +30,7 @@ export type FallbackHandler = (req: IncomingMessage, res: ServerResponse) => Pro
 
 export function createAppServer(ctx: ServerContext, fallback?: FallbackHandler): Server {
   const { config } = ctx;
+  const gate = drainGateFor(ctx);
   const server = createServer(
     {
       requestTimeout: config.REQUEST_TIMEOUT_MS,
@@ -36,11 +42,13 @@ export function createAppServer(ctx: ServerContext, fallback?: FallbackHandler):
     },
     (req, res) => {
       assignRequestId(req, res);
-      handle(req, res, ctx, fallback).catch((err: unknown) => {
+      observeRequest(req, res, ctx);
+      gate.track(res);
+      handle(req, res, ctx, gate, fallback).catch((err: unknown) => {
         // A client that left (or was cut off) gets nothing; Node already answered a timeout.
         // A client hanging up is not our failure to report.
         if (err instanceof RequestAbortedError) {
-          ctx.log.debug("request aborted by the client", { method: req.method, url: req.url });
+          requestLog(ctx.log, req).debug("request aborted by the client", { method: req.method, url: req.url });
           res.destroy();
           return;
         }
@@ -61,8 +69,9 @@ export const apiRoutes: readonly ApiRoute[] = [
   { path: "/ingest/batch", methods: ["POST"], handle: (c) => admitted(c, "batch", JSON_ONLY, (scope) => postIngestBatch(c.req, c.res, c.ctx, scope)) },
   { path: "/aggregates", methods: ["GET"], handle: async (c) => getAggregates(c.url, c.res, c.ctx, await requestPrincipal(c.req, c.ctx)) },
   { path: "/api/session", methods: ["GET", "POST", "DELETE"], handle: (c) => sessionRoute(c.req, c.res, c.ctx, c.method) },
-  { path: "/api/health", methods: ["GET"], handle: (c) => getHealth(c.res) },
-  { path: "/api/ready", methods: ["GET"], handle: (c) => getReady(c.res, c.ctx) },
+  { path: "/api/health", methods: ["GET"], servedWhileStopping: true, handle: (c) => getHealth(c.res) },
+  { path: "/api/ready", methods: ["GET"], servedWhileStopping: true, handle: (c) => getReady(c.req, c.res, c.ctx) },
+  { path: "/metrics", methods: ["GET"], servedWhileStopping: true, handle: (c) => getMetrics(c.req, c.res, c.ctx) },
   { path: "/openapi.json", methods: ["GET"], handle: (c) => getOpenApi(c.res, c.ctx) },
   ...sdkRoutes,
 ];
@@ -70,12 +79,17 @@ export const apiRoutes: readonly ApiRoute[] = [
 /** tRPC's procedures live under this prefix (`/api/trpc/<procedure>[,<procedure>…]`). */
 export const TRPC_PREFIX = "/api/trpc/";
 
-async function handle(req: IncomingMessage, res: ServerResponse, ctx: ServerContext, fallback?: FallbackHandler): Promise<void> {
+async function handle(req: IncomingMessage, res: ServerResponse, ctx: ServerContext, gate: DrainGate, fallback?: FallbackHandler): Promise<void> {
   const url = requestUrl(req);
   const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, "") : url.pathname;
   const method = req.method ?? "GET";
 
   const route = findRoute(apiRoutes, path);
+  noteRoute(req, route ? route.path : path.startsWith(TRPC_PREFIX) ? "/api/trpc" : fallback ? "page" : "unmatched");
+  if (!route?.servedWhileStopping) {
+    gate.noteWork();
+    if (gate.refusing) return refuseWhileStopping(req, gate);
+  }
   if (route) {
     if (!(route.methods as readonly string[]).includes(method)) {
       throw new AppError("METHOD_NOT_ALLOWED", `Use ${route.methods.join(" or ")} for this route`, { field: "method" });

@@ -20,6 +20,7 @@
 import { randomUUID } from "node:crypto";
 import type { Database } from "../db/database";
 import { AppError, isDataError } from "../errors";
+import { observeGroup } from "../observability/metrics";
 import type { Prisma as P } from "../../generated/prisma/client";
 import type { EventIdentity } from "./dedup-key";
 import type { RawEventFormat } from "../../lib/events-schema";
@@ -112,6 +113,7 @@ export class GroupCommitter {
   private pump(): void {
     while (this.inFlight < this.opts.maxConcurrentFlushes && this.queue.length > 0) {
       const group = this.queue.splice(0, this.opts.maxEvents);
+      observeGroup(this.db, group.length);
       this.inFlight++;
       this.flushingEvents += group.length;
       void this.flush(group).finally(() => {

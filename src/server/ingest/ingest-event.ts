@@ -13,6 +13,7 @@ import type { RawEventFormat } from "../../lib/events-schema";
 import type { ServerContext } from "../context";
 import type { Database } from "../db/database";
 import { AppError, toAppError } from "../errors";
+import { observeIngest } from "../observability/metrics";
 import { captureRawEvent } from "./capture-raw-event";
 import { computeDedupKey } from "./dedup-key";
 import { abandoned, GroupCommitter } from "./group-commit";
@@ -30,7 +31,11 @@ export type IngestEventInput = Omit<IngestInput, "simulate" | "source"> & { sour
 /** What became of an ingested event: counted, a duplicate, or (SDK calls) kept and not counted. */
 export type IngestEventResult = IngestOutput & { outcome: "counted" | "deduplicated" | "not_counted" };
 
-export async function ingestEvent(ctx: ServerContext, input: IngestEventInput, signal?: AbortSignal): Promise<IngestEventResult> {
+export function ingestEvent(ctx: ServerContext, input: IngestEventInput, signal?: AbortSignal): Promise<IngestEventResult> {
+  return observeIngest(ctx.db, () => writeEvent(ctx, input, signal));
+}
+
+async function writeEvent(ctx: ServerContext, input: IngestEventInput, signal?: AbortSignal): Promise<IngestEventResult> {
   const { config } = ctx;
   const format = input.format ?? "event";
   assertSimulationAllowed(ctx, input.simulate);

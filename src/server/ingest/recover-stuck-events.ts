@@ -9,6 +9,7 @@
 import type { ServerContext } from "../context";
 import { classifyDatabaseError } from "../db/database-errors";
 import { errorDetail, errorSummary, isDataError } from "../errors";
+import { observeRecovery } from "../observability/metrics";
 import { processRawEvent } from "./process-raw-event";
 import { readRulesOf } from "./read-event";
 
@@ -23,15 +24,15 @@ interface Claimed {
   attempts: number;
 }
 
-/** Processes up to `limit` due events; returns what happened to them. */
-export async function recoverStuckEvents(ctx: ServerContext, limit = 100): Promise<RecoveryReport> {
+/** Processes up to `limit` due events, claiming none once `signal` aborts; returns what happened to them. */
+export async function recoverStuckEvents(ctx: ServerContext, limit = 100, signal?: AbortSignal): Promise<RecoveryReport> {
   const report: RecoveryReport = { recovered: 0, failed: 0, retrying: 0 };
   const delayMs = Math.max(ctx.config.RECOVERY_DELAY_MS, 10);
   // A claim holds the event for longer than its processing can take (the transaction's
   // wait for a connection plus its timeout), so no other worker claims it again meanwhile;
   // a failure sets the real next attempt (backoff) below.
   const leaseMs = ctx.config.DB_CONNECT_TIMEOUT_MS + ctx.config.DB_TRANSACTION_TIMEOUT_MS + 1000;
-  for (let i = 0; i < limit; i++) {
+  for (let i = 0; i < limit && !signal?.aborted; i++) {
     const claimed = await ctx.db.prisma.$queryRaw<Claimed[]>`
       UPDATE raw_event SET attempts = attempts + 1, next_attempt_at = now() + ${leaseMs}::float8 * interval '1 millisecond'
       WHERE id = (
@@ -65,6 +66,7 @@ export async function recoverStuckEvents(ctx: ServerContext, limit = 100): Promi
       ctx.log.warn(giveUp ? "raw event failed for good" : "raw event recovery failed; will retry", { rawEventId: event.id, reason });
     }
   }
+  observeRecovery(ctx.db, report);
   return report;
 }
 
@@ -79,9 +81,10 @@ export function startRecoveryWorker(ctx: ServerContext): RecoveryWorker {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let current: Promise<RecoveryReport> | undefined;
+  const stopping = new AbortController();
 
   const runOnce = () => {
-    current ??= recoverStuckEvents(ctx).finally(() => {
+    current ??= recoverStuckEvents(ctx, 100, stopping.signal).finally(() => {
       current = undefined;
     });
     return current;
@@ -103,6 +106,7 @@ export function startRecoveryWorker(ctx: ServerContext): RecoveryWorker {
     runOnce,
     async stop() {
       stopped = true;
+      stopping.abort();
       clearTimeout(timer);
       await current?.catch(() => {});
     },

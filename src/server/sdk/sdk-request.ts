@@ -27,6 +27,8 @@ export interface SdkRequest {
   /** A key from the Authorization header (read even when access control is off: it names the source). */
   headerKey: string | undefined;
   admission: Admission;
+  /** Told whom the key resolved to (a key in the body is only known here): the access line names it. */
+  onPrincipal?(principal: Principal): void;
 }
 
 /** Fields that carry the key: never stored with a message. */
@@ -41,6 +43,7 @@ export async function ingestSdkRequest(ctx: ServerContext, request: SdkRequest, 
   const slice = ctx.config.MAX_BATCH_EVENTS;
   request.admission.shrinkTo(Math.min(messages.length, slice));
   const { principal, source } = await sourceForSdk(ctx, request.principal, request.headerKey ?? bodyKey, keyField);
+  request.onPrincipal?.(principal);
   requireWriter(principal);
   if (single && messages[0] !== undefined) {
     // A single call is the whole request: over the message limit it is the request that is too large.
