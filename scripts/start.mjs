@@ -14,7 +14,8 @@ if (!existsSync(".next/BUILD_ID") || !existsSync(server)) {
   const build = spawnSync(npm, ["run", "build"], { stdio: "inherit" });
   if (build.status !== 0) process.exit(build.status ?? 1);
 }
-process.env.NODE_ENV ??= "production";
+// Production unless told otherwise (an empty variable counts as unset, as in the config).
+if (!process.env.NODE_ENV) process.env.NODE_ENV = "production";
 // Stack traces name the TypeScript sources (the build writes source maps).
 process.setSourceMapsEnabled(true);
 await import(pathToFileURL(server).href);

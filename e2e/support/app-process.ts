@@ -88,7 +88,11 @@ export async function waitUntilReady(app: AppProcess, timeoutMs: number): Promis
  * The built app on a fresh database of the given kind: PGlite in a temporary folder, or a
  * new database on the configured PostgreSQL server. `dispose()` stops the app and removes both.
  */
-export type AppOnDatabase = AppProcess & { dispose(): Promise<void> };
+export type AppOnDatabase = AppProcess & {
+  /** What the app was given to find its database: DATABASE_URL, or PGLITE_DATA_DIR. */
+  databaseEnv: Record<string, string>;
+  dispose(): Promise<void>;
+};
 
 export async function startAppOn(kind: BackendKind, env: Record<string, string> = {}): Promise<AppOnDatabase> {
   let dir: string | undefined;
@@ -105,6 +109,7 @@ export async function startAppOn(kind: BackendKind, env: Record<string, string> 
   const app = await startApp({ ...env, ...dbEnv });
   return {
     ...app,
+    databaseEnv: dbEnv,
     async dispose() {
       await app.stop();
       await database?.drop();
