@@ -4,9 +4,13 @@
 // no 64-bit integers and no transformer is configured).
 import { z } from "zod";
 
-export const rawEventStatusSchema = z.enum(["received", "processed", "duplicate", "rejected", "failed"]);
+export const rawEventStatusSchema = z.enum(["received", "processed", "duplicate", "rejected", "failed", "not_counted"]);
 export type RawEventStatus = z.infer<typeof rawEventStatusSchema>;
 export const rawEventStatuses = rawEventStatusSchema.options;
+
+/** How a raw payload reads: this service's event, or an analytics SDK's message. */
+export const rawEventFormatSchema = z.enum(["event", "segment", "posthog"]);
+export type RawEventFormat = z.infer<typeof rawEventFormatSchema>;
 
 export const rawEventsInputSchema = z.object({
   status: rawEventStatusSchema.optional(),
@@ -31,6 +35,7 @@ export const rawEventSchema = z.object({
   id: z.string(),
   source: z.string(),
   status: rawEventStatusSchema,
+  format: rawEventFormatSchema,
   reason: z.string().nullable(),
   idempotencyKey: z.string().nullable(),
   dedupKey: z.string().nullable(),

@@ -54,7 +54,7 @@ export const ingestOutputSchema = z.object({
 });
 export type IngestOutput = z.infer<typeof ingestOutputSchema>;
 
-const timestampSchema = z
+export const timestampSchema = z
   .union([
     z.iso.datetime({ offset: true, error: "timestamp must be an ISO-8601 date-time with a time zone, or epoch milliseconds" }),
     z

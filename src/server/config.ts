@@ -54,6 +54,16 @@ const envSchema = z.object({
   /** Per write key and instance; 0 = no limit. */
   RATE_LIMIT_EVENTS_PER_SECOND: int(1000, 0, 10_000_000),
   RATE_LIMIT_BURST: int(5000, 1, 10_000_000),
+  /** Analytics SDK messages: the properties whose first finite number is an event's value (else 1). */
+  SDK_VALUE_PROPERTIES: z
+    .string()
+    .default("value,revenue")
+    .transform((s) => s.split(",").map((p) => p.trim()).filter(Boolean))
+    .pipe(z.array(z.string()).min(1, "must name at least one property, comma-separated")),
+  /** Largest SDK message (Segment's limit); a single-call route answers 413 past it, a batch rejects that message. */
+  SDK_MAX_MESSAGE_BYTES: int(32 * 1024, 256, 64 * 1024 * 1024),
+  /** Largest SDK request body, inflated (Segment's limit). */
+  SDK_MAX_REQUEST_BYTES: int(500 * 1024, 1024, 256 * 1024 * 1024),
 });
 
 /** Every variable the service reads (the README and .env.example must list each). */

@@ -8,6 +8,7 @@ export const statusTone: Record<RawEventStatus, BadgeTone> = {
   duplicate: "info",
   rejected: "danger",
   failed: "danger",
+  not_counted: "neutral",
 };
 
 export function StatusBadge({ status }: { status: RawEventStatus }) {

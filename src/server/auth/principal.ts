@@ -11,6 +11,7 @@
 import { timingSafeEqual } from "node:crypto";
 import type { ServerContext } from "../context";
 import { AppError } from "../errors";
+import { sourceSchema } from "../../lib/ingest-schema";
 import { findActiveKey } from "./api-keys";
 import { isValidSession } from "./session";
 
@@ -116,4 +117,29 @@ export function scopedSource(p: Principal, requested: string | undefined): strin
 /** Key management, failure simulation: the operator only. */
 export function requireOperator(p: Principal, action: string): void {
   if (!isOperator(p)) refuse(p, action);
+}
+
+/**
+ * The source an analytics SDK's request writes: the SDK protocols name no source, the key
+ * does. A write key writes its own source; an operator's or a read key's credential names
+ * none (403). On an open server (AUTH_REQUIRED off) the key still names the source: a key
+ * that is a write key gives its source, any other key text is the source's name, so an SDK
+ * pointed at a development server writes where its key says.
+ */
+export async function sourceForSdk(ctx: ServerContext, p: Principal, key: string | undefined, keyField: string): Promise<{ principal: Principal; source: string }> {
+  let principal = p;
+  if (principal.kind === "anonymous" && key !== undefined) principal = await resolvePrincipal(ctx, { token: key });
+  if (principal.kind === "write") return { principal, source: principal.source };
+  if (principal.kind === "open") {
+    if (key === undefined || key.trim() === "") throw new AppError("INVALID_ENVELOPE", `${keyField} is required: the write key names the events' source`, { field: keyField });
+    const found = await findActiveKey(ctx.db, key);
+    if (found?.scope === "write" && found.source) return { principal, source: found.source };
+    const named = sourceSchema.safeParse(key);
+    if (!named.success) throw new AppError("INVALID_ENVELOPE", `${keyField}: as a source name, ${named.error.issues[0]?.message ?? "invalid"}`, { field: keyField });
+    return { principal, source: named.data };
+  }
+  if (principal.kind === "anonymous") {
+    throw new AppError("UNAUTHENTICATED", `A write key is needed: send it as the Basic auth user name, Bearer, or ${keyField} in the body`, { field: "authorization" });
+  }
+  throw new AppError("FORBIDDEN", "The SDK routes take a write key: the key names the events' source", { field: "authorization" });
 }

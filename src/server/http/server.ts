@@ -8,16 +8,17 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { ServerContext } from "../context";
 import { AppError } from "../errors";
-import { backlogFor, eventsBound, plainLength } from "./admission";
 import { RequestAbortedError } from "./body";
 import { getHealth, getReady } from "./health";
 import { requestPrincipal } from "./auth-http";
 import { getOpenApi } from "./openapi";
 import { servePage } from "./pages";
-import { getAggregates, postIngest, postIngestBatch, requireJsonContentType, sendError, type IngestScope } from "./rest";
+import { sdkRoutes } from "./sdk-routes";
+import { getAggregates, postIngest, postIngestBatch, sendError } from "./rest";
+import { admitted, JSON_ONLY } from "./ingest-route";
 import { sessionRoute } from "./session-route";
 import { assignRequestId } from "./request-id";
-import { findRoute, type ApiRoute, type HttpMethod, type RouteCall } from "./routes";
+import { findRoute, type ApiRoute, type HttpMethod } from "./routes";
 import { handleTrpc } from "./trpc-http";
 
 export type FallbackHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
@@ -63,6 +64,7 @@ export const apiRoutes: readonly ApiRoute[] = [
   { path: "/api/health", methods: ["GET"], handle: (c) => getHealth(c.res) },
   { path: "/api/ready", methods: ["GET"], handle: (c) => getReady(c.res, c.ctx) },
   { path: "/openapi.json", methods: ["GET"], handle: (c) => getOpenApi(c.res, c.ctx) },
+  ...sdkRoutes,
 ];
 
 /** tRPC's procedures live under this prefix (`/api/trpc/<procedure>[,<procedure>…]`). */
@@ -96,32 +98,3 @@ function requestUrl(req: IncomingMessage): URL {
   }
 }
 
-/** How an ingest route checks Content-Type: JSON only (REST), or anything (SDK protocols). */
-type ContentTypeRule = (req: IncomingMessage) => void;
-const JSON_ONLY: ContentTypeRule = requireJsonContentType;
-
-/**
- * Runs an ingest route once its request's content type passes (else 415), it is
- * authenticated (else 401) and admitted (else 503 OVERLOADED), all before its body is read;
- * releases the admission when its work has ended, whether answered or dropped.
- */
-async function admitted(call: RouteCall, route: "event" | "batch", contentType: ContentTypeRule, run: (scope: IngestScope) => Promise<void>): Promise<void> {
-  const { req, res, ctx } = call;
-  contentType(req);
-  const principal = await requestPrincipal(req, ctx);
-  const admission = backlogFor(ctx).admit(eventsBound(route, plainLength(req), ctx.config));
-  try {
-    await run({ admission, signal: clientGone(res), principal });
-  } finally {
-    admission.release();
-  }
-}
-
-/** Aborts when the connection closes before the response was sent: the client has left. */
-function clientGone(res: ServerResponse): AbortSignal {
-  const controller = new AbortController();
-  res.once("close", () => {
-    if (!res.writableFinished) controller.abort();
-  });
-  return controller.signal;
-}

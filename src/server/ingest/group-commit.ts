@@ -22,7 +22,9 @@ import type { Database } from "../db/database";
 import { AppError, isDataError } from "../errors";
 import type { Prisma as P } from "../../generated/prisma/client";
 import type { EventIdentity } from "./dedup-key";
+import type { RawEventFormat } from "../../lib/events-schema";
 import type { NormalizedEvent } from "./normalize";
+import type { ReadRules } from "./read-event";
 import { addToRollupsSql } from "./rollup";
 import { keyReusedError, outcomeOfFinished, processRawEvent, type ProcessOutcome } from "./process-raw-event";
 
@@ -30,6 +32,7 @@ export interface GroupItem {
   source: string;
   /** The payload as JSON text (already produced for the size check). */
   payloadJson: string;
+  format: RawEventFormat;
   idempotencyKey: string | null;
   nextAttemptAt: Date;
   event: NormalizedEvent;
@@ -52,6 +55,8 @@ interface Captured {
 export interface GroupCommitOptions {
   maxEvents: number;
   maxConcurrentFlushes: number;
+  /** How payloads are read when an event falls back to processing on its own. */
+  rules: ReadRules;
 }
 
 /** The answer for work dropped because its client left before it was captured. */
@@ -149,7 +154,7 @@ export class GroupCommitter {
       // Isolate the event at fault: one transaction per event, a few at a time.
       await mapLimited(toProcess, 4, async (c) => {
         try {
-          c.pending.resolve(await processRawEvent(this.db, c.rawId));
+          c.pending.resolve(await processRawEvent(this.db, c.rawId, { rules: this.opts.rules }));
         } catch (e) {
           c.pending.reject(e);
         }
@@ -162,11 +167,12 @@ async function captureGroup(db: Database, group: Pending[]): Promise<Captured[]>
   const ids = group.map(() => randomUUID());
   const items = group.map((p) => p.item);
   const rows = await db.prisma.$queryRaw<{ id: string; received_at: Date }[]>`
-    INSERT INTO raw_event (id, source, payload, idempotency_key, status, reason, next_attempt_at)
-    SELECT id, source, payload, idempotency_key, 'received', NULL, next_attempt_at
+    INSERT INTO raw_event (id, source, payload, format, idempotency_key, status, reason, next_attempt_at)
+    SELECT id, source, payload, format, idempotency_key, 'received', NULL, next_attempt_at
     FROM unnest(${ids}::uuid[], ${items.map((i) => i.source)}::text[], ${items.map((i) => i.payloadJson)}::jsonb[],
+                ${items.map((i) => i.format)}::text[]::"RawEventFormat"[],
                 ${items.map((i) => i.idempotencyKey)}::text[], ${items.map((i) => i.nextAttemptAt.toISOString())}::timestamptz[])
-      AS t(id, source, payload, idempotency_key, next_attempt_at)
+      AS t(id, source, payload, format, idempotency_key, next_attempt_at)
     RETURNING id::text AS id, received_at`;
   const receivedAt = new Map(rows.map((r) => [r.id, new Date(r.received_at)]));
   return group.map((pending, i) => ({ pending, rawId: ids[i]!, receivedAt: receivedAt.get(ids[i]!) ?? new Date() }));

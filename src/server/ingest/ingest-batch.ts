@@ -3,11 +3,11 @@
 // rest; an unavailable database fails the whole request with 503 (retrying the batch is
 // safe: events already counted come back `deduplicated`). When `signal` aborts (the client
 // left), events not yet captured are dropped and the batch ends CLIENT_CLOSED.
-import { batchEventSchema, type BatchEvent, type BatchInput, type BatchOutput, type BatchResult } from "../../lib/ingest-schema";
+import { batchEventSchema, type BatchInput, type BatchOutput, type BatchResult } from "../../lib/ingest-schema";
 import type { ServerContext } from "../context";
 import { AppError } from "../errors";
 import { abandoned } from "./group-commit";
-import { assertSimulationAllowed, ingestEvent } from "./ingest-event";
+import { assertSimulationAllowed, ingestEvent, type IngestEventInput } from "./ingest-event";
 
 /** Events validated and submitted per turn of the event loop (a few milliseconds of CPU). */
 const EVENTS_PER_TURN = 16;
@@ -19,16 +19,35 @@ const EVENTS_PER_TURN = 16;
  */
 export type SourceResolver = (bodySource: string | undefined, field: string) => string;
 
-type Outcome = BatchResult | { index: number; failure: unknown };
-type Checked = { index: number; event: BatchEvent & { source: string } } | BatchResult;
+/** What became of one event of a batch (SDK calls add `not_counted`). */
+export type ItemResult = Omit<BatchResult, "status"> & { status: BatchResult["status"] | "not_counted" };
+/** An event ready for the write path, or the result it already has (refused before capture). */
+export type CheckedItem = { index: number; event: IngestEventInput } | ItemResult;
 
-const rejection = (index: number, err: AppError, field = err.field ? `events[${index}].${err.field}` : undefined): BatchResult => ({
+type Outcome = ItemResult | { index: number; failure: unknown };
+
+/** A refusal of one event as its result; `field` names it within the request. */
+export const rejection = (index: number, err: AppError, field = err.field ? `events[${index}].${err.field}` : undefined): ItemResult => ({
   index,
   status: "rejected",
   code: err.code,
   reason: err.message,
   ...(field ? { field } : {}),
 });
+
+/**
+ * Maps `fn` over `items` a slice at a time, yielding to the event loop between slices: a
+ * 500-event batch costs tens of milliseconds of CPU, and under a flood of them one long turn
+ * each would keep health probes and every other request waiting.
+ */
+export async function sliced<T, R>(items: readonly T[], fn: (item: T, index: number) => R): Promise<R[]> {
+  const out: R[] = [];
+  for (let start = 0; start < items.length; start += EVENTS_PER_TURN) {
+    if (start > 0) await new Promise((resolve) => setImmediate(resolve));
+    items.slice(start, start + EVENTS_PER_TURN).forEach((item, i) => out.push(fn(item, start + i)));
+  }
+  return out;
+}
 
 export async function ingestBatch(ctx: ServerContext, input: BatchInput, sourceFor: SourceResolver, signal?: AbortSignal): Promise<BatchOutput> {
   if (input.events.length > ctx.config.MAX_BATCH_EVENTS) {
@@ -41,21 +60,10 @@ export async function ingestBatch(ctx: ServerContext, input: BatchInput, sourceF
   // A simulated failure applies to every event, so the whole batch fails at that point
   // (after-commit: everything counted, the answer lost) and a retry shows deduplication.
   assertSimulationAllowed(ctx, input.simulate);
-  // Work is done a slice at a time, yielding to the event loop between slices: a 500-event
-  // batch costs tens of milliseconds of CPU, and under a flood of them one long turn each
-  // would keep health probes and every other request waiting.
-  const sliced = async <T>(fn: (candidate: unknown, index: number) => T): Promise<T[]> => {
-    const out: T[] = [];
-    for (let start = 0; start < input.events.length; start += EVENTS_PER_TURN) {
-      if (start > 0) await new Promise((resolve) => setImmediate(resolve));
-      input.events.slice(start, start + EVENTS_PER_TURN).forEach((candidate, i) => out.push(fn(candidate, start + i)));
-    }
-    return out;
-  };
 
   // Pass 1: every envelope checked and its source decided before anything is stored, so a
   // source the credential may not write refuses the whole request with nothing stored.
-  const checked = await sliced((candidate, index): Checked => {
+  const checked = await sliced(input.events, (candidate, index): CheckedItem => {
     const parsed = batchEventSchema.safeParse(candidate);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
@@ -63,21 +71,40 @@ export async function ingestBatch(ctx: ServerContext, input: BatchInput, sourceF
       return { index, status: "rejected", code: "INVALID_ENVELOPE", reason: `${field}: ${issue?.message ?? "invalid"}`, field };
     }
     try {
-      return { index, event: { ...parsed.data, source: sourceFor(parsed.data.source, `events[${index}].source`) } };
+      return { index, event: { ...parsed.data, source: sourceFor(parsed.data.source, `events[${index}].source`), simulate: input.simulate } };
     } catch (err) {
       if (err instanceof AppError && err.code !== "SOURCE_MISMATCH" && err.status < 500) return rejection(index, err, err.field);
       throw err;
     }
   });
 
-  // Pass 2: every valid event submitted at once, so the batch rides a few group commits.
+  const results = (await ingestItems(ctx, checked, signal)).map((r) => {
+    if (r.status === "not_counted") throw new Error("an event of this service's own format cannot be not_counted");
+    return r as BatchResult;
+  });
+  const tally = (s: BatchResult["status"]) => results.filter((r) => r.status === s).length;
+  return { success: true, counted: tally("counted"), deduplicated: tally("deduplicated"), rejected: tally("rejected"), results };
+}
+
+/**
+ * Pass 2 of every batch (REST, tRPC, SDK protocols): every checked event submitted at once,
+ * so the batch rides a few group commits; one result per item, in order. A bad event is
+ * `rejected` alone; an infrastructure failure fails the whole request.
+ */
+export async function ingestItems(
+  ctx: ServerContext,
+  checked: CheckedItem[],
+  signal?: AbortSignal,
+  /** How a rejected item's field is named within the request. */
+  itemField: (index: number, field: string) => string = (index, field) => `events[${index}].${field}`,
+): Promise<ItemResult[]> {
   const running = checked.map(async (c): Promise<Outcome> => {
     if (!("event" in c)) return c;
     try {
-      const { deduplicated } = await ingestEvent(ctx, { ...c.event, simulate: input.simulate }, signal);
-      return { index: c.index, status: deduplicated ? "deduplicated" : "counted" };
+      const { outcome } = await ingestEvent(ctx, c.event, signal);
+      return { index: c.index, status: outcome };
     } catch (err) {
-      if (err instanceof AppError && err.status < 500) return rejection(c.index, err);
+      if (err instanceof AppError && err.status < 500) return rejection(c.index, err, err.field ? itemField(c.index, err.field) : undefined);
       return { index: c.index, failure: err };
     }
   });
@@ -86,7 +113,5 @@ export async function ingestBatch(ctx: ServerContext, input: BatchInput, sourceF
   if (signal?.aborted) throw abandoned();
   const failed = settled.find((r): r is { index: number; failure: unknown } => "failure" in r);
   if (failed) throw failed.failure;
-  const results = settled as BatchResult[];
-  const tally = (s: BatchResult["status"]) => results.filter((r) => r.status === s).length;
-  return { success: true, counted: tally("counted"), deduplicated: tally("deduplicated"), rejected: tally("rejected"), results };
+  return settled as ItemResult[];
 }

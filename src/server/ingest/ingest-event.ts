@@ -9,36 +9,50 @@
 // `signal` aborts when the client has left: an event not yet captured is then dropped
 // (CLIENT_CLOSED), one already captured is processed to the end.
 import type { FailurePoint, IngestInput, IngestOutput } from "../../lib/ingest-schema";
+import type { RawEventFormat } from "../../lib/events-schema";
 import type { ServerContext } from "../context";
 import type { Database } from "../db/database";
 import { AppError, toAppError } from "../errors";
 import { captureRawEvent } from "./capture-raw-event";
 import { computeDedupKey } from "./dedup-key";
 import { abandoned, GroupCommitter } from "./group-commit";
-import { normalizeEvent, normalizeName, type NormalizedEvent } from "./normalize";
+import { normalizeName, type NormalizedEvent } from "./normalize";
 import { processRawEvent, type ProcessOutcome } from "./process-raw-event";
+import { explicitKeyOf, readEvent, readRulesOf } from "./read-event";
 
-/** One event whose source is decided (by its write key, or by the body for an operator). */
-export type IngestEventInput = Omit<IngestInput, "simulate" | "source"> & { source: string; simulate?: FailurePoint };
+/**
+ * One event whose source is decided (by its write key, or by the body for an operator).
+ * `format` says how its payload reads: this service's event (default) or an analytics SDK's
+ * message, which is mapped to an event (read-event.ts).
+ */
+export type IngestEventInput = Omit<IngestInput, "simulate" | "source"> & { source: string; simulate?: FailurePoint; format?: RawEventFormat };
 
-export async function ingestEvent(ctx: ServerContext, input: IngestEventInput, signal?: AbortSignal): Promise<IngestOutput> {
+/** What became of an ingested event: counted, a duplicate, or (SDK calls) kept and not counted. */
+export type IngestEventResult = IngestOutput & { outcome: "counted" | "deduplicated" | "not_counted" };
+
+export async function ingestEvent(ctx: ServerContext, input: IngestEventInput, signal?: AbortSignal): Promise<IngestEventResult> {
   const { config } = ctx;
+  const format = input.format ?? "event";
   assertSimulationAllowed(ctx, input.simulate);
   const payloadJson = JSON.stringify(input.payload);
   const size = Buffer.byteLength(payloadJson, "utf8");
-  if (size > config.MAX_EVENT_BYTES) {
-    throw new AppError("PAYLOAD_TOO_LARGE", `payload is ${size} bytes; the limit is ${config.MAX_EVENT_BYTES} bytes per event`, { field: "payload" });
+  const [limit, what] = format === "event" ? [config.MAX_EVENT_BYTES, "payload"] : [config.SDK_MAX_MESSAGE_BYTES, "message"];
+  if (size > limit) {
+    throw new AppError("PAYLOAD_TOO_LARGE", `${what} is ${size} bytes; the limit is ${limit} bytes per ${what === "payload" ? "event" : "message"}`, { field: what });
   }
   if (input.simulate === "before-capture") throw simulated("before capture: nothing was stored");
 
   const source = normalizeName(input.source);
-  const explicitKey = input.idempotencyKey ?? stringOrNull(input.payload.eventId);
+  const explicitKey = explicitKeyOf(format, input.payload, input.idempotencyKey);
   // A payload that can never be counted is kept as a `rejected` raw record and answered
-  // 422 at once: retrying will not help.
+  // 422 at once: retrying will not help. An SDK call that is not counted is kept as such.
   let event: NormalizedEvent | null = null;
   let rejection: AppError | null = null;
+  let notCounted = false;
   try {
-    event = normalizeEvent(source, input.payload);
+    const read = readEvent(format, source, input.payload, readRulesOf(config));
+    if (read.kind === "event") event = read.event;
+    else notCounted = true;
   } catch (err) {
     if (!(err instanceof AppError)) throw err;
     rejection = err;
@@ -51,18 +65,22 @@ export async function ingestEvent(ctx: ServerContext, input: IngestEventInput, s
       const raw = await captureRawEvent(ctx.db, {
         source,
         payload: input.payload,
+        format,
         idempotencyKey: explicitKey,
         recoveryDelayMs: config.RECOVERY_DELAY_MS,
-        ...(rejection ? { status: "rejected" as const, reason: rejection.message } : {}),
+        ...(rejection ? { status: "rejected" as const, reason: rejection.message } : notCounted ? { status: "not_counted" as const } : {}),
       });
       result = rejection
         ? { outcome: "rejected", error: rejection }
-        : await processRawEvent(ctx.db, raw.id, { failBeforeCommit: input.simulate === "after-capture" });
+        : notCounted
+          ? { outcome: "not_counted" }
+          : await processRawEvent(ctx.db, raw.id, { rules: readRulesOf(config), failBeforeCommit: input.simulate === "after-capture" });
     } else {
       result = await groupCommitter(ctx).submit(
         {
           source,
           payloadJson,
+          format,
           idempotencyKey: explicitKey,
           nextAttemptAt: new Date(Date.now() + config.RECOVERY_DELAY_MS),
           event,
@@ -76,7 +94,7 @@ export async function ingestEvent(ctx: ServerContext, input: IngestEventInput, s
   }
   if (result.outcome === "rejected") throw result.error;
   if (input.simulate === "after-commit") throw simulated("after commit: the event was counted but this answer was lost");
-  return { success: true, deduplicated: result.outcome === "deduplicated" };
+  return { success: true, deduplicated: result.outcome === "deduplicated", outcome: result.outcome };
 }
 
 /** One committer per database handle (and group size): every request of this process shares its groups. */
@@ -91,7 +109,7 @@ export function groupCommitter(ctx: ServerContext): GroupCommitter {
     // while the next group forms (bench: 1, 2, 4 and 8 measured; 2 was best for batches and
     // level with 1 for single events), leaving pool connections for the worker and readers.
     const flushes = ctx.db.kind === "pglite" ? 1 : Math.min(2, Math.max(1, Math.floor(ctx.config.DB_POOL_SIZE / 2)));
-    committer = new GroupCommitter(ctx.db, { maxEvents: ctx.config.GROUP_COMMIT_MAX_EVENTS, maxConcurrentFlushes: flushes });
+    committer = new GroupCommitter(ctx.db, { maxEvents: ctx.config.GROUP_COMMIT_MAX_EVENTS, maxConcurrentFlushes: flushes, rules: readRulesOf(ctx.config) });
     bySize.set(ctx.config.GROUP_COMMIT_MAX_EVENTS, committer);
   }
   return committer;
@@ -106,8 +124,4 @@ export function assertSimulationAllowed(ctx: ServerContext, simulate: FailurePoi
 
 function simulated(where: string): AppError {
   return new AppError("SIMULATED_FAILURE", `Simulated database failure ${where}; retry with the same event`);
-}
-
-function stringOrNull(v: unknown): string | null {
-  return typeof v === "string" && v.trim() !== "" ? v.trim() : null;
 }

@@ -13,20 +13,25 @@ import { AppError } from "../errors";
 import type { Database } from "../db/database";
 import type { Prisma as P } from "../../generated/prisma/client";
 import { computeDedupKey } from "./dedup-key";
-import { normalizeEvent } from "./normalize";
+import type { RawEventFormat } from "../../lib/events-schema";
+import { readEvent, type ReadRules } from "./read-event";
 import { addToRollupsSql } from "./rollup";
 
 export type ProcessOutcome =
   | { outcome: "counted" | "deduplicated"; processedEventId: bigint }
+  | { outcome: "not_counted" }
   | { outcome: "rejected"; error: AppError };
 
 export interface ProcessOptions {
+  /** How payloads are read (readRulesOf(config)). */
+  rules: ReadRules;
   /** Simulation: throw inside the transaction, just before it would commit. */
   failBeforeCommit?: boolean;
 }
 
 interface LockedRaw {
   status: string;
+  format: RawEventFormat;
   source: string;
   payload: unknown;
   idempotency_key: string | null;
@@ -35,34 +40,40 @@ interface LockedRaw {
   reason: string | null;
 }
 
-export async function processRawEvent(db: Database, rawEventId: string, opts: ProcessOptions = {}): Promise<ProcessOutcome> {
+export async function processRawEvent(db: Database, rawEventId: string, opts: ProcessOptions): Promise<ProcessOutcome> {
   return db.prisma.$transaction(async (tx) => {
     const rows = await tx.$queryRaw<LockedRaw[]>`
-      SELECT status::text AS status, source, payload, idempotency_key, received_at, processed_event_id, reason
+      SELECT status::text AS status, format::text AS format, source, payload, idempotency_key, received_at, processed_event_id, reason
       FROM raw_event WHERE id = ${rawEventId}::uuid FOR UPDATE`;
     const raw = rows[0];
     if (!raw) throw new Error(`raw event ${rawEventId} does not exist`);
     if (raw.status !== "received") return outcomeOfFinished({ status: raw.status, processedEventId: raw.processed_event_id, reason: raw.reason });
 
-    const outcome = await processLocked(tx, rawEventId, raw);
+    const outcome = await processLocked(tx, rawEventId, raw, opts.rules);
     if (opts.failBeforeCommit) throw new AppError("SIMULATED_FAILURE", "Simulated failure after capture: processing rolled back");
     return outcome;
   }, db.transactionOptions);
 }
 
-async function processLocked(tx: P.TransactionClient, rawEventId: string, raw: LockedRaw): Promise<ProcessOutcome> {
+async function processLocked(tx: P.TransactionClient, rawEventId: string, raw: LockedRaw, rules: ReadRules): Promise<ProcessOutcome> {
   const reject = async (error: AppError): Promise<ProcessOutcome> => {
     await tx.rawEvent.update({ where: { id: rawEventId }, data: { status: "rejected", reason: error.message, processedAt: new Date() } });
     return { outcome: "rejected", error };
   };
 
-  let event;
+  let read;
   try {
-    event = normalizeEvent(raw.source, typeof raw.payload === "string" ? JSON.parse(raw.payload) : raw.payload);
+    const payload = (typeof raw.payload === "string" ? JSON.parse(raw.payload) : raw.payload) as Record<string, unknown>;
+    read = readEvent(raw.format, raw.source, payload, rules);
   } catch (err) {
     if (err instanceof AppError) return reject(err);
     throw err;
   }
+  if (read.kind === "not_counted") {
+    await tx.rawEvent.update({ where: { id: rawEventId }, data: { status: "not_counted", processedAt: new Date() } });
+    return { outcome: "not_counted" };
+  }
+  const { event } = read;
   const identity = computeDedupKey(event, raw.idempotency_key);
   const occurredAt = event.timestamp ? new Date(event.timestamp) : raw.received_at;
 
@@ -123,6 +134,8 @@ export function outcomeOfFinished(raw: { status: string; processedEventId: bigin
       return { outcome: "counted", processedEventId: raw.processedEventId ?? 0n };
     case "duplicate":
       return { outcome: "deduplicated", processedEventId: raw.processedEventId ?? 0n };
+    case "not_counted":
+      return { outcome: "not_counted" };
     case "rejected":
       return {
         outcome: "rejected",

@@ -10,6 +10,7 @@ import type { ServerContext } from "../context";
 import { classifyDatabaseError } from "../db/database-errors";
 import { errorDetail, errorSummary, isDataError } from "../errors";
 import { processRawEvent } from "./process-raw-event";
+import { readRulesOf } from "./read-event";
 
 export interface RecoveryReport {
   recovered: number;
@@ -42,7 +43,7 @@ export async function recoverStuckEvents(ctx: ServerContext, limit = 100): Promi
     const event = claimed[0];
     if (!event) break;
     try {
-      await processRawEvent(ctx.db, event.id);
+      await processRawEvent(ctx.db, event.id, { rules: readRulesOf(ctx.config) });
       report.recovered++;
     } catch (err) {
       const reason = `processing failed (attempt ${event.attempts} of ${ctx.config.RECOVERY_MAX_ATTEMPTS}): ${errorSummary(err)}`;

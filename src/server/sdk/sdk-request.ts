@@ -1,0 +1,126 @@
+// One request of an analytics SDK protocol (Segment/RudderStack, PostHog) through the write
+// path every other route uses: its messages are taken out of the body, the key decides their
+// source, and each message is one item of a batch (ingest-batch.ts) whose payload is the
+// message as sent, read by its format (read-event.ts). The request is answered 200 once every
+// message is committed — counted, deduplicated, kept as not counted, or stored rejected with
+// its reason — so one bad message never makes an SDK drop or retry the others; a database
+// failure fails the whole request with 503, which the SDKs retry (safe: what was counted comes
+// back deduplicated).
+import { z } from "zod";
+import type { RawEventFormat } from "../../lib/events-schema";
+import { posthogBatchBodySchema, segmentBatchBodySchema, type SdkAnswer, type SegmentCallType } from "../../lib/sdk-schema";
+import { unstorableJson } from "../../lib/storable-json";
+import { requireWriter, sourceForSdk, type Principal } from "../auth/principal";
+import { takeRateLimit } from "../auth/rate-limit";
+import type { ServerContext } from "../context";
+import { AppError } from "../errors";
+import type { Admission } from "../http/admission";
+import { ingestItems, sliced, type CheckedItem } from "../ingest/ingest-batch";
+
+/** What an SDK route carries: a batch of messages, or one call (Segment: of the route's type). */
+export type SdkShape = { protocol: "segment"; call: "batch" | SegmentCallType } | { protocol: "posthog"; call: "batch" | "capture" };
+
+export interface SdkRequest {
+  shape: SdkShape;
+  body: unknown;
+  principal: Principal;
+  /** A key from the Authorization header (read even when access control is off: it names the source). */
+  headerKey: string | undefined;
+  admission: Admission;
+}
+
+/** Fields that carry the key: never stored with a message. */
+const KEY_FIELDS = ["writeKey", "api_key", "token"];
+
+export async function ingestSdkRequest(ctx: ServerContext, request: SdkRequest, signal?: AbortSignal): Promise<SdkAnswer> {
+  const { shape } = request;
+  const { messages, bodyKey, keyField, single } = messagesOf(shape, request.body);
+  if (messages.length > ctx.config.MAX_BATCH_EVENTS) {
+    throw new AppError("PAYLOAD_TOO_LARGE", `batch holds ${messages.length} messages; the limit is ${ctx.config.MAX_BATCH_EVENTS} per request`, { field: "batch" });
+  }
+  request.admission.shrinkTo(messages.length);
+  const { principal, source } = await sourceForSdk(ctx, request.principal, request.headerKey ?? bodyKey, keyField);
+  requireWriter(principal);
+  takeRateLimit(ctx, principal, messages.length);
+  if (single && messages[0] !== undefined) {
+    // A single call is the whole request: over the message limit it is the request that is too large.
+    const size = Buffer.byteLength(JSON.stringify(messages[0]), "utf8");
+    if (size > ctx.config.SDK_MAX_MESSAGE_BYTES) {
+      throw new AppError("PAYLOAD_TOO_LARGE", `The message is ${size} bytes; the limit is ${ctx.config.SDK_MAX_MESSAGE_BYTES} bytes per message`, { field: "body" });
+    }
+  }
+
+  const format: RawEventFormat = shape.protocol;
+  const name = (index: number, field?: string) => [single ? null : `batch[${index}]`, field].filter(Boolean).join(".") || "body";
+  const checked = await sliced(messages, (message, index): CheckedItem => {
+    if (typeof message !== "object" || message === null || Array.isArray(message)) {
+      return { index, status: "rejected", code: "INVALID_EVENT", reason: `${name(index)} must be a JSON object`, field: name(index) };
+    }
+    const problem = unstorableJson(message);
+    if (problem) {
+      const field = name(index, problem.path.join("."));
+      return { index, status: "rejected", code: "INVALID_EVENT", reason: `${field} ${problem.message}`, field };
+    }
+    return { index, event: { source, payload: withoutKeys(message as Record<string, unknown>), format } };
+  });
+  const results = await ingestItems(ctx, checked, signal, (index, field) => name(index, field));
+  const tally = (status: string) => results.filter((r) => r.status === status).length;
+  const rejections = results.filter((r) => r.status === "rejected").map(({ index, code, reason, field }) => ({ index, code: code ?? "INVALID_EVENT", reason: reason ?? "rejected", ...(field ? { field } : {}) }));
+  return { success: true, counted: tally("counted"), deduplicated: tally("deduplicated"), notCounted: tally("not_counted"), rejected: rejections.length, rejections };
+}
+
+interface Messages {
+  messages: unknown[];
+  bodyKey: string | undefined;
+  /** Where this protocol carries its key in the body, for messages that name it. */
+  keyField: string;
+  /** True for a single call: the body is the message. */
+  single: boolean;
+}
+
+/** The messages of a body, and the key it carries; 400 naming `batch` when a batch body has none. */
+function messagesOf(shape: SdkShape, body: unknown): Messages {
+  if (shape.protocol === "segment") {
+    if (shape.call === "batch") {
+      const parsed = parseBody(segmentBatchBodySchema, body);
+      return { messages: parsed.batch, bodyKey: parsed.writeKey, keyField: "writeKey", single: false };
+    }
+    const message = asObject(body);
+    return { messages: [{ type: shape.call, ...message }], bodyKey: stringField(message, "writeKey"), keyField: "writeKey", single: true };
+  }
+  // PostHog: /batch takes { api_key, batch: [...] } (or, as older clients send, a bare array);
+  // /capture and /e take one event, or a batch as /batch does.
+  if (Array.isArray(body)) return { messages: body, bodyKey: undefined, keyField: "api_key", single: false };
+  const object = asObject(body);
+  if (shape.call === "batch" || "batch" in object) {
+    const parsed = parseBody(posthogBatchBodySchema, object);
+    return { messages: parsed.batch, bodyKey: parsed.api_key ?? parsed.token, keyField: "api_key", single: false };
+  }
+  return { messages: [object], bodyKey: stringField(object, "api_key") ?? stringField(object, "token"), keyField: "api_key", single: true };
+}
+
+function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
+  const parsed = schema.safeParse(asObject(body));
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const field = issue?.path.map(String).join(".") || "body";
+  throw new AppError("INVALID_ENVELOPE", issue?.message ?? `${field} is invalid`, { field });
+}
+
+function asObject(body: unknown): Record<string, unknown> {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    throw new AppError("INVALID_ENVELOPE", "The request body must be a JSON object", { field: "body" });
+  }
+  return body as Record<string, unknown>;
+}
+
+function stringField(o: Record<string, unknown>, key: string): string | undefined {
+  const v = o[key];
+  return typeof v === "string" ? v : undefined;
+}
+
+/** The message as sent, less the key (a secret is never stored with the data). */
+function withoutKeys(message: Record<string, unknown>): Record<string, unknown> {
+  if (!KEY_FIELDS.some((k) => Object.hasOwn(message, k))) return message;
+  return Object.fromEntries(Object.entries(message).filter(([k]) => !KEY_FIELDS.includes(k)));
+}
