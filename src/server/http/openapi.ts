@@ -3,7 +3,6 @@
 import type { ServerResponse } from "node:http";
 import type { ServerContext } from "../context";
 import { openApiDocument } from "../openapi/document";
-import { sendJson } from "./rest";
 
 const built = new WeakMap<ServerContext, string>();
 
@@ -14,6 +13,10 @@ export function getOpenApi(res: ServerResponse, ctx: ServerContext): void {
     text = JSON.stringify(openApiDocument(ctx.config));
     built.set(ctx, text);
   }
-  res.writeHead(200, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(text), "cache-control": "no-cache" });
+  res.writeHead(200, {
+    "content-type": "application/json; charset=utf-8",
+    "content-length": Buffer.byteLength(text),
+    "cache-control": "no-cache",
+  });
   res.end(text);
 }

@@ -6,7 +6,15 @@
 // payload also passes eventPayloadSchema (messages: segmentMessageSchema,
 // posthogEventSchema), so that is what the document shows.
 import { z } from "zod";
-import { aggregateSchema, batchEventSchema, batchInputSchema, batchOutputSchema, eventPayloadSchema, ingestInputSchema, ingestOutputSchema } from "../../lib/ingest-schema";
+import {
+  aggregateSchema,
+  batchEventSchema,
+  batchInputSchema,
+  batchOutputSchema,
+  eventPayloadSchema,
+  ingestInputSchema,
+  ingestOutputSchema,
+} from "../../lib/ingest-schema";
 import {
   posthogBatchBodySchema,
   posthogEventSchema,
@@ -19,7 +27,8 @@ import {
 
 export const eventPayload = eventPayloadSchema.meta({
   id: "EventPayload",
-  description: "What an event says: `metric` and `value` are counted; every other member is kept as an attribute (and is part of the event's identity).",
+  description:
+    "What an event says: `metric` and `value` are counted; every other member is kept as an attribute (and is part of the event's identity).",
 });
 
 /** One event: `POST /ingest`'s body, and each event of a batch (which may carry its own idempotency key). */
@@ -38,12 +47,24 @@ export const ingestAnswer = ingestOutputSchema.meta({ id: "IngestAnswer" });
 export const batchAnswer = batchOutputSchema.meta({ id: "BatchAnswer" });
 export const aggregate = aggregateSchema.meta({ id: "Aggregate" });
 
-export const segmentMessage = segmentMessageSchema.meta({ id: "SegmentMessage" });
-export const segmentBatch = segmentBatchBodySchema.extend({ batch: z.array(segmentMessage) }).meta({ id: "SegmentBatch" });
+const segmentMessage = segmentMessageSchema.meta({ id: "SegmentMessage" });
 export const segmentCall = segmentSingleBodySchema.meta({ id: "SegmentCall", description: "One message; its `type` is the route's" });
+const posthogEvent = posthogEventSchema.meta({ id: "PosthogEvent" });
+const posthogSingle = posthogSingleBodySchema.meta({ id: "PosthogCapture" });
 
-export const posthogEvent = posthogEventSchema.meta({ id: "PosthogEvent" });
-export const posthogBatch = posthogBatchBodySchema.extend({ batch: z.array(posthogEvent) }).meta({ id: "PosthogBatch" });
-export const posthogCapture = z.union([posthogSingleBodySchema.meta({ id: "PosthogCapture" }), posthogBatch]);
+/** An SDK batch's bodies; the most messages per request come from the configuration (MAX_BATCH_EVENTS). */
+export function sdkBatchBodies(maxMessages: number) {
+  const posthogEvents = z
+    .array(posthogEvent)
+    .max(maxMessages)
+    .meta({ description: "The events alone, as older PostHog clients send them" });
+  const posthogBatch = posthogBatchBodySchema.extend({ batch: z.array(posthogEvent).max(maxMessages) });
+  return {
+    segmentBatch: segmentBatchBodySchema.extend({ batch: z.array(segmentMessage).max(maxMessages) }),
+    posthogBatch: z.union([posthogBatch, posthogEvents]),
+    /** /capture and /e: one event, or a batch as /batch takes it. */
+    posthogCapture: z.union([posthogSingle, posthogBatch, posthogEvents]),
+  };
+}
 
 export const sdkAnswer = sdkAnswerSchema.meta({ id: "SdkAnswer" });

@@ -12,12 +12,15 @@ import { trpcOperations } from "./trpc-operations";
 
 /** Every documented operation, keyed `METHOD /path`. */
 export function documentedOperations(config: Config): OperationTable {
-  return { ...restOperations(config), ...sdkOperations, ...trpcOperations(config), ...serviceOperations };
+  return { ...restOperations(config), ...sdkOperations(config), ...trpcOperations(config), ...serviceOperations };
 }
 
 const tags: { name: Tag; description: string }[] = [
   { name: "Events", description: "Plain REST from any language: send events, read the aggregates." },
-  { name: "Segment / RudderStack", description: "The Segment HTTP Tracking API: point `@segment/analytics-node` or RudderStack's SDKs at this server." },
+  {
+    name: "Segment / RudderStack",
+    description: "The Segment HTTP Tracking API: point `@segment/analytics-node` or RudderStack's SDKs at this server.",
+  },
   { name: "PostHog", description: "PostHog's capture API: point `posthog-node` at this server." },
   { name: "tRPC", description: "The procedures the REST routes call, over tRPC's HTTP protocol (what the console uses)." },
   { name: "Service", description: "Health, readiness, the console's sign-in, this document." },

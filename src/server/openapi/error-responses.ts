@@ -87,7 +87,12 @@ export function errorResponses(codes: readonly AppErrorCode[], envelope: ErrorEn
 }
 
 /** Errors of reading a request body: not JSON, not an object, too large, an unknown Content-Encoding. */
-export const bodyErrors = ["INVALID_JSON", "INVALID_ENVELOPE", "PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE"] as const satisfies readonly AppErrorCode[];
+export const bodyErrors = [
+  "INVALID_JSON",
+  "INVALID_ENVELOPE",
+  "PAYLOAD_TOO_LARGE",
+  "UNSUPPORTED_MEDIA_TYPE",
+] as const satisfies readonly AppErrorCode[];
 /** Errors of the database under any route that uses it. */
 export const databaseErrors = ["DATABASE_UNAVAILABLE", "DATABASE_MISCONFIGURED", "INTERNAL"] as const satisfies readonly AppErrorCode[];
 /** Errors of the write path besides the database's: the key's rate, the backlog. */

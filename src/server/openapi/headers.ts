@@ -9,7 +9,8 @@ import { SANE_REQUEST_ID } from "../http/request-id";
 // Answer headers.
 
 export const requestIdHeader = z.string().meta({
-  description: "The request's id: the client's X-Request-Id when it sent a usable one, else a new UUID. Also in every error body and in the server's log lines.",
+  description:
+    "The request's id: the client's X-Request-Id when it sent a usable one, else a new UUID. Also in every error body and in the server's log lines.",
   header: { id: "X-Request-Id" },
 });
 
@@ -19,9 +20,13 @@ export const retryAfterHeader = z
   .min(1)
   .meta({ description: "Seconds to wait before sending the same request again", header: { id: "Retry-After" } });
 
-export const wwwAuthenticateHeader = z.literal(WWW_AUTHENTICATE).meta({ description: "How to authenticate", header: { id: "WWW-Authenticate" } });
+export const wwwAuthenticateHeader = z
+  .literal(WWW_AUTHENTICATE)
+  .meta({ description: "How to authenticate", header: { id: "WWW-Authenticate" } });
 
-export const setCookieHeader = z.string().meta({ description: "The console's session cookie (HttpOnly, SameSite=Strict, 12 hours), or its removal" });
+export const setCookieHeader = z
+  .string()
+  .meta({ description: "The console's session cookie (HttpOnly, SameSite=Strict, 12 hours), or its removal" });
 
 // Request headers.
 
@@ -31,7 +36,8 @@ export const requestIdParam = z
   .regex(SANE_REQUEST_ID)
   .optional()
   .meta({
-    description: "Your id for this request (a proxy's trace id): echoed in the answer and in the server's log; another value is replaced by a new UUID",
+    description:
+      "Your id for this request (a proxy's trace id): echoed in the answer and in the server's log; another value is replaced by a new UUID",
     param: { id: "X-Request-Id" },
   });
 
@@ -41,4 +47,7 @@ export const idempotencyKeyParam = idempotencyKeySchema.optional().meta({
 
 export const simulateParam = failurePointSchema
   .optional()
-  .meta({ description: "Fail on purpose at this point (simulation mode, and the operator only when access control is on); on a batch, the whole batch fails" });
+  .meta({
+    description:
+      "Fail on purpose at this point (simulation mode, and the operator only when access control is on); on a batch, the whole batch fails",
+  });

@@ -1,9 +1,11 @@
-// The analytics SDK routes in the OpenAPI document: the Segment HTTP Tracking API (which
-// RudderStack speaks too) and PostHog's capture API, so the SDKs' own clients send here
-// unchanged. Every route also answers with a trailing slash (never redirected: the SDKs do
-// not follow redirects), takes any Content-Type as JSON, and gzip or deflate bodies.
-import { segmentCallTypes } from "../../lib/sdk-schema";
-import { posthogBatch, posthogCapture, sdkAnswer, segmentBatch, segmentCall } from "./api-schemas";
+// The analytics SDK routes in the OpenAPI document (handlers: src/server/http/sdk-routes.ts):
+// the Segment HTTP Tracking API (which RudderStack speaks too) and PostHog's capture API, so
+// the SDKs' own clients send here unchanged. Every route also answers with a trailing slash
+// (never redirected: the SDKs do not follow redirects), reads any Content-Type as JSON, and
+// takes gzip or deflate bodies.
+import { segmentCallTypes, type SegmentCallType } from "../../lib/sdk-schema";
+import type { Config } from "../config";
+import { sdkAnswer, sdkBatchBodies, segmentCall } from "./api-schemas";
 import { bodyErrors, writeErrors } from "./error-responses";
 import type { OperationSpec, OperationTable } from "./operation";
 
@@ -15,72 +17,72 @@ const answer: OperationSpec["answer"] = {
     "The SDKs read only the status.",
 };
 
-const common = {
-  access: "sdk",
-  answer,
-  errors: [...bodyErrors, ...writeErrors],
-  envelope: "plain",
-} as const satisfies Partial<OperationSpec>;
-
-const limits =
-  "Limits apply to the inflated body: SDK_MAX_REQUEST_BYTES per request (`413`), SDK_MAX_MESSAGE_BYTES per message (a single call over it " +
-  "is `413`; a batch message over it is stored `rejected`).";
-
-const mapping =
+const segmentMapping =
   "A `track` is one event: metric = the event name, value = the first finite number among the properties named by SDK_VALUE_PROPERTIES " +
   "(default `value`, `revenue`), else 1; timestamp = `timestamp`, else `originalTimestamp`, else the time of receipt; idempotency key = " +
-  "`messageId`, scoped by source. Other call types are captured raw with status `not_counted`.";
-
-const segmentKey = { "x-api-key-in-body": ["writeKey"] };
-const posthogKey = { "x-api-key-in-body": ["api_key", "token"] };
-
-const segmentBatchSpec: OperationSpec = {
-  ...common,
-  operationId: "segmentBatch",
-  summary: "Segment / RudderStack: many messages of any call type",
-  description: `What \`analytics-node\` and RudderStack's SDKs send. ${mapping} ${limits}`,
-  tag: "Segment / RudderStack",
-  body: { schema: segmentBatch, description: "`batch`: the messages, each with its `type`", anyContentType: true },
-  extensions: segmentKey,
-};
-
-const segmentSingle = (type: (typeof segmentCallTypes)[number]): OperationSpec => ({
-  ...common,
-  operationId: `segment${type[0]!.toUpperCase()}${type.slice(1)}`,
-  summary: `Segment / RudderStack: one \`${type}\` call`,
-  description: `One message of type \`${type}\`. ${mapping} ${limits}`,
-  tag: "Segment / RudderStack",
-  body: { schema: segmentCall, description: `The message (its \`type\`, if given, is \`${type}\`)`, anyContentType: true },
-  extensions: segmentKey,
-});
+  "`messageId`, scoped by source. Other call types are captured raw as `not_counted`.";
 
 const posthogMapping =
   "A captured event is one event: metric = `event`, value as for Segment (SDK_VALUE_PROPERTIES), idempotency key = `uuid`, scoped by source. " +
-  "`$identify`, `$create_alias`, `$merge_dangerously`, `$groupidentify`, `$set`, `$pageview` and `$screen` are captured raw, not counted.";
+  "`$identify`, `$create_alias`, `$merge_dangerously`, `$groupidentify`, `$set`, `$pageview` and `$screen` are captured raw as `not_counted`.";
 
-const posthogCaptureSpec: OperationSpec = {
-  ...common,
-  operationId: "posthogCapture",
-  summary: "PostHog: one captured event (or a batch, as /batch)",
-  description: `${posthogMapping} ${limits}`,
-  tag: "PostHog",
-  body: { schema: posthogCapture, description: "One event with the project key beside it, or `{ api_key, batch }`", anyContentType: true },
-  extensions: posthogKey,
-};
+const capitalized = (s: string) => `${s.charAt(0).toUpperCase()}${s.slice(1)}`;
 
-export const sdkOperations: OperationTable = {
-  "POST /v1/batch": segmentBatchSpec,
-  "POST /v1/import": { ...segmentBatchSpec, operationId: "segmentImport", summary: "Segment / RudderStack: the same as /v1/batch" },
-  ...Object.fromEntries(segmentCallTypes.map((type) => [`POST /v1/${type}`, segmentSingle(type)])),
-  "POST /batch": {
+export function sdkOperations(config: Config): OperationTable {
+  const { segmentBatch, posthogBatch, posthogCapture } = sdkBatchBodies(config.MAX_BATCH_EVENTS);
+  const limits =
+    `Limits apply to the inflated body: ${config.SDK_MAX_REQUEST_BYTES} bytes per request (SDK_MAX_REQUEST_BYTES) and ` +
+    `${config.MAX_BATCH_EVENTS} messages (MAX_BATCH_EVENTS), else \`413\`; ${config.SDK_MAX_MESSAGE_BYTES} bytes per message ` +
+    "(SDK_MAX_MESSAGE_BYTES): a single call over it is `413`, a batch's message over it is stored `rejected`.";
+  const common = { access: "sdk", answer, errors: [...bodyErrors, ...writeErrors], envelope: "plain" } as const;
+
+  const segment = (operationId: string, summary: string, description: string, body: OperationSpec["body"]): OperationSpec => ({
     ...common,
-    operationId: "posthogBatch",
-    summary: "PostHog: many captured events",
-    description: `What \`posthog-node\` sends. ${posthogMapping} ${limits}`,
+    operationId,
+    summary,
+    description: `${description} ${segmentMapping} ${limits}`,
+    tag: "Segment / RudderStack",
+    body,
+    extensions: { "x-api-key-in-body": ["writeKey"] },
+  });
+  const batch = { schema: segmentBatch, description: "`batch`: the messages, each with its `type`", anyContentType: true };
+  const single = (type: SegmentCallType) =>
+    segment(`segment${capitalized(type)}`, `Segment / RudderStack: one \`${type}\` call`, `One message of type \`${type}\`.`, {
+      schema: segmentCall,
+      description: `The message (its \`type\`, when given, is \`${type}\`)`,
+      anyContentType: true,
+    });
+
+  const posthog = (operationId: string, summary: string, body: OperationSpec["body"]): OperationSpec => ({
+    ...common,
+    operationId,
+    summary,
+    description: `${posthogMapping} ${limits}`,
     tag: "PostHog",
-    body: { schema: posthogBatch, description: "`batch`: the events; the project key in `api_key`", anyContentType: true },
-    extensions: posthogKey,
-  },
-  "POST /capture": posthogCaptureSpec,
-  "POST /e": { ...posthogCaptureSpec, operationId: "posthogE", summary: "PostHog: the same as /capture" },
-};
+    body,
+    extensions: { "x-api-key-in-body": ["api_key", "token"] },
+  });
+  const capture = {
+    schema: posthogCapture,
+    description: "One event with the project key beside it, or a batch as `/batch` takes it",
+    anyContentType: true,
+  };
+
+  return {
+    "POST /v1/batch": segment(
+      "segmentBatch",
+      "Segment / RudderStack: many messages of any call type",
+      "What `analytics-node` and RudderStack's SDKs send.",
+      batch,
+    ),
+    "POST /v1/import": segment("segmentImport", "Segment / RudderStack: the same as /v1/batch", "An alias of `/v1/batch`.", batch),
+    ...Object.fromEntries(segmentCallTypes.map((type) => [`POST /v1/${type}`, single(type)])),
+    "POST /batch": posthog("posthogBatch", "PostHog: many captured events", {
+      schema: posthogBatch,
+      description: "`batch`: the events, the project key in `api_key` (or the bare array of events)",
+      anyContentType: true,
+    }),
+    "POST /capture": posthog("posthogCapture", "PostHog: one captured event (or a batch, as /batch)", capture),
+    "POST /e": posthog("posthogE", "PostHog: the same as /capture", capture),
+  };
+}

@@ -15,7 +15,8 @@ export const securitySchemes = {
   basic: {
     type: "http",
     scheme: "basic",
-    description: "HTTP Basic with the key (or the operator token) as user name and an empty password, as analytics SDKs send their write key.",
+    description:
+      "HTTP Basic with the key (or the operator token) as user name and an empty password, as analytics SDKs send their write key.",
   },
   consoleSession: {
     type: "apiKey",
@@ -54,7 +55,8 @@ const refusals: Record<Access, readonly AppErrorCode[]> = {
 
 const notes: Record<Access, string> = {
   public: "No credentials needed.",
-  write: "Access: a write key (its own source only), or the operator. Without access control (`AUTH_REQUIRED=false`) no credentials are needed.",
+  write:
+    "Access: a write key (its own source only), or the operator. Without access control (`AUTH_REQUIRED=false`) no credentials are needed.",
   read: "Access: a read key (every source, or its one source), or the operator. Without access control (`AUTH_REQUIRED=false`) no credentials are needed.",
   sdk:
     "Access: a write key, whose source the events are stored under: as the Basic user name (what the SDKs send), as a Bearer token, or in the body " +

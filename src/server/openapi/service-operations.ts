@@ -23,7 +23,8 @@ export const serviceOperations: OperationTable = {
   "GET /api/ready": {
     operationId: "ready",
     summary: "Readiness: the database answers, is migrated and writable by this role",
-    description: "`503` says which: an outage (`down`, it passes by itself), still migrating (`up` with the pending migrations), or `misconfigured` (an operator must act).",
+    description:
+      "`503` says which: an outage (`down`, it passes by itself), still migrating (`up` with the pending migrations), or `misconfigured` (an operator must act).",
     tag: "Service",
     access: "public",
     answer: { schema: readySchema, description: "Ready to ingest" },

@@ -38,4 +38,8 @@ export const sessionStateSchema = z.object({
 });
 
 /** The OpenAPI document itself, as far as a schema of it goes here. */
-export const openApiDocumentSchema = z.looseObject({ openapi: z.string(), info: z.looseObject({}), paths: z.record(z.string(), z.unknown()) });
+export const openApiDocumentSchema = z.looseObject({
+  openapi: z.string(),
+  info: z.looseObject({}),
+  paths: z.record(z.string(), z.unknown()),
+});
