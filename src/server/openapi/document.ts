@@ -33,8 +33,8 @@ function description(config: Config): string {
     "**Errors** share one body: `{ error: { code, message, field?, retryable, requestId } }`. A `503` (and a `429` when waiting helps) carries " +
       "`Retry-After`; every answer carries `X-Request-Id`. Retrying a `retryable` error with the same request is always safe: ingestion is idempotent.",
     "",
-    `**Access control** is ${config.AUTH_REQUIRED ? "on" : "off"} on this instance (AUTH_REQUIRED). When on, ingesting needs a write key, reading a ` +
-      "read key, and the operator (ADMIN_TOKEN, or the console signed in with it) may do everything.",
+    `**Access control** (AUTH_REQUIRED): ${config.AUTH_REQUIRED ? "on" : "off"} on this instance. When on, ingesting needs a write key, reading a ` +
+      "read key, and the operator (ADMIN_TOKEN, or the console signed in with it) may do everything; when off, nothing is checked.",
   ].join("\n");
 }
 

@@ -47,7 +47,7 @@ export function sdkOperations(config: Config): OperationTable {
   });
   const batch = { schema: segmentBatch, description: "`batch`: the messages, each with its `type`", anyContentType: true };
   const single = (type: SegmentCallType) =>
-    segment(`segment${capitalized(type)}`, `Segment / RudderStack: one \`${type}\` call`, `One message of type \`${type}\`.`, {
+    segment(`segment${capitalized(type)}`, `One ${type} call`, `One message of type \`${type}\`.`, {
       schema: segmentCall,
       description: `The message (its \`type\`, when given, is \`${type}\`)`,
       anyContentType: true,
@@ -71,18 +71,18 @@ export function sdkOperations(config: Config): OperationTable {
   return {
     "POST /v1/batch": segment(
       "segmentBatch",
-      "Segment / RudderStack: many messages of any call type",
+      "Many messages of any call type",
       "What `analytics-node` and RudderStack's SDKs send.",
       batch,
     ),
-    "POST /v1/import": segment("segmentImport", "Segment / RudderStack: the same as /v1/batch", "An alias of `/v1/batch`.", batch),
+    "POST /v1/import": segment("segmentImport", "The same as /v1/batch", "An alias of `/v1/batch`.", batch),
     ...Object.fromEntries(segmentCallTypes.map((type) => [`POST /v1/${type}`, single(type)])),
-    "POST /batch": posthog("posthogBatch", "PostHog: many captured events", {
+    "POST /batch": posthog("posthogBatch", "Many captured events", {
       schema: posthogBatch,
       description: "`batch`: the events, the project key in `api_key` (or the bare array of events)",
       anyContentType: true,
     }),
-    "POST /capture": posthog("posthogCapture", "PostHog: one captured event (or a batch, as /batch)", capture),
-    "POST /e": posthog("posthogE", "PostHog: the same as /capture", capture),
+    "POST /capture": posthog("posthogCapture", "One captured event (or a batch, as /batch takes it)", capture),
+    "POST /e": posthog("posthogE", "The same as /capture", capture),
   };
 }

@@ -20,7 +20,7 @@ export function trpcOperations(config: Config): OperationTable {
   return {
     "POST /api/trpc/ingest": {
       operationId: "trpcIngest",
-      summary: "tRPC `ingest` (mutation): one event",
+      summary: "ingest (mutation): one event",
       description:
         "The procedure behind `POST /ingest`; the idempotency key and the failure point travel in the input instead of headers. " +
         "A number a 64-bit float cannot hold exactly makes the request `400 INVALID_JSON` here (tRPC parses the body as floats).",
@@ -33,7 +33,7 @@ export function trpcOperations(config: Config): OperationTable {
     },
     "POST /api/trpc/ingestBatch": {
       operationId: "trpcIngestBatch",
-      summary: "tRPC `ingestBatch` (mutation): many events, one result each",
+      summary: "ingestBatch (mutation): many events, one result each",
       description: "The procedure behind `POST /ingest/batch`.",
       tag: "tRPC",
       access: "write",
@@ -44,7 +44,7 @@ export function trpcOperations(config: Config): OperationTable {
     },
     "GET /api/trpc/aggregates": {
       operationId: "trpcAggregates",
-      summary: "tRPC `aggregates` (query): the rollup per source and metric",
+      summary: "aggregates (query): the rollup per source and metric",
       description: "The procedure behind `GET /aggregates`; its input is JSON in the `input` query parameter.",
       tag: "tRPC",
       access: "read",
