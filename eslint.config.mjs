@@ -2,7 +2,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", ".next/", "src/generated/", ".data/", "next-env.d.ts", "e2e/artifacts/"] },
+  { ignores: ["node_modules/", ".next/", "src/generated/", ".data/", "next-env.d.ts", "e2e/artifacts/", "dist/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

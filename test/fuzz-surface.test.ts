@@ -86,23 +86,49 @@ function requests(source: string, credentials: Record<string, string>[]): fc.Arb
       return { method: "POST", path: `/api/trpc/${proc}${batched ? "?batch=1" : ""}`, headers: {}, body: batched ? `{"0":${input},"1":${input}}` : input };
     },
   );
+  // Analytics SDK protocols: messages of any call type with random fields and number spellings.
+  const message = fc
+    .record({
+      type: fc.constantFrom('"track"', '"identify"', '"page"', '"bogus"', "3"),
+      event: fc.option(fc.oneof(name.map(jsonText), fc.constantFrom('""', "null", "7")), { nil: undefined }),
+      value: fc.option(fc.oneof(numberLiteral, fc.constantFrom('"3"', "null")), { nil: undefined }),
+      messageId: fc.option(fc.oneof(name.map(jsonText), fc.constantFrom('""', "7")), { nil: undefined }),
+      timestamp: fc.option(fc.constantFrom('"2026-01-01T10:00:00Z"', '"yesterday"', "1767261600000"), { nil: undefined }),
+    })
+    .map(({ type, event, value, messageId, timestamp }) => {
+      const fields = [`"type":${type}`, `"distinct_id":"u"`];
+      if (event !== undefined) fields.push(`"event":${event}`);
+      if (value !== undefined) fields.push(`"properties":{"value":${value}}`);
+      if (messageId !== undefined) fields.push(`"messageId":${messageId}`, `"uuid":${messageId}`);
+      if (timestamp !== undefined) fields.push(`"timestamp":${timestamp}`);
+      return `{${fields.join(",")}}`;
+    });
+  const sdk = fc.tuple(fc.array(fc.oneof({ weight: 5, arbitrary: message }, { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 2 }).map(jsonText) }), { maxLength: 5 }), fc.constantFrom("/v1/batch", "/batch/", "/v1/track", "/capture")).map(
+    ([messages, path]): FuzzRequest => {
+      const single = path === "/v1/track" || path === "/capture";
+      const keys = `"writeKey":${jsonText(source)},"api_key":${jsonText(source)}`;
+      const body = single ? (messages[0] ?? "{}").replace(/^\{/, `{${keys},`).replace(/,\}$/, "}") : `{${keys},"batch":[${messages.join(",")}]}`;
+      return { method: "POST", path, headers: {}, body };
+    },
+  );
   const anything = fc
     .record({
       method: fc.constantFrom("GET", "POST", "PUT", "DELETE", "PATCH"),
-      path: fc.oneof(fc.constantFrom("/ingest", "/ingest/batch", "/aggregates", "/api/trpc/ingest", "/api/trpc/events.list", "/api/ready"), fc.webPath()),
+      path: fc.oneof(fc.constantFrom("/ingest", "/ingest/batch", "/aggregates", "/api/trpc/ingest", "/api/trpc/events.list", "/api/ready", "/v1/batch", "/e/"), fc.webPath()),
       body: fc.oneof(fc.string({ maxLength: 40 }), fc.jsonValue({ maxDepth: 3 }).map(jsonText), fc.constant("")),
       headers: fc.dictionary(fc.constantFrom("idempotency-key", "x-simulate-failure", "content-type"), headerValue, { maxKeys: 2 }),
     })
     .map((r): FuzzRequest => ({ ...r, body: r.method === "GET" ? undefined : r.body }));
-  const request = fc.oneof({ weight: 4, arbitrary: ingest }, { weight: 2, arbitrary: batch }, { weight: 2, arbitrary: trpc }, { weight: 2, arbitrary: anything });
+  const request = fc.oneof({ weight: 4, arbitrary: ingest }, { weight: 2, arbitrary: batch }, { weight: 2, arbitrary: trpc }, { weight: 2, arbitrary: sdk }, { weight: 2, arbitrary: anything });
   if (credentials.length === 0) return request;
   return fc.tuple(request, fc.constantFrom(...credentials)).map(([r, auth]) => ({ ...r, headers: { ...auth, ...r.headers } }));
 }
 
 /** Events an ingest answer says it counted (REST or tRPC, batched or not); null for other routes. */
 function countedBy(r: FuzzRequest, body: unknown): number | null {
-  const path = r.path.split("?")[0]!;
+  const path = r.path.split("?")[0]!.replace(/(.)\/+$/, "$1");
   if (r.method !== "POST") return null;
+  if (["/v1/batch", "/v1/track", "/batch", "/capture"].includes(path)) return (body as { counted: number }).counted;
   const one = (data: { deduplicated?: boolean; counted?: number } | undefined) => (data?.counted ?? 0) + (data?.deduplicated === false ? 1 : 0);
   if (path === "/ingest" || path === "/ingest/batch") return one(body as { counted?: number });
   if (!/^\/api\/trpc\/(ingest|ingestBatch)(,(ingest|ingestBatch))*$/.test(path)) return null;

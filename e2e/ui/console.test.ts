@@ -211,6 +211,34 @@ describe.each(backends)("operator console on %s", (kind) => {
     }
   });
 
+  it("an analytics SDK's calls show on the Events page: the track counted, the identify kept as not counted, with their protocol", async () => {
+    const { page } = w;
+    const source = uniqueSource("sdk");
+    // What @segment/analytics-node sends: the write key (here, with access control off, the
+    // source's name) as the Basic user name, a batch of calls.
+    const res = await fetch(`${app.url}/v1/batch`, {
+      method: "POST",
+      headers: { authorization: `Basic ${Buffer.from(`${source}:`).toString("base64")}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        batch: [
+          { type: "track", event: "Order Completed", properties: { revenue: 59.9 }, userId: "u-42", messageId: `${source}-1` },
+          { type: "identify", userId: "u-42", traits: { plan: "pro" }, messageId: `${source}-2` },
+        ],
+      }),
+    });
+    expect(await res.json()).toMatchObject({ counted: 1, notCounted: 1 });
+    await openConsole(page, `/console/events?source=${encodeURIComponent(source)}`);
+    const notCounted = page.locator('[data-testid="raw-event"][data-status="not_counted"]');
+    await notCounted.waitFor();
+    expect(await notCounted.getByTestId("status").innerText()).toBe("not_counted");
+    expect(await notCounted.getByTestId("format").innerText()).toBe("segment");
+    await notCounted.getByText("identify call: captured, not counted").waitFor();
+    const processed = page.locator('[data-testid="raw-event"][data-status="processed"]');
+    expect(await processed.getByTestId("format").innerText()).toBe("segment");
+    await screenshot(page, `${kind}-events-sdk`);
+    expect(await restAggregates(source)).toEqual([expect.objectContaining({ metric: "Order Completed", count: 1, sum: 59.9 })]);
+  });
+
   it("the failure controls work from the keyboard and are announced", async () => {
     const { page } = w;
     await openConsole(page, "/console/submit");

@@ -35,3 +35,15 @@ export async function rawOfKey(db: Database, key: string): Promise<{ status: str
   return db.prisma.$queryRaw<{ status: string; attempts: number }[]>`
     SELECT status::text AS status, attempts FROM raw_event WHERE idempotency_key = ${key} ORDER BY received_at, id`;
 }
+
+/**
+ * How many processed events each idempotency key (an SDK's messageId or uuid) was counted as,
+ * per source, with the value counted: through the raw event each processed event was made from.
+ */
+export async function countsByIdempotencyKey(db: Database, source: string): Promise<Map<string, KeyCount>> {
+  const rows = await db.prisma.$queryRaw<{ key: string; n: number; value: string }[]>`
+    SELECT r.idempotency_key AS key, count(*)::int AS n, min(p.value)::text AS value
+    FROM processed_event p JOIN raw_event r ON r.id = p.raw_event_id
+    WHERE p.source = ${source} GROUP BY 1`;
+  return new Map(rows.map((r) => [r.key, r]));
+}

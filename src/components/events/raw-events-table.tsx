@@ -50,6 +50,11 @@ export function RawEventsTable({ rows, onPage }: { rows: RawEventView[]; onPage:
                 <td className="whitespace-nowrap px-3 py-2 font-medium">{r.source}</td>
                 <td className="px-3 py-2">
                   <StatusBadge status={r.status} />
+                  {r.format !== "event" && (
+                    <span className="mt-1 block text-xs text-muted-foreground" data-testid="format" title="Sent through this analytics SDK protocol">
+                      {r.format}
+                    </span>
+                  )}
                 </td>
                 <td className="px-3 py-2 text-right tabular-nums">{r.attempts}</td>
                 <td className="px-3 py-2">

@@ -18,7 +18,7 @@ import { computeDedupKey } from "./dedup-key";
 import { abandoned, GroupCommitter } from "./group-commit";
 import { normalizeName, type NormalizedEvent } from "./normalize";
 import { processRawEvent, type ProcessOutcome } from "./process-raw-event";
-import { explicitKeyOf, readEvent, readRulesOf } from "./read-event";
+import { explicitKeyOf, notCountedReason, readEvent, readRulesOf } from "./read-event";
 
 /**
  * One event whose source is decided (by its write key, or by the body for an operator).
@@ -48,11 +48,11 @@ export async function ingestEvent(ctx: ServerContext, input: IngestEventInput, s
   // 422 at once: retrying will not help. An SDK call that is not counted is kept as such.
   let event: NormalizedEvent | null = null;
   let rejection: AppError | null = null;
-  let notCounted = false;
+  let notCounted: string | null = null;
   try {
     const read = readEvent(format, source, input.payload, readRulesOf(config));
     if (read.kind === "event") event = read.event;
-    else notCounted = true;
+    else notCounted = notCountedReason(read.call);
   } catch (err) {
     if (!(err instanceof AppError)) throw err;
     rejection = err;
@@ -68,7 +68,7 @@ export async function ingestEvent(ctx: ServerContext, input: IngestEventInput, s
         format,
         idempotencyKey: explicitKey,
         recoveryDelayMs: config.RECOVERY_DELAY_MS,
-        ...(rejection ? { status: "rejected" as const, reason: rejection.message } : notCounted ? { status: "not_counted" as const } : {}),
+        ...(rejection ? { status: "rejected" as const, reason: rejection.message } : notCounted ? { status: "not_counted" as const, reason: notCounted } : {}),
       });
       result = rejection
         ? { outcome: "rejected", error: rejection }

@@ -14,7 +14,7 @@ import type { Database } from "../db/database";
 import type { Prisma as P } from "../../generated/prisma/client";
 import { computeDedupKey } from "./dedup-key";
 import type { RawEventFormat } from "../../lib/events-schema";
-import { readEvent, type ReadRules } from "./read-event";
+import { notCountedReason, readEvent, type ReadRules } from "./read-event";
 import { addToRollupsSql } from "./rollup";
 
 export type ProcessOutcome =
@@ -70,7 +70,7 @@ async function processLocked(tx: P.TransactionClient, rawEventId: string, raw: L
     throw err;
   }
   if (read.kind === "not_counted") {
-    await tx.rawEvent.update({ where: { id: rawEventId }, data: { status: "not_counted", processedAt: new Date() } });
+    await tx.rawEvent.update({ where: { id: rawEventId }, data: { status: "not_counted", reason: notCountedReason(read.call), processedAt: new Date() } });
     return { outcome: "not_counted" };
   }
   const { event } = read;

@@ -51,6 +51,11 @@ export function readEvent(format: RawEventFormat, source: string, payload: Recor
   }
 }
 
+/** The reason stored with a call kept raw and not counted (the Events page shows it). */
+export function notCountedReason(call: string): string {
+  return `${call} call: captured, not counted (only track calls and captured events count)`;
+}
+
 /** Throws AppError INVALID_EVENT naming the field of the message at fault. */
 export function readPayload(format: RawEventFormat, payload: Record<string, unknown>, rules: ReadRules): ReadPayload {
   if (format === "event") return { kind: "event", payload };

@@ -1,0 +1,72 @@
+// What another TypeScript project imports from "ingest/client", types only: `AppRouter` for
+// `createTRPCClient<AppRouter>(…)`, and the bodies the REST API takes and answers.
+// `npm run build:client` bundles this file into one declaration file that imports nothing
+// but @trpc/server (README, "Typed client for TypeScript").
+//
+// Why the exported types are the types of values: declaration emit writes a value's
+// inferred type out in full, but a named type by its name, importing the module that
+// declares it. By name, the router's type would reach the server's context (the database,
+// Prisma's generated client, the config) and the schema types would reach zod, and a client
+// project would need all of those to compile. Written out, the router keeps its procedures
+// and error shape and leaves out its context (a client never sees it), and the schema types
+// are plain object types. The rest (the error codes) the bundler copies in. Nothing here
+// runs: the package's module is empty.
+/* eslint-disable @typescript-eslint/no-unused-vars -- each value below exists for its type alone (see above) */
+import type { AnyTRPCRootTypes, TRPCBuiltRouter, TRPCRouterRecord } from "@trpc/server";
+import type * as api from "../lib/ingest-schema";
+import type { AppRouter as ServerRouter } from "../server/api/root";
+
+export type { AppErrorCode, ErrorBody } from "../server/errors";
+
+/** Stands for a value of type `T`, so that declaration emit writes `T` out. Never called. */
+declare function valueOf<T>(): T;
+
+/** The router's type as a client sees it: each procedure (one level of sub-routers written out) and the error shape, no context. */
+declare function clientRouterOf<TRoot extends AnyTRPCRootTypes, TRecord extends TRPCRouterRecord>(): TRPCBuiltRouter<
+  { ctx: object; meta: TRoot["meta"]; errorShape: TRoot["errorShape"]; transformer: TRoot["transformer"] },
+  { [K in keyof TRecord]: TRecord[K] }
+>;
+
+const appRouter = clientRouterOf<ServerRouter["_def"]["_config"]["$types"], ServerRouter["_def"]["record"]>();
+/** The service's tRPC router, for `createTRPCClient<AppRouter>` (tRPC v11, no transformer, at `/api/trpc`). */
+export type AppRouter = typeof appRouter;
+
+const failurePoint = valueOf<api.FailurePoint>();
+/** Where a simulated failure is injected (`simulate`, or `X-Simulate-Failure`; simulation mode only). */
+export type FailurePoint = typeof failurePoint;
+
+const ingestInput = valueOf<api.IngestInput>();
+/** `POST /ingest` body (the `Idempotency-Key` header is `idempotencyKey`); tRPC `ingest` input. */
+export type IngestInput = typeof ingestInput;
+
+const ingestOutput = valueOf<api.IngestOutput>();
+/** `POST /ingest` answer (200); tRPC `ingest` output. */
+export type IngestOutput = typeof ingestOutput;
+
+const eventPayload = valueOf<api.EventPayload>();
+/** What a payload must say to be counted; other members are kept as attributes. */
+export type EventPayload = typeof eventPayload;
+
+const batchEvent = valueOf<api.BatchEvent>();
+/** One event of `POST /ingest/batch` (checked one by one: a bad one is rejected alone). */
+export type BatchEvent = typeof batchEvent;
+
+const batchInput = valueOf<api.BatchInput>();
+/** `POST /ingest/batch` body; tRPC `ingestBatch` input. Each event is a `BatchEvent`. */
+export type BatchInput = typeof batchInput;
+
+const batchResult = valueOf<api.BatchResult>();
+/** The result of one event of a batch, by its index. */
+export type BatchResult = typeof batchResult;
+
+const batchOutput = valueOf<api.BatchOutput>();
+/** `POST /ingest/batch` answer (200); tRPC `ingestBatch` output. */
+export type BatchOutput = typeof batchOutput;
+
+const aggregatesInput = valueOf<api.AggregatesInput>();
+/** `GET /aggregates` query parameters; tRPC `aggregates` input. */
+export type AggregatesInput = typeof aggregatesInput;
+
+const aggregate = valueOf<api.Aggregate>();
+/** One row of `GET /aggregates` (an array of them); tRPC `aggregates` output. */
+export type Aggregate = typeof aggregate;
