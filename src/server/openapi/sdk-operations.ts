@@ -13,7 +13,8 @@ const answer: OperationSpec["answer"] = {
   schema: sdkAnswer,
   description:
     "Every message of the request is committed: counted, deduplicated (the same `messageId`/`uuid` sent again), captured but not counted " +
-    "(identify, page and other non-event calls), or stored `rejected` with its reason (listed in `rejections`; the others are unaffected). " +
+    "(identify, page and other non-event calls), or rejected with its reason (listed in `rejections`: a malformed message is stored " +
+    "`rejected`, one over SDK_MAX_MESSAGE_BYTES is not stored; the others are unaffected). " +
     "The SDKs read only the status.",
 };
 
@@ -33,7 +34,7 @@ export function sdkOperations(config: Config): OperationTable {
   const limits =
     `Limits apply to the inflated body: ${config.SDK_MAX_REQUEST_BYTES} bytes per request (SDK_MAX_REQUEST_BYTES) and ` +
     `${config.MAX_BATCH_EVENTS} messages (MAX_BATCH_EVENTS), else \`413\`; ${config.SDK_MAX_MESSAGE_BYTES} bytes per message ` +
-    "(SDK_MAX_MESSAGE_BYTES): a single call over it is `413`, a batch's message over it is stored `rejected`.";
+    "(SDK_MAX_MESSAGE_BYTES): a single call over it is `413`, a batch's message over it is refused alone (listed in `rejections`, not stored).";
   const common = { access: "sdk", answer, errors: [...bodyErrors, ...writeErrors], envelope: "plain" } as const;
 
   const segment = (operationId: string, summary: string, description: string, body: OperationSpec["body"]): OperationSpec => ({
