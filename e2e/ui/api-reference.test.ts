@@ -70,7 +70,7 @@ describe("API reference page", () => {
 
     await signInThrough(page, adminToken, referencePath);
     expect(await page.getByRole("link", { name: "API", exact: true }).getAttribute("aria-current")).toBe("page");
-    await page.locator('[data-testid="api-reference"][data-state="ready"]').waitFor({ timeout: 30_000 });
+    await page.locator('[data-testid="api-reference"][data-state="ready"]').waitFor({ timeout: 60_000 });
     const shown = await page.locator(".opblock-summary").evaluateAll((blocks) =>
       blocks.map((b) => `${b.querySelector(".opblock-summary-method")?.textContent ?? ""} ${b.querySelector(".opblock-summary-path")?.getAttribute("data-path") ?? ""}`),
     );
