@@ -183,11 +183,10 @@ describe.each(backends)("the analytics SDKs through the server on %s", (kind) =>
       }
     });
 
-    it("a message over SDK_MAX_MESSAGE_BYTES is refused alone, not stored; the rest of its batch counts and the SDK sees 200", async () => {
+    it("a message over SDK_MAX_MESSAGE_BYTES is stored rejected alone with its reason; the rest of its batch counts and the SDK sees 200", async () => {
       // Every SDK sends such a message: Segment's size check counts `%XX` escapes and the
       // letter i rather than bytes, RudderStack only logs a warning, PostHog has none. So the
-      // SDK reports it delivered, and the answer's `rejections` (which no SDK reads) is the
-      // only trace of it.
+      // SDK reports it delivered; the stored rejection (the Events page) is its trace.
       const source = newSource(sdk);
       const c = client(sdk, await writeKey(source));
       const call = (value: number, extra: SdkTrack["properties"] = {}): SdkTrack => ({
@@ -206,8 +205,8 @@ describe.each(backends)("the analytics SDKs through the server on %s", (kind) =>
         where: { source, idempotencyKey: calls[1]?.messageId },
         select: { status: true, reason: true },
       });
-      expect(oversize).toEqual([]);
-      expect(await t.db.prisma.rawEvent.count({ where: { source } })).toBe(2);
+      expect(oversize).toEqual([{ status: "rejected", reason: expect.stringMatching(/^message is \d+ bytes; the limit is 32768 bytes per message$/) }]);
+      expect(await t.db.prisma.rawEvent.count({ where: { source } })).toBe(3);
     });
 
     it("a batch as large as the SDK makes it (1000 calls, flushAt 1000, far under the 500 KB request limit) is counted whole", async () => {

@@ -172,7 +172,7 @@ describe.each(backends)("SDK protocol routes on %s", (kind) => {
       expect(await raw(source)).toEqual([]);
     });
 
-    it("over SDK_MAX_REQUEST_BYTES: 413; a single call over SDK_MAX_MESSAGE_BYTES: 413; in a batch, that message alone is refused", async () => {
+    it("over SDK_MAX_REQUEST_BYTES: 413; a single call over SDK_MAX_MESSAGE_BYTES: 413; in a batch, that message alone is stored rejected", async () => {
       const source = src();
       const pad = "x".repeat(3000);
       const tooBig = await sendOpen("/v1/batch", { batch: Array.from({ length: 30 }, (_, i) => ({ ...track("big", `big-${i}`), properties: { pad } })) }, basic(source));
@@ -182,10 +182,22 @@ describe.each(backends)("SDK protocol routes on %s", (kind) => {
       expect(await single.json()).toMatchObject({ error: { code: "PAYLOAD_TOO_LARGE" } });
       expect(await raw(source)).toEqual([]);
 
+      // In a batch, the SDKs read only the status: the message is stored rejected, so the Events page shows it.
       const mixed = await sendOpen("/v1/batch", { batch: [{ ...track("big", "big-1"), properties: { pad } }, track("big", "big-2", 2)] }, basic(source));
       expect(mixed.status).toBe(200);
       expect(await mixed.json()).toMatchObject({ counted: 1, rejected: 1, rejections: [{ index: 0, code: "PAYLOAD_TOO_LARGE", field: "batch[0].message" }] });
-      expect((await raw(source)).map((r) => r.idempotencyKey)).toEqual(["big-2"]);
+      const stored = await raw(source);
+      expect(stored.map((r) => [r.idempotencyKey, r.status]).sort()).toEqual([["big-1", "rejected"], ["big-2", "processed"]]);
+      expect(stored.find((r) => r.idempotencyKey === "big-1")?.reason).toMatch(/^message is 30\d\d bytes; the limit is 2048 bytes per message$/);
+    });
+
+    it("a batch of more messages than MAX_BATCH_EVENTS is taken whole, in slices (the SDKs batch by bytes and drop a batch refused 413)", async () => {
+      const source = src();
+      const n = 800;
+      const res = await sendOpen("/v1/batch", { batch: Array.from({ length: n }, (_, i) => track("many", `many-${i}`, i + 1)) }, basic(source));
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ counted: n, rejected: 0 });
+      expect(await aggregate(source, "many")).toEqual({ count: n, sum: (n * (n + 1)) / 2 });
     });
 
     it("one malformed message is stored rejected with its reason; the rest of the request is counted", async () => {

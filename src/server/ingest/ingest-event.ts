@@ -37,9 +37,12 @@ export async function ingestEvent(ctx: ServerContext, input: IngestEventInput, s
   const payloadJson = JSON.stringify(input.payload);
   const size = Buffer.byteLength(payloadJson, "utf8");
   const [limit, what] = format === "event" ? [config.MAX_EVENT_BYTES, "payload"] : [config.SDK_MAX_MESSAGE_BYTES, "message"];
-  if (size > limit) {
-    throw new AppError("PAYLOAD_TOO_LARGE", `${what} is ${size} bytes; the limit is ${limit} bytes per ${what === "payload" ? "event" : "message"}`, { field: what });
-  }
+  const tooLarge = size > limit ? new AppError("PAYLOAD_TOO_LARGE", `${what} is ${size} bytes; the limit is ${limit} bytes per ${what === "payload" ? "event" : "message"}`, { field: what }) : null;
+  // An event of this service's API over the limit is refused unstored (413). An SDK message
+  // arrives inside a request already bounded by SDK_MAX_REQUEST_BYTES, and the SDKs cannot
+  // be told about it (they read only the status): it is stored rejected, so the Events page
+  // shows what was dropped and why.
+  if (tooLarge && format === "event") throw tooLarge;
   if (input.simulate === "before-capture") throw simulated("before capture: nothing was stored");
 
   const source = normalizeName(input.source);
@@ -50,6 +53,7 @@ export async function ingestEvent(ctx: ServerContext, input: IngestEventInput, s
   let rejection: AppError | null = null;
   let notCounted: string | null = null;
   try {
+    if (tooLarge) throw tooLarge;
     const read = readEvent(format, source, input.payload, readRulesOf(config));
     if (read.kind === "event") event = read.event;
     else notCounted = notCountedReason(read.call);

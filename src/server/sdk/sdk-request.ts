@@ -15,7 +15,7 @@ import { takeRateLimit } from "../auth/rate-limit";
 import type { ServerContext } from "../context";
 import { AppError } from "../errors";
 import type { Admission } from "../http/admission";
-import { ingestItems, sliced, type CheckedItem } from "../ingest/ingest-batch";
+import { ingestItems, sliced, type CheckedItem, type ItemResult } from "../ingest/ingest-batch";
 
 /** What an SDK route carries: a batch of messages, or one call (Segment: of the route's type). */
 export type SdkShape = { protocol: "segment"; call: "batch" | SegmentCallType } | { protocol: "posthog"; call: "batch" | "capture" };
@@ -35,13 +35,13 @@ const KEY_FIELDS = ["writeKey", "api_key", "token"];
 export async function ingestSdkRequest(ctx: ServerContext, request: SdkRequest, signal?: AbortSignal): Promise<SdkAnswer> {
   const { shape } = request;
   const { messages, bodyKey, keyField, single } = messagesOf(shape, request.body);
-  if (messages.length > ctx.config.MAX_BATCH_EVENTS) {
-    throw new AppError("PAYLOAD_TOO_LARGE", `batch holds ${messages.length} messages; the limit is ${ctx.config.MAX_BATCH_EVENTS} per request`, { field: "batch" });
-  }
-  request.admission.shrinkTo(messages.length);
+  // The SDKs batch by bytes, not count (Segment and RudderStack drop a batch refused 413), so a
+  // batch of any count within SDK_MAX_REQUEST_BYTES is taken, in slices of MAX_BATCH_EVENTS
+  // one after another: the request never holds more of the backlog than it was admitted for.
+  const slice = ctx.config.MAX_BATCH_EVENTS;
+  request.admission.shrinkTo(Math.min(messages.length, slice));
   const { principal, source } = await sourceForSdk(ctx, request.principal, request.headerKey ?? bodyKey, keyField);
   requireWriter(principal);
-  takeRateLimit(ctx, principal, messages.length);
   if (single && messages[0] !== undefined) {
     // A single call is the whole request: over the message limit it is the request that is too large.
     const size = Buffer.byteLength(JSON.stringify(messages[0]), "utf8");
@@ -63,7 +63,13 @@ export async function ingestSdkRequest(ctx: ServerContext, request: SdkRequest, 
     }
     return { index, event: { source, payload: withoutKeys(message as Record<string, unknown>), format } };
   });
-  const results = await ingestItems(ctx, checked, signal, (index, field) => name(index, field));
+  const results: ItemResult[] = [];
+  for (let start = 0; start < checked.length; start += slice) {
+    const part = checked.slice(start, start + slice);
+    // Past the key's rate, the slices already committed come back deduplicated when the SDK retries.
+    takeRateLimit(ctx, principal, part.length);
+    results.push(...(await ingestItems(ctx, part, signal, (index, field) => name(index, field))));
+  }
   const tally = (status: string) => results.filter((r) => r.status === status).length;
   const rejections = results.filter((r) => r.status === "rejected").map(({ index, code, reason, field }) => ({ index, code: code ?? "INVALID_EVENT", reason: reason ?? "rejected", ...(field ? { field } : {}) }));
   return { success: true, counted: tally("counted"), deduplicated: tally("deduplicated"), notCounted: tally("not_counted"), rejected: rejections.length, rejections };
