@@ -52,19 +52,12 @@ export const segmentCall = segmentSingleBodySchema.meta({ id: "SegmentCall", des
 const posthogEvent = posthogEventSchema.meta({ id: "PosthogEvent" });
 const posthogSingle = posthogSingleBodySchema.meta({ id: "PosthogCapture" });
 
-/** An SDK batch's bodies; the most messages per request come from the configuration (MAX_BATCH_EVENTS). */
-export function sdkBatchBodies(maxMessages: number) {
-  const posthogEvents = z
-    .array(posthogEvent)
-    .max(maxMessages)
-    .meta({ description: "The events alone, as older PostHog clients send them" });
-  const posthogBatch = posthogBatchBodySchema.extend({ batch: z.array(posthogEvent).max(maxMessages) });
-  return {
-    segmentBatch: segmentBatchBodySchema.extend({ batch: z.array(segmentMessage).max(maxMessages) }),
-    posthogBatch: z.union([posthogBatch, posthogEvents]),
-    /** /capture and /e: one event, or a batch as /batch takes it. */
-    posthogCapture: z.union([posthogSingle, posthogBatch, posthogEvents]),
-  };
-}
+const posthogEvents = z.array(posthogEvent).meta({ description: "The events alone, as older PostHog clients send them" });
+const posthogBatchBody = posthogBatchBodySchema.extend({ batch: z.array(posthogEvent) }).meta({ id: "PosthogBatch" });
+
+export const segmentBatch = segmentBatchBodySchema.extend({ batch: z.array(segmentMessage) }).meta({ id: "SegmentBatch" });
+export const posthogBatch = z.union([posthogBatchBody, posthogEvents]);
+/** /capture and /e: one event, or a batch as /batch takes it. */
+export const posthogCapture = z.union([posthogSingle, posthogBatchBody, posthogEvents]);
 
 export const sdkAnswer = sdkAnswerSchema.meta({ id: "SdkAnswer" });

@@ -45,9 +45,7 @@ export const idempotencyKeyParam = idempotencyKeySchema.optional().meta({
   description: "Names the event (else `payload.eventId`, else its content): the same key sent again is deduplicated; read as UTF-8",
 });
 
-export const simulateParam = failurePointSchema
-  .optional()
-  .meta({
-    description:
-      "Fail on purpose at this point (simulation mode, and the operator only when access control is on); on a batch, the whole batch fails",
-  });
+export const simulateParam = failurePointSchema.optional().meta({
+  description:
+    "Fail on purpose at this point (simulation mode, and the operator only when access control is on); on a batch, the whole batch fails",
+});

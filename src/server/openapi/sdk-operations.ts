@@ -5,7 +5,7 @@
 // takes gzip or deflate bodies.
 import { segmentCallTypes, type SegmentCallType } from "../../lib/sdk-schema";
 import type { Config } from "../config";
-import { sdkAnswer, sdkBatchBodies, segmentCall } from "./api-schemas";
+import { posthogBatch, posthogCapture, sdkAnswer, segmentBatch, segmentCall } from "./api-schemas";
 import { bodyErrors, writeErrors } from "./error-responses";
 import type { OperationSpec, OperationTable } from "./operation";
 
@@ -13,8 +13,7 @@ const answer: OperationSpec["answer"] = {
   schema: sdkAnswer,
   description:
     "Every message of the request is committed: counted, deduplicated (the same `messageId`/`uuid` sent again), captured but not counted " +
-    "(identify, page and other non-event calls), or rejected with its reason (listed in `rejections`: a malformed message is stored " +
-    "`rejected`, one over SDK_MAX_MESSAGE_BYTES is not stored; the others are unaffected). " +
+    "(identify, page and other non-event calls), or stored `rejected` with its reason (listed in `rejections`; the others are unaffected). " +
     "The SDKs read only the status.",
 };
 
@@ -30,11 +29,10 @@ const posthogMapping =
 const capitalized = (s: string) => `${s.charAt(0).toUpperCase()}${s.slice(1)}`;
 
 export function sdkOperations(config: Config): OperationTable {
-  const { segmentBatch, posthogBatch, posthogCapture } = sdkBatchBodies(config.MAX_BATCH_EVENTS);
   const limits =
-    `Limits apply to the inflated body: ${config.SDK_MAX_REQUEST_BYTES} bytes per request (SDK_MAX_REQUEST_BYTES) and ` +
-    `${config.MAX_BATCH_EVENTS} messages (MAX_BATCH_EVENTS), else \`413\`; ${config.SDK_MAX_MESSAGE_BYTES} bytes per message ` +
-    "(SDK_MAX_MESSAGE_BYTES): a single call over it is `413`, a batch's message over it is refused alone (listed in `rejections`, not stored).";
+    `Limits apply to the inflated body: ${config.SDK_MAX_REQUEST_BYTES} bytes per request (SDK_MAX_REQUEST_BYTES), else \`413\`; within it ` +
+    `a batch of any count is taken, ${config.MAX_BATCH_EVENTS} messages at a time (MAX_BATCH_EVENTS). ${config.SDK_MAX_MESSAGE_BYTES} bytes per ` +
+    "message (SDK_MAX_MESSAGE_BYTES): a single call over it is `413`, a batch's message over it is stored `rejected`.";
   const common = { access: "sdk", answer, errors: [...bodyErrors, ...writeErrors], envelope: "plain" } as const;
 
   const segment = (operationId: string, summary: string, description: string, body: OperationSpec["body"]): OperationSpec => ({
