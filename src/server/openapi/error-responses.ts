@@ -63,7 +63,7 @@ function errorHeadersSchema(status: number) {
   return z.object({ "X-Request-Id": requestIdHeader });
 }
 
-const describe = (codes: readonly AppErrorCode[]) =>
+const listCodes = (codes: readonly AppErrorCode[]) =>
   codes.map((c) => `\`${c}\`${errorTable[c].retryable ? " (retryable)" : ""}`).join(", ") +
   (codes.some((c) => errorTable[c].status === 401) ? `; with \`WWW-Authenticate: ${WWW_AUTHENTICATE}\`` : "");
 
@@ -78,7 +78,7 @@ export function errorResponses(codes: readonly AppErrorCode[], envelope: ErrorEn
   for (const [status, list] of [...byStatus].sort(([a], [b]) => a - b)) {
     const atStatus = list as [AppErrorCode, ...AppErrorCode[]];
     responses[String(status)] = {
-      description: describe(atStatus),
+      description: listCodes(atStatus),
       headers: errorHeadersSchema(status),
       content: { "application/json": { schema: envelope === "trpc" ? trpcErrorSchema(atStatus, status) : errorBodySchema(atStatus) } },
     };
