@@ -264,7 +264,7 @@ describe("OpenAPI document", () => {
     expect(request!.status).toBe(200);
     const validate = answerSchema("POST", "/v1/batch", 200);
     expect(validate(request!.answer), JSON.stringify(validate.errors)).toBe(true);
-    expect(request!.answer).toEqual({ success: true, counted: 1, deduplicated: 0, notCounted: 1, rejected: 0, rejections: [] });
+    expect(request!.answer).toEqual({ success: true, counted: 1, deduplicated: 0, notCounted: 1, rejected: 0, failed: 0, rejections: [] });
 
     // Without a key (the SDK sends it in the body too) the refusal is the documented 401.
     const { writeKey: _key, ...keyless } = request!.body as Record<string, unknown>;
@@ -298,7 +298,7 @@ describe("OpenAPI document", () => {
     expectValidRequest("POST", "/batch", request!.body);
     const validate = answerSchema("POST", "/batch", 200);
     expect(validate(request!.answer), JSON.stringify(validate.errors)).toBe(true);
-    expect(request!.answer).toEqual({ success: true, counted: 1, deduplicated: 0, notCounted: 0, rejected: 0, rejections: [] });
+    expect(request!.answer).toEqual({ success: true, counted: 1, deduplicated: 0, notCounted: 0, rejected: 0, failed: 0, rejections: [] });
   });
 
   it("health, readiness and the session answer what the document says", async () => {

@@ -24,7 +24,7 @@ export function restOperations(config: Config): OperationTable {
       headers: { "Idempotency-Key": idempotencyKeyParam, "X-Simulate-Failure": simulateParam },
       body: { schema: restEvent, description: "`source` may be left out with a write key (the key names it)" },
       answer: { schema: ingestAnswer, description: "Counted (`deduplicated: false`) or already counted before (`deduplicated: true`)" },
-      errors: [...bodyErrors, "SIMULATION_DISABLED", "INVALID_EVENT", "IDEMPOTENCY_KEY_REUSED", "SIMULATED_FAILURE", ...writeErrors],
+      errors: [...bodyErrors, "SIMULATION_DISABLED", "INVALID_EVENT", "IDEMPOTENCY_KEY_REUSED", "EVENT_FAILED", "SIMULATED_FAILURE", ...writeErrors],
       envelope: "plain",
     },
     "POST /ingest/batch": {

@@ -28,7 +28,7 @@ export function trpcOperations(config: Config): OperationTable {
       access: "write",
       body: { schema: trpcIngestInput, description: "The procedure's input" },
       answer: { schema: result(ingestAnswer), description: "The procedure's output" },
-      errors: [...bodyErrors, "SIMULATION_DISABLED", "INVALID_EVENT", "IDEMPOTENCY_KEY_REUSED", "SIMULATED_FAILURE", ...writeErrors],
+      errors: [...bodyErrors, "SIMULATION_DISABLED", "INVALID_EVENT", "IDEMPOTENCY_KEY_REUSED", "EVENT_FAILED", "SIMULATED_FAILURE", ...writeErrors],
       envelope: "trpc",
     },
     "POST /api/trpc/ingestBatch": {
