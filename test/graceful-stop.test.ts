@@ -55,8 +55,10 @@ describe("a stopping server", () => {
     expect(await refused.json()).toEqual({
       error: { code: "SHUTTING_DOWN", message: "This instance is shutting down; nothing was stored: retry (another instance will answer)", retryable: true, requestId: refused.headers.get("x-request-id") },
     });
+    // tRPC's clients get tRPC's error envelope around the same error.
     const trpc = await fetch(`${app.url}/api/trpc/aggregates?input=%7B%7D`);
-    expect([trpc.status, ((await trpc.json()) as { error: { code: string } }).error.code]).toEqual([503, "SHUTTING_DOWN"]);
+    const trpcBody = (await trpc.json()) as { error: { data: { appError: { code: string } } } };
+    expect([trpc.status, trpc.headers.get("connection"), trpc.headers.get("retry-after"), trpcBody.error.data.appError.code]).toEqual([503, "close", "1", "SHUTTING_DOWN"]);
     expect((await fetch(`${app.url}/api/health`)).status).toBe(200);
     expect((await fetch(`${app.url}/api/ready`)).status).toBe(503);
     expect((await fetch(`${app.url}/metrics`)).status).toBe(200);

@@ -46,14 +46,14 @@ describe.each(backends)("GET /metrics on %s", (kind) => {
 
     const text = await scrape();
     const events = (outcome: string) => sample(text, "ingest_events_total", { outcome });
-    expect([events("counted"), events("deduplicated"), events("rejected"), events("failed")]).toEqual([8, 1, 1, 1]);
+    expect([events("counted"), events("deduplicated"), events("rejected"), events("unavailable"), events("failed")]).toEqual([8, 1, 1, 1, undefined]);
     expect(sample(text, "ingest_event_processing_seconds_count")).toBe(11);
     const requests = (route: string, status: string) => sample(text, "ingest_http_requests_total", { route, method: "POST", status });
     expect([requests("/ingest", "200"), requests("/ingest", "422"), requests("/ingest", "503"), requests("/ingest/batch", "200")]).toEqual([4, 1, 1, 1]);
     expect(sample(text, "ingest_http_request_duration_seconds_count", { route: "/ingest" })).toBe(6);
-    // One group per single event that reached group commit, one for the whole batch.
-    expect([sample(text, "ingest_group_commit_events_count"), sample(text, "ingest_group_commit_events_sum")]).toEqual([5, 9]);
-    expect(sample(text, "ingest_group_commit_events_bucket", { le: "4" })).toBe(4);
+    // A group per single event that was stored (the rejected one too), one for the whole batch.
+    expect([sample(text, "ingest_group_commit_events_count"), sample(text, "ingest_group_commit_events_sum")]).toEqual([6, 10]);
+    expect(sample(text, "ingest_group_commit_events_bucket", { le: "4" })).toBe(5);
     // The scrape itself is the one request in flight.
     expect(sample(text, "ingest_http_requests_in_flight")).toBe(1);
     expect([sample(text, "ingest_pending_events"), sample(text, "ingest_draining"), sample(text, "ingest_database_up")]).toEqual([0, 0, 1]);

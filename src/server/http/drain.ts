@@ -100,15 +100,16 @@ export function drainGateFor(ctx: ServerContext): DrainGate {
 }
 
 /**
- * The refusal of a request that arrives while the server stops. A small body is read first:
- * closing a connection with unread bytes in flight makes the kernel reset it, and the client
- * could lose the answer. A large one is not read (the answer closes the connection anyway).
+ * The refusal of a request that arrives while the server stops, to answer it with. A small
+ * body is read first: closing a connection with unread bytes in flight makes the kernel reset
+ * it, and the client could lose the answer. A large one is not read (the answer closes the
+ * connection anyway).
  */
-export async function refuseWhileStopping(req: IncomingMessage, gate: DrainGate): Promise<never> {
+export async function refusalWhileStopping(req: IncomingMessage, gate: DrainGate): Promise<AppError> {
   gate.refused++;
   if (!refusedBodyIsLarge(req) && !req.readableEnded) {
     req.resume();
     await Promise.race([once(req, "end"), once(req, "close")]).catch(() => {});
   }
-  throw new AppError("SHUTTING_DOWN", "This instance is shutting down; nothing was stored: retry (another instance will answer)");
+  return new AppError("SHUTTING_DOWN", "This instance is shutting down; nothing was stored: retry (another instance will answer)");
 }

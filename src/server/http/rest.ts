@@ -4,7 +4,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { TRPCError } from "@trpc/server";
 import type { ServerContext } from "../context";
-import { AppError, errorDetail, toAppError } from "../errors";
+import { AppError, errorDetail, toAppError, type AppErrorCode } from "../errors";
 import { createCaller } from "../api/root";
 import { appErrorOf } from "../api/trpc";
 import { refusedBodyIsLarge, type Admission } from "./admission";
@@ -26,18 +26,20 @@ export function sendError(res: ServerResponse, ctx: ServerContext, err: unknown)
   // A body we stopped reading cannot be drained safely: close the connection.
   if (appError.code === "PAYLOAD_TOO_LARGE" && appError.field === "body") headers.connection = "close";
   if (appError.code === "OVERLOADED" && refusedBodyIsLarge(res.req)) headers.connection = "close";
-  // Overload and shutdown refusals are summarised (by the backlog, by the stop), not logged one by one.
   const requestId = requestIdOf(res.req);
-  if (appError.code !== "OVERLOADED" && appError.code !== "SHUTTING_DOWN") logServerError(ctx, appError, "request", requestId);
+  logServerError(ctx, appError, "request", requestId);
   sendJson(res, appError.status, appError.toBody(requestId), headers);
 }
+
+/** Refusals summarised elsewhere (the backlog's report, the stop's last line), not logged one by one. */
+const SUMMARISED: ReadonlySet<AppErrorCode> = new Set(["OVERLOADED", "SHUTTING_DOWN"]);
 
 /**
  * Logs a 5xx with the detail its answer leaves out (SQLSTATE, driver text): outages at
  * warn, misconfigurations and internal errors, which need a person, at error.
  */
 export function logServerError(ctx: ServerContext, appError: AppError, what: string, requestId?: string): void {
-  if (appError.status < 500) return;
+  if (appError.status < 500 || SUMMARISED.has(appError.code)) return;
   const fields = { code: appError.code, ...(requestId ? { requestId } : {}), ...errorDetail(appError) };
   if (appError.status === 503) ctx.log.warn(`${what} failed`, fields);
   else ctx.log.error(`${what} failed`, fields);

@@ -12,7 +12,7 @@ import type { ServerContext } from "../context";
 import { AppError } from "../errors";
 import { RequestAbortedError } from "./body";
 import { noteRoute, observeRequest } from "../observability/access-log";
-import { drainGateFor, refuseWhileStopping, type DrainGate } from "./drain";
+import { drainGateFor, refusalWhileStopping, type DrainGate } from "./drain";
 import { getHealth, getReady } from "./health";
 import { getMetrics } from "./metrics-route";
 import { requestPrincipal } from "./auth-http";
@@ -88,7 +88,12 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: ServerCont
   noteRoute(req, route ? route.path : path.startsWith(TRPC_PREFIX) ? "/api/trpc" : fallback ? "page" : "unmatched");
   if (!route?.servedWhileStopping) {
     gate.noteWork();
-    if (gate.refusing) return refuseWhileStopping(req, gate);
+    if (gate.refusing) {
+      // tRPC's clients read tRPC's error envelope: its refusal goes through tRPC.
+      const refusal = await refusalWhileStopping(req, gate);
+      if (path.startsWith(TRPC_PREFIX)) return handleTrpc(req, res, ctx, path.slice(TRPC_PREFIX.length), refusal);
+      throw refusal;
+    }
   }
   if (route) {
     if (!(route.methods as readonly string[]).includes(method)) {

@@ -23,7 +23,8 @@ const ingestRoutes = new Map<string, "event" | "batch">([
   ["ingestBatch", "batch"],
 ]);
 
-export async function handleTrpc(req: IncomingMessage, res: ServerResponse, ctx: ServerContext, procedurePath: string): Promise<void> {
+/** `refused`: the request is answered with this error (every call), its body unread: the server is stopping. */
+export async function handleTrpc(req: IncomingMessage, res: ServerResponse, ctx: ServerContext, procedurePath: string, refused: AppError | null = null): Promise<void> {
   const { config } = ctx;
   // Admission before the body is read (503 OVERLOADED past the backlog) for every ingest call
   // in the request, released when the request's work has ended. A refusal is answered by tRPC
@@ -33,10 +34,10 @@ export async function handleTrpc(req: IncomingMessage, res: ServerResponse, ctx:
     return n + (route ? eventsBound(route, plainLength(req), config) : 0);
   }, 0);
   let admission: Admission | undefined;
-  let refusal: AppError | null = null;
+  let refusal: AppError | null = refused;
   try {
     // Several batch calls each count what the whole body can hold: cap at what an empty backlog admits.
-    if (bound > 0) admission = backlogFor(ctx).admit(Math.min(bound, config.MAX_PENDING_EVENTS));
+    if (bound > 0 && !refusal) admission = backlogFor(ctx).admit(Math.min(bound, config.MAX_PENDING_EVENTS));
   } catch (err) {
     if (!(err instanceof AppError)) throw err;
     refusal = err;
@@ -81,8 +82,7 @@ export async function handleTrpc(req: IncomingMessage, res: ServerResponse, ctx:
       },
       onError({ error }) {
         const appError = appErrorOf(error);
-        // Overload refusals are summarised by the backlog, not logged one by one.
-        if (appError.code !== "OVERLOADED") logServerError(ctx, appError, "trpc request", requestIdOf(req));
+        logServerError(ctx, appError, "trpc request", requestIdOf(req));
       },
     });
   } finally {

@@ -30,7 +30,7 @@ export class ServiceMetrics {
 
   readonly events = new Counter({
     name: "ingest_events_total",
-    help: "Events the write path decided, by outcome: counted, deduplicated, not_counted (SDK calls kept), rejected (4xx: stored rejected or refused), failed (5xx: the database failed), abandoned (the client left before capture)",
+    help: "Events the write path decided, by outcome: counted, deduplicated, not_counted (SDK calls kept), rejected (4xx: stored rejected or refused), unavailable (503: an outage, retry), failed (other 5xx: stored failed, a misconfiguration, a bug), abandoned (the client left before capture)",
     labelNames: ["outcome"] as const,
     registers: this.registers,
   });
@@ -116,10 +116,11 @@ export async function observeIngest<T extends { outcome: WriteOutcome }>(db: Dat
   }
 }
 
-function failureOutcome(err: unknown): "rejected" | "failed" | "abandoned" {
+function failureOutcome(err: unknown): "rejected" | "unavailable" | "failed" | "abandoned" {
   if (!(err instanceof AppError)) return "failed";
   if (err.code === "CLIENT_CLOSED") return "abandoned";
-  return err.status < 500 ? "rejected" : "failed";
+  if (err.status < 500) return "rejected";
+  return err.status === 503 ? "unavailable" : "failed";
 }
 
 /** A group commit leaving with `events` events. */
