@@ -13,7 +13,11 @@ import { classifyDatabaseError } from "../db/database-errors";
 import { errorDetail, errorSummary, isDataError } from "../errors";
 import { observeRecovery } from "../observability/metrics";
 import { processStoredRawEvents, type StoredRawEvent } from "./process-raw-event";
+import { pruneRawEvents } from "./prune-raw-events";
 import { readRulesOf } from "./read-event";
+
+/** How often an instance's worker prunes raw events past RAW_RETENTION_DAYS. */
+const PRUNE_EVERY_MS = 60_000;
 
 export interface RecoveryReport {
   recovered: number;
@@ -94,8 +98,19 @@ export function startRecoveryWorker(ctx: ServerContext): RecoveryWorker {
   let current: Promise<RecoveryReport> | undefined;
   const stopping = new AbortController();
 
+  let lastPrune = 0;
   const runOnce = () => {
-    current ??= recoverStuckEvents(ctx, 100, stopping.signal).finally(() => {
+    current ??= (async () => {
+      const report = await recoverStuckEvents(ctx, 100, stopping.signal);
+      // Retention rides the worker's loop, at most once a minute, a bounded amount each time.
+      const days = ctx.config.RAW_RETENTION_DAYS;
+      if (days !== undefined && !stopping.signal.aborted && Date.now() - lastPrune >= PRUNE_EVERY_MS) {
+        lastPrune = Date.now();
+        const pruned = await pruneRawEvents(ctx.db, { olderThanDays: days, batchSize: 500, maxBatches: 20 });
+        if (pruned > 0) ctx.log.info("retention: raw events pruned", { pruned, olderThanDays: days });
+      }
+      return report;
+    })().finally(() => {
       current = undefined;
     });
     return current;
