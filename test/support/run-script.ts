@@ -18,10 +18,14 @@ export interface ScriptOptions {
 /** tsx's loader by absolute path, so a script runs from any working directory. */
 const tsxLoader = createRequire(import.meta.url).resolve("tsx");
 
-function spawnScript(script: string, env: Record<string, string>, opts: ScriptOptions): ChildProcess {
+/** The variables a script runs with: this process's, the defaults below, then `env` (undefined removes one). */
+export type ScriptEnv = Record<string, string | undefined>;
+
+function spawnScript(script: string, env: ScriptEnv, opts: ScriptOptions): ChildProcess {
+  const merged = { ...process.env, NODE_ENV: "production", AUTH_REQUIRED: "false", LOG_LEVEL: "warn", HOST: "127.0.0.1", PORT: "0", ...env };
   const child = spawn(process.execPath, ["--import", tsxLoader, isAbsolute(script) ? script : join(projectRoot, script), ...(opts.args ?? [])], {
     cwd: opts.cwd ?? projectRoot,
-    env: { ...process.env, NODE_ENV: "production", AUTH_REQUIRED: "false", LOG_LEVEL: "warn", HOST: "127.0.0.1", PORT: "0", ...env },
+    env: Object.fromEntries(Object.entries(merged).filter(([, v]) => v !== undefined)) as NodeJS.ProcessEnv,
     stdio: [opts.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
     ...(opts.uid !== undefined ? { uid: opts.uid, gid: opts.uid } : {}),
   });
@@ -30,7 +34,7 @@ function spawnScript(script: string, env: Record<string, string>, opts: ScriptOp
 }
 
 /** Runs a script as a real process until it exits (120 s at most); its exit code and everything it printed. */
-export async function runToExit(script: string, env: Record<string, string>, opts: ScriptOptions = {}): Promise<{ code: number | null; stderr: string; stdout: string }> {
+export async function runToExit(script: string, env: ScriptEnv, opts: ScriptOptions = {}): Promise<{ code: number | null; stderr: string; stdout: string }> {
   const child = spawnScript(script, env, opts);
   let stdout = "";
   let stderr = "";
@@ -55,7 +59,7 @@ export interface RunningScript {
 }
 
 /** Starts a script in the background. */
-export function startScript(script: string, env: Record<string, string>, opts: ScriptOptions = {}): RunningScript {
+export function startScript(script: string, env: ScriptEnv, opts: ScriptOptions = {}): RunningScript {
   const child = spawnScript(script, env, opts);
   let out = "";
   let err = "";
@@ -64,6 +68,7 @@ export function startScript(script: string, env: Record<string, string>, opts: S
   child.stdout!.on("data", (d: Buffer) => ((out += d.toString()), changed()));
   child.stderr!.on("data", (d: Buffer) => ((err += d.toString()), changed()));
   const exited = once(child, "exit") as Promise<[number | null]>;
+  exited.catch(() => {}); // a spawn error surfaces in waitFor and stop
   child.once("exit", changed);
   return {
     child,
