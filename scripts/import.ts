@@ -83,11 +83,11 @@ const tally: Tally = earlier ? structuredClone(earlier.tally) : { counted: 0, de
 let offset = earlier?.offset ?? 0;
 let linesDone = earlier?.lines ?? 0;
 
-// Progress: bytes of the file acknowledged (so the ETA covers the whole file), or events for stdin.
+// Progress: bytes of the file acknowledged (so the ETA covers the whole file), or lines for stdin.
 const started = Date.now();
 let eventsThisRun = 0;
 const bar = new SingleBar({
-  format: fromStdin ? "{events} events | {rate} events/s | {status}" : "{bar} {percentage}% | {events} events | {rate} events/s | ETA {eta_formatted} | {status}",
+  format: fromStdin ? "{lines} lines | {rate} events/s | {status}" : "{bar} {percentage}% | {lines} lines | {rate} events/s | ETA {eta_formatted} | {status}",
   stream: process.stderr,
   noTTYOutput: true,
   notTTYSchedule: 2000,
@@ -96,9 +96,9 @@ const bar = new SingleBar({
 });
 const progress = (status = "") => {
   const rate = Math.round(eventsThisRun / Math.max(0.001, (Date.now() - started) / 1000));
-  bar.update(fromStdin ? eventsThisRun : offset, { events: (tally.counted + tally.deduplicated + tally.rejected.length).toLocaleString("en-US"), rate: rate.toLocaleString("en-US"), status });
+  bar.update(fromStdin ? linesDone : offset, { lines: linesDone.toLocaleString("en-US"), rate: rate.toLocaleString("en-US"), status });
 };
-bar.start(fromStdin ? 0 : size, fromStdin ? 0 : offset, { events: "0", rate: "0", status: "" });
+bar.start(fromStdin ? 0 : size, fromStdin ? 0 : offset, { lines: linesDone.toLocaleString("en-US"), rate: "0", status: "" });
 
 /** A run of consecutive lines: those to send, and what was decided here about the others. */
 interface Chunk {

@@ -106,7 +106,7 @@ describe(`npm run import (server on ${kind})`, { timeout: 180_000 }, () => {
       "line 99: INVALID_EVENT payload.value: value must be a number, got a string",
     ]);
     expect(proxy.requests()).toBe(8); // 6 chunks of up to 50 lines to send, 2 of them refused once
-    expect(first.stderr).toMatch(/100% \| [\d,]+ events \| [\d,]+ events\/s \| ETA/);
+    expect(first.stderr).toMatch(/100% \| 300 lines \| [\d,]+ events\/s \| ETA/);
     const expected = await aggregates("shop");
     expect(expected.map((r) => [r.metric, Number(r.count)])).toEqual([
       ["clicks", 148],
