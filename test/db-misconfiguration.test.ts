@@ -17,7 +17,6 @@ import { backends, createTestDatabase, openTestDatabase, postgresUrl, testConfig
 const misconfiguredBody = {
   error: { code: "DATABASE_MISCONFIGURED", message: "The service cannot use its database as configured; an operator must fix it (see the server log)", retryable: false, requestId: expect.any(String) },
 };
-const internalBody = { error: { code: "INTERNAL", message: "Internal error; the details are in the server log", retryable: true, requestId: expect.any(String) } };
 const unavailableBody = { error: { code: "DATABASE_UNAVAILABLE", message: "The database is unavailable, retry later with the same event", retryable: true, requestId: expect.any(String) } };
 
 const event = (source: string) => ({ method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ source, payload: { metric: "m", value: 1 } }) });
@@ -163,7 +162,7 @@ describe.each(backends)("a misconfigured database on %s", (kind) => {
     expect(await recoverStuckEvents(worker)).toEqual({ recovered: 1, failed: 0, retrying: 0 });
   });
 
-  it("an error the service does not recognise answers 500 INTERNAL with a fixed message", async () => {
+  it("an event the database refuses (a trigger raising an error) answers 500 EVENT_FAILED, not retryable, with a fixed message; the words go to the log and the stored reason", async () => {
     await t.db.execScript(`
       CREATE FUNCTION test_refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'secret trigger text'; END $$;
       CREATE TRIGGER test_refuse BEFORE INSERT ON processed_event FOR EACH ROW EXECUTE FUNCTION test_refuse();`);
@@ -172,14 +171,18 @@ describe.each(backends)("a misconfigured database on %s", (kind) => {
       const res = await fetch(`${app.url}/ingest`, event("refused"));
       expect(res.status).toBe(500);
       const text = await res.text();
-      expect(JSON.parse(text)).toEqual(internalBody);
+      expect(JSON.parse(text)).toEqual({
+        error: { code: "EVENT_FAILED", message: "The database refused to store this event; it is kept as failed with the reason (see the Events page)", retryable: false, requestId: expect.any(String) },
+      });
       expect(text).not.toContain("secret");
-      expect(log.records.find((r) => r.msg === "request failed")).toMatchObject({ level: "error", fields: { code: "INTERNAL", sqlstate: "P0001", detail: "secret trigger text (SQLSTATE P0001)" } });
+      expect(log.records.find((r) => r.msg === "request failed")).toMatchObject({ level: "error", fields: { code: "EVENT_FAILED", sqlstate: "P0001", detail: "secret trigger text (SQLSTATE P0001)" } });
+      expect(await t.db.prisma.rawEvent.findMany({ where: { source: "refused" }, select: { status: true, reasonCode: true, reason: true } })).toEqual([
+        { status: "failed", reasonCode: "EVENT_FAILED", reason: "the database refused this event: secret trigger text (SQLSTATE P0001)" },
+      ]);
     } finally {
       await t.db.execScript("DROP TRIGGER test_refuse ON processed_event; DROP FUNCTION test_refuse();");
       await app.close();
     }
-    await t.db.prisma.rawEvent.updateMany({ where: { source: "refused" }, data: { status: "failed", reason: "test cleanup" } });
   });
 });
 

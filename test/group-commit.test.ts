@@ -2,7 +2,9 @@
 // in-group duplicates and key clashes, a poison event isolated from its group, and far
 // fewer transactions than events under concurrency.
 import { describe, expect, it } from "vitest";
+import type { TRPCError } from "@trpc/server";
 import { createCaller } from "../src/server/api/root";
+import { appErrorOf } from "../src/server/api/trpc";
 import { useTestDatabase } from "./support/use-test-database";
 import { backends, postgresUrl, testContext } from "./support/test-db";
 
@@ -44,13 +46,15 @@ describe.each(backends)("group commit on %s", (kind) => {
         Array.from({ length: 12 }, (_, i) => api.ingest({ source, payload: { metric: i === 5 ? "poison" : "fine", value: i }, idempotencyKey: `p${i}` })),
       );
       expect(settled.filter((s) => s.status === "rejected")).toHaveLength(1);
-      // The database refused this event itself: not an outage, so 500 INTERNAL (the raw event stays for the worker).
-      expect((settled[5] as PromiseRejectedResult).reason).toMatchObject({ code: "INTERNAL_SERVER_ERROR" });
+      // The database refused this event itself, for good: stored failed with its code, and
+      // answered 500 EVENT_FAILED, not retryable (a retry would fail the same way).
+      expect(appErrorOf((settled[5] as PromiseRejectedResult).reason as TRPCError)).toMatchObject({ code: "EVENT_FAILED", status: 500 });
       expect((await api.aggregates({ source }))[0]).toMatchObject({ metric: "fine", count: 11 });
-      expect(await t.db.prisma.rawEvent.count({ where: { source, status: "received" } })).toBe(1);
+      expect(await t.db.prisma.rawEvent.findMany({ where: { source, status: { notIn: ["processed"] } }, select: { status: true, reasonCode: true } })).toEqual([
+        { status: "failed", reasonCode: "EVENT_FAILED" },
+      ]);
     } finally {
       await t.db.execScript(`DROP TRIGGER test_group_poison ON processed_event; DROP FUNCTION test_group_poison();`);
-      await t.db.prisma.rawEvent.updateMany({ where: { status: "received" }, data: { status: "failed", reason: "test cleanup: poison" } });
     }
   });
 

@@ -74,6 +74,7 @@ describe.each(backends)("hostile input over HTTP on %s", (kind) => {
         counted: 2,
         deduplicated: 0,
         rejected: 1,
+        failed: 0,
         results: [{ index: 0, status: "counted" }, rejected, { index: 2, status: "counted" }],
       });
       const retry = await postText("/ingest/batch", body);
@@ -82,6 +83,7 @@ describe.each(backends)("hostile input over HTTP on %s", (kind) => {
         counted: 0,
         deduplicated: 2,
         rejected: 1,
+        failed: 0,
         results: [{ index: 0, status: "deduplicated" }, rejected, { index: 2, status: "deduplicated" }],
       });
       expect(await aggregates(source)).toEqual([expect.objectContaining({ source, metric: "m", count: 2, sum: 4 })]);

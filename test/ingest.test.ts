@@ -5,7 +5,7 @@ import { createCaller } from "../src/server/api/root";
 import type { ServerContext } from "../src/server/context";
 import { checkInvariants } from "./support/invariants";
 import { failure } from "./support/trpc-failure";
-import { captureRawEvent } from "../src/server/ingest/capture-raw-event";
+import { insertRawEvents } from "../src/server/ingest/group-commit";
 import { processRawEvent } from "../src/server/ingest/process-raw-event";
 import { readRulesOf } from "../src/server/ingest/read-event";
 import { backends, createTestDatabase, testContext, type TestDatabase } from "./support/test-db";
@@ -107,10 +107,10 @@ describe.each(backends)("ingest on %s", (kind) => {
   it("processing an already finished raw event again answers as the first time did", async () => {
     const source = uniqueSource();
     await api.ingest({ source, payload: { metric: "m", value: 1 }, idempotencyKey: "again" });
-    const raw = await captureRawEvent(t.db, { source, payload: { metric: "m", value: 2 }, format: "event", idempotencyKey: "again", recoveryDelayMs: 60_000 });
+    const [raw] = await insertRawEvents(t.db, [{ source, payloadJson: JSON.stringify({ metric: "m", value: 2 }), format: "event", idempotencyKey: "again", nextAttemptAt: new Date(Date.now() + 60_000) }]);
     const rules = readRulesOf(ctx.config);
-    const first = await processRawEvent(t.db, raw.id, { rules });
-    const second = await processRawEvent(t.db, raw.id, { rules });
+    const first = await processRawEvent(t.db, raw!.id, rules);
+    const second = await processRawEvent(t.db, raw!.id, rules);
     expect(first).toMatchObject({ outcome: "rejected", error: { code: "IDEMPOTENCY_KEY_REUSED", field: "idempotencyKey" } });
     expect(second).toEqual(first);
   });

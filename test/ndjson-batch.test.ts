@@ -43,6 +43,7 @@ describe.each(backends)("NDJSON batches on %s", (kind) => {
       counted: 2,
       deduplicated: 1,
       rejected: 5,
+      failed: 0,
       results: [
         { index: 0, status: "counted" },
         {
@@ -71,7 +72,7 @@ describe.each(backends)("NDJSON batches on %s", (kind) => {
     const source = src();
     const gz = await post(gzipSync(`${line(source, { metric: "m", value: 1, eventId: "g-1" })}\n${line(source, { metric: "m", value: 2, eventId: "g-2" })}`), { "content-encoding": "gzip" });
     expect(await gz.json()).toMatchObject({ counted: 2, rejected: 0, results: [{ index: 0 }, { index: 1 }] });
-    expect(await (await post(line(source, { metric: "m", value: 1, eventId: "g-1" }))).json()).toEqual({ success: true, counted: 0, deduplicated: 1, rejected: 0, results: [{ index: 0, status: "deduplicated" }] });
+    expect(await (await post(line(source, { metric: "m", value: 1, eventId: "g-1" }))).json()).toEqual({ success: true, counted: 0, deduplicated: 1, rejected: 0, failed: 0, results: [{ index: 0, status: "deduplicated" }] });
   });
 
   it("applies the batch limits: more lines than MAX_BATCH_EVENTS or a body over MAX_REQUEST_BYTES is 413, an empty body 400; nothing stored", async () => {

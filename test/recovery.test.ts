@@ -4,7 +4,9 @@
 import { describe, expect, it } from "vitest";
 import { createCaller } from "../src/server/api/root";
 import type { ServerContext } from "../src/server/context";
+import { insertRawEvents } from "../src/server/ingest/group-commit";
 import { recoverStuckEvents, startRecoveryWorker } from "../src/server/ingest/recover-stuck-events";
+import { failure } from "./support/trpc-failure";
 import { useTestDatabase } from "./support/use-test-database";
 import { backends, postgresUrl, testContext } from "./support/test-db";
 
@@ -65,7 +67,7 @@ describe.each(backends)("recovery worker on %s", (kind) => {
     expect(await t.db.prisma.rawEvent.findMany({ where: { source }, select: { status: true } })).toEqual([{ status: "processed" }]);
   });
 
-  it("a poison event ends failed with its reason after bounded attempts and never blocks others", async () => {
+  it("a poison event is stored failed with its reason and code, by the request or by the worker, and never blocks others", async () => {
     // A real database-side fault: processing this metric fails every time.
     await t.db.execScript(`
       CREATE OR REPLACE FUNCTION test_poison() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -75,14 +77,23 @@ describe.each(backends)("recovery worker on %s", (kind) => {
       const ctx = testContext(t.db, { RECOVERY_MAX_ATTEMPTS: "3", RECOVERY_DELAY_MS: "0" });
       const api = createCaller(ctx);
       const source = `poison-${kind}`;
-      await expect(api.ingest({ source, payload: { metric: "poison", value: 1 } })).rejects.toMatchObject({ code: "INTERNAL_SERVER_ERROR" });
+      // The request: the database refuses the event itself, so it is stored failed at once and
+      // the answer says retrying will not help (a fixed message; the detail is in the reason).
+      const refused = await failure(api.ingest({ source, payload: { metric: "poison", value: 1 } }));
+      expect(refused).toMatchObject({ code: "EVENT_FAILED", status: 500 });
+      expect(refused.toBody().error).toMatchObject({ retryable: false, message: expect.not.stringContaining("trigger") });
       expect(await api.ingest({ source, payload: { metric: "fine", value: 2 } })).toEqual({ success: true, deduplicated: false });
-      await failAfterCapture(ctx, source, { metric: "fine", value: 3 });
+      const first = await t.db.prisma.rawEvent.findFirstOrThrow({ where: { source, payload: { path: ["value"], equals: 1 } } });
+      expect(first).toMatchObject({ status: "failed", reasonCode: "EVENT_FAILED", attempts: 0 });
+      expect(first.reason).toMatch(/poisoned metric refused by trigger/);
 
+      // The worker: a poison event left received (captured, never processed) among good ones.
+      await insertRawEvents(t.db, [{ source, payloadJson: JSON.stringify({ metric: "poison", value: 7 }), format: "event", idempotencyKey: null, nextAttemptAt: new Date() }]);
+      await failAfterCapture(ctx, source, { metric: "fine", value: 3 });
       await recoverUntil(ctx, async () => (await t.db.prisma.rawEvent.count({ where: { source, status: "received" } })) === 0);
-      const poison = await t.db.prisma.rawEvent.findFirstOrThrow({ where: { source, payload: { path: ["metric"], equals: "poison" } } });
-      expect(poison).toMatchObject({ status: "failed", attempts: 3 });
-      expect(poison.reason).toMatch(/attempt 3 of 3.*poisoned metric refused by trigger/);
+      const second = await t.db.prisma.rawEvent.findFirstOrThrow({ where: { source, payload: { path: ["value"], equals: 7 } } });
+      expect(second).toMatchObject({ status: "failed", reasonCode: "EVENT_FAILED", attempts: 1 });
+      expect(second.reason).toMatch(/poisoned metric refused by trigger/);
       expect(await api.aggregates({ source })).toEqual([expect.objectContaining({ metric: "fine", count: 2, sum: 5 })]);
     } finally {
       await t.db.execScript(`DROP TRIGGER test_poison ON processed_event; DROP FUNCTION test_poison();`);

@@ -116,6 +116,7 @@ describe.each(backends)("REST API on %s", (kind) => {
       counted: 2,
       deduplicated: 1,
       rejected: 3,
+      failed: 0,
       results: [
         { index: 0, status: "counted" },
         { index: 1, status: "rejected", code: "INVALID_EVENT", reason: "payload.value is required", field: "events[1].payload.value" },

@@ -46,7 +46,8 @@ describe("schema.prisma and prisma/migrations", () => {
     const expected = await catalog(fromSchema);
     expect(expected.length).toBeGreaterThan(30);
     expect(await catalog(fromMigrations)).toEqual(expected);
-  });
+    // Prisma's schema engine (WASM) and two PGlite instances: over a minute on two busy cores.
+  }, 180_000);
 
   it("the comparison notices a drift (a field added to the schema only)", async () => {
     const drifted = schema.replace("  attempts         Int ", "  priority         Int @default(0)\n  attempts         Int ");
@@ -56,7 +57,7 @@ describe("schema.prisma and prisma/migrations", () => {
     const fromMigrations = await fresh("pglite");
     await migrate(fromMigrations);
     expect(await catalog(fromMigrations)).not.toEqual(await catalog(fromSchema));
-  });
+  }, 180_000);
 
   it("there is no pending schema change: diffing the schema against itself is empty", async () => {
     expect((await diffDatamodels(schema, schema)).trim()).toMatch(/^(-- This is an empty migration\.)?$/);

@@ -6,7 +6,7 @@
 import { deflateSync, gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiKey } from "../src/server/auth/api-keys";
-import { captureRawEvent } from "../src/server/ingest/capture-raw-event";
+import { insertRawEvents } from "../src/server/ingest/group-commit";
 import { recoverStuckEvents } from "../src/server/ingest/recover-stuck-events";
 import { startHttpApp, type HttpApp } from "./support/http-app";
 import { checkInvariants } from "./support/invariants";
@@ -210,6 +210,7 @@ describe.each(backends)("SDK protocol routes on %s", (kind) => {
         deduplicated: 0,
         notCounted: 0,
         rejected: 2,
+        failed: 0,
         rejections: [
           { index: 1, code: "INVALID_EVENT", reason: "event is required (the event name is the metric)", field: "batch[1].event" },
           { index: 2, code: "INVALID_EVENT", reason: "batch[2] must be a JSON object", field: "batch[2]" },
@@ -249,7 +250,7 @@ describe.each(backends)("SDK protocol routes on %s", (kind) => {
     it("the recovery worker finishes an SDK message left received, reading it as the request would", async () => {
       const source = src();
       const message = { type: "track", event: "recovered", properties: { revenue: 12.5, plan: "pro" }, messageId: "rec-1", timestamp: "2026-11-24T10:00:00Z" };
-      await captureRawEvent(t.db, { source, payload: message, format: "segment", idempotencyKey: "rec-1", recoveryDelayMs: 0 });
+      await insertRawEvents(t.db, [{ source, payloadJson: JSON.stringify(message), format: "segment", idempotencyKey: "rec-1", nextAttemptAt: new Date() }]);
       await recoverStuckEvents(testContext(t.db, { RECOVERY_DELAY_MS: "0" }));
       expect(await aggregate(source, "recovered")).toEqual({ count: 1, sum: 12.5 });
       // The SDK's retry of the same message, arriving after, is a duplicate.

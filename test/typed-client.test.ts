@@ -125,6 +125,7 @@ describe("the typed client package", () => {
             counted: 1,
             deduplicated: 0,
             rejected: 1,
+            failed: 0,
             results: [
               { index: 0, status: "counted" },
               {

@@ -85,6 +85,7 @@ describe.each(backends)("console access control on %s", (kind) => {
       "Aggregates",
       "Events",
       "Keys",
+      "API",
     ]);
 
     // Signed in, the sign-in page offers the way back, and only ever to a console page.

@@ -137,8 +137,11 @@ describe.each(backends)("operator console on %s", (kind) => {
 
     // The first attempt's raw event was captured but not processed: `received`, until the
     // recovery worker finds it already counted and marks it `duplicate`, without a reload.
+    // The page polls every second: it may first show the retry's own raw copy still
+    // `received` for an instant; wait for the state the submission ended in.
     const received = events.locator('[data-testid="raw-event"][data-status="received"]');
-    await received.waitFor({ timeout: 10_000 });
+    const counted = events.locator('[data-testid="raw-event"][data-status="processed"]');
+    await expect.poll(async () => [await received.count(), await counted.count()], { timeout: 10_000, interval: 100 }).toEqual([1, 1]);
     const rawId = await received.getAttribute("data-raw-id");
     await screenshot(events, `${kind}-events-received`);
     await events.locator(`[data-testid="raw-event"][data-raw-id="${rawId}"][data-status="duplicate"]`).waitFor({ timeout: 20_000 });
@@ -256,7 +259,7 @@ describe.each(backends)("operator console on %s", (kind) => {
     await page.keyboard.press("ArrowUp", { delay: 80 });
     await expect.poll(focused).toBe("point-after-capture");
     await expect.poll(() => page.getByRole("radio", { name: "After capture" }).getAttribute("aria-checked")).toBe("true");
-    expect(await page.getByRole("navigation", { name: "Main" }).getByRole("link").allInnerTexts()).toEqual(["Submit", "Aggregates", "Events", "Keys"]);
+    expect(await page.getByRole("navigation", { name: "Main" }).getByRole("link").allInnerTexts()).toEqual(["Submit", "Aggregates", "Events", "Keys", "API"]);
     expect(await page.locator('nav a[aria-current="page"]').innerText()).toBe("Submit");
   });
 

@@ -69,7 +69,8 @@ function resultsOf(body: unknown, expected: number): LineResult[] {
   if (out.results.length !== expected) throw new ImportStopped(`the server answered ${out.results.length} results for ${expected} lines`);
   return [...out.results]
     .sort((a, b) => a.index - b.index)
-    .map((r) => (r.status === "rejected" ? { status: "rejected", code: r.code ?? "REJECTED", reason: r.reason ?? "" } : { status: r.status }));
+    // `failed` (the database refused that one event for good, stored failed) is not counted either: reported with the rejected.
+    .map((r) => (r.status === "rejected" || r.status === "failed" ? { status: "rejected", code: r.code ?? r.status.toUpperCase(), reason: r.reason ?? "" } : { status: r.status }));
 }
 
 /** Exponential backoff with full jitter: 0.25 s doubling up to 10 s. */

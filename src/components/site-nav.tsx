@@ -1,5 +1,5 @@
 "use client";
-// Top navigation: Submit / Aggregates / Events / Keys; the current page is marked with
+// Top navigation: Submit / Aggregates / Events / Keys / API (reference); the current page is marked with
 // aria-current so screen readers announce it, and visibly.
 import Link from "next/link";
 import { usePathname } from "next/navigation";
@@ -11,6 +11,7 @@ const links = [
   { href: "/console/aggregates", label: "Aggregates" },
   { href: "/console/events", label: "Events" },
   { href: "/console/keys", label: "Keys" },
+  { href: "/console/api", label: "API" },
 ] as const;
 
 export function SiteNav() {

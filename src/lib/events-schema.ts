@@ -26,8 +26,8 @@ export const processedEventSummarySchema = z.object({
   metric: z.string(),
   value: z.number(),
   occurredAt: z.string(),
-  /** The raw event whose processing created this processed event. */
-  rawEventId: z.string(),
+  /** The raw event whose processing created this processed event; null once retention pruned it. */
+  rawEventId: z.string().nullable(),
 });
 export type ProcessedEventSummary = z.infer<typeof processedEventSummarySchema>;
 

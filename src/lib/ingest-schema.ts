@@ -101,7 +101,8 @@ export type BatchInput = z.infer<typeof batchInputSchema>;
 
 export const batchResultSchema = z.object({
   index: z.number().int(),
-  status: z.enum(["counted", "deduplicated", "rejected"]),
+  /** `failed`: the database refused this one event for good (stored failed, code EVENT_FAILED). */
+  status: z.enum(["counted", "deduplicated", "rejected", "failed"]),
   code: z.string().optional(),
   reason: z.string().optional(),
   field: z.string().optional(),
@@ -113,6 +114,7 @@ export const batchOutputSchema = z.object({
   counted: z.number().int(),
   deduplicated: z.number().int(),
   rejected: z.number().int(),
+  failed: z.number().int(),
   results: z.array(batchResultSchema),
 });
 export type BatchOutput = z.infer<typeof batchOutputSchema>;

@@ -89,6 +89,8 @@ export const sdkAnswerSchema = z.object({
   notCounted: z.number().int(),
   /** Stored as `rejected` with their reason (listed in `rejections`). */
   rejected: z.number().int(),
+  /** Refused by the database for good, stored `failed` (listed in `rejections`, code EVENT_FAILED). */
+  failed: z.number().int(),
   rejections: z.array(sdkRejectionSchema),
 });
 export type SdkAnswer = z.infer<typeof sdkAnswerSchema>;

@@ -43,6 +43,8 @@ const envSchema = z.object({
   RECOVERY_DELAY_MS: int(5000, 0, 86_400_000),
   RECOVERY_INTERVAL_MS: int(1000, 10, 3_600_000),
   RECOVERY_MAX_ATTEMPTS: int(5, 1, 1000),
+  /** Raw events older than this many days whose processing has finished are deleted by the worker; unset = keep forever. */
+  RAW_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
   SIMULATION_ENABLED: bool.optional(),
   /** false: answer the API only, without starting Next (API-only instances, benchmarks). */
   SERVE_PAGES: bool.default(true),

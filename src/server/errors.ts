@@ -19,6 +19,9 @@ export const errorTable = {
   IDEMPOTENCY_KEY_REUSED: { status: 422, trpc: "UNPROCESSABLE_CONTENT", retryable: false },
   RATE_LIMITED: { status: 429, trpc: "TOO_MANY_REQUESTS", retryable: true },
   INTERNAL: { status: 500, trpc: "INTERNAL_SERVER_ERROR", retryable: true },
+  // The database refused this one event for good (stored `failed` with the reason): the same
+  // event will fail the same way, so the client must not retry it.
+  EVENT_FAILED: { status: 500, trpc: "INTERNAL_SERVER_ERROR", retryable: false },
   // 500, not 503: 503 promises the failure will pass, and this one lasts until an operator
   // fixes grants, schema or credentials; so retrying the same request will not help.
   DATABASE_MISCONFIGURED: { status: 500, trpc: "INTERNAL_SERVER_ERROR", retryable: false },

@@ -12,13 +12,14 @@ export async function checkInvariants(db: Database): Promise<string[]> {
 
   const orphans = await db.prisma.$queryRaw<{ n: bigint }[]>`
     SELECT count(*) AS n FROM processed_event p LEFT JOIN raw_event r ON r.id = p.raw_event_id
-    WHERE r.id IS NULL OR r.status <> 'processed' OR r.processed_event_id IS DISTINCT FROM p.id`;
+    WHERE p.raw_event_id IS NOT NULL AND (r.id IS NULL OR r.status <> 'processed' OR r.processed_event_id IS DISTINCT FROM p.id)`;
+  // A null raw_event_id is a raw event pruned by retention (RAW_RETENTION_DAYS): allowed.
   if (Number(orphans[0]?.n ?? 0) > 0) problems.push(`${orphans[0]?.n} processed events without a matching processed raw event`);
 
   const unlinked = await db.prisma.$queryRaw<{ n: bigint }[]>`
     SELECT count(*) AS n FROM raw_event
     WHERE (status IN ('processed', 'duplicate') AND (processed_event_id IS NULL OR dedup_key IS NULL))
-       OR (status IN ('received', 'rejected', 'failed') AND processed_event_id IS NOT NULL)
+       OR (status IN ('received', 'rejected', 'failed', 'not_counted') AND processed_event_id IS NOT NULL)
        OR (status IN ('rejected', 'failed') AND reason IS NULL)`;
   if (Number(unlinked[0]?.n ?? 0) > 0) problems.push(`${unlinked[0]?.n} raw events whose status and links disagree`);
   return problems;

@@ -91,6 +91,8 @@ function ProcessedCell({ row, onPage }: { row: RawEventView; onPage: Set<string>
       </span>
       {own ? (
         <span className="text-muted-foreground">counted from this raw event</span>
+      ) : p.rawEventId === null ? (
+        <span className="text-muted-foreground">counted from a raw event since pruned (retention)</span>
       ) : onPage.has(p.rawEventId) ? (
         <a href={`#raw-${p.rawEventId}`} className="rounded text-primary underline-offset-2 hover:underline focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring">
           counted from raw {p.rawEventId.slice(0, 8)}…

@@ -4,12 +4,13 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 
-const SANE = /^[A-Za-z0-9._:-]{1,100}$/;
+/** A client-sent X-Request-Id is kept when it matches this (the OpenAPI document says so too). */
+export const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
 const ids = new WeakMap<IncomingMessage, string>();
 
 export function assignRequestId(req: IncomingMessage, res: ServerResponse): string {
   const given = req.headers["x-request-id"];
-  const id = typeof given === "string" && SANE.test(given) ? given : randomUUID();
+  const id = typeof given === "string" && SANE_REQUEST_ID.test(given) ? given : randomUUID();
   ids.set(req, id);
   res.setHeader("x-request-id", id);
   return id;

@@ -11,7 +11,7 @@ import { isHttps, isSameOrigin } from "./auth-http";
 import { readJsonBody } from "./body";
 import { requireJsonContentType, sendJson } from "./rest";
 
-const signInSchema = z.object({ token: z.string({ error: "token must be a string" }).min(1, "token is required").max(4096) });
+export const signInSchema = z.object({ token: z.string({ error: "token must be a string" }).min(1, "token is required").max(4096) });
 
 export async function sessionRoute(req: IncomingMessage, res: ServerResponse, ctx: ServerContext, method: string): Promise<void> {
   const { AUTH_REQUIRED, ADMIN_TOKEN } = ctx.config;

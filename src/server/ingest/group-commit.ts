@@ -1,32 +1,42 @@
-// Group commit: concurrent ingest requests in one process are coalesced into one capture
-// statement and one processing transaction, instead of a transaction each. Semantics are
-// those of the one-by-one path (process-raw-event.ts), per event:
+// Capture and process: the two database stages of the write path, for groups of events.
+// Every event goes through here — a single request is a group of one, concurrent requests
+// in one process share their groups, and the recovery worker processes what it claims with
+// the same processing code:
 // - capture is one multi-row INSERT, atomic: all of a group's raw events are stored, or
-//   none are and every request in it gets 503;
+//   none are and every request in it gets the error (503 for an outage). Events already known
+//   not to count (rejected, not counted) are stored with their outcome and go no further;
 // - processing is one transaction: lock the group's raw rows, insert the processed events
 //   in dedup-key order with ON CONFLICT DO NOTHING, update each touched rollup row once
 //   (in key order, so concurrent groups in any number of instances cannot deadlock on
 //   them), mark every raw row; every request is answered only after that commit;
 // - if capture or processing fails for a reason tied to the data (a value the database
 //   refuses, a constraint, a raised error, a deadlock), the group falls back to one
-//   statement or transaction per event, so one poison event fails alone; if it fails
-//   because the database is unreachable, every event fails fast with 503 (and, after
-//   capture, stays `received` for the recovery worker).
+//   statement or transaction per event, so one poison event fails alone: an event the
+//   database still refuses on its own is stored `failed` with the reason and its code, and
+//   answered EVENT_FAILED (not retryable); if it fails because the database is unreachable,
+//   every event fails fast with 503 (and, after capture, stays `received` for the worker).
 // Groups form naturally: a flush starts as soon as a slot is free and takes everything
-// queued (up to maxEvents), so an idle server adds no delay and a busy one batches more.
+// queued (up to maxEvents), so an idle server adds no delay and a busy one batches more. An
+// event whose processing is to fail on purpose (simulation) is flushed alone.
 // Abandonment: an event whose request signal aborts (its client left) while it still waits
 // in the queue is dropped and rejected, never captured; once a flush has taken it, it is
 // captured and processed to the end (exactly-once relies on finishing what was captured).
-import { randomUUID } from "node:crypto";
+import { v7 as timeOrderedUuid } from "uuid";
+import type { RawEventFormat } from "../../lib/events-schema";
 import type { Database } from "../db/database";
-import { AppError, isDataError } from "../errors";
+import { classifyDatabaseError } from "../db/database-errors";
+import { AppError, errorSummary, isDataError } from "../errors";
 import type { Prisma as P } from "../../generated/prisma/client";
 import type { EventIdentity } from "./dedup-key";
-import type { RawEventFormat } from "../../lib/events-schema";
 import type { NormalizedEvent } from "./normalize";
-import type { ReadRules } from "./read-event";
+import { eventFailedError, keyReusedError, outcomeOfFinished, type ProcessOutcome } from "./outcome";
 import { addToRollupsSql } from "./rollup";
-import { keyReusedError, outcomeOfFinished, processRawEvent, type ProcessOutcome } from "./process-raw-event";
+
+/** What reading an event decided before it is stored: count it, or store it with its outcome. */
+export type ReadDecision =
+  | { kind: "event"; event: NormalizedEvent; identity: EventIdentity }
+  | { kind: "rejected"; error: AppError }
+  | { kind: "not_counted"; reason: string };
 
 export interface GroupItem {
   source: string;
@@ -35,8 +45,9 @@ export interface GroupItem {
   format: RawEventFormat;
   idempotencyKey: string | null;
   nextAttemptAt: Date;
-  event: NormalizedEvent;
-  identity: EventIdentity;
+  read: ReadDecision;
+  /** Simulation: flushed alone, its processing fails just before it would commit. */
+  failProcessing?: boolean;
 }
 
 interface Pending {
@@ -46,17 +57,17 @@ interface Pending {
   reject(err: unknown): void;
 }
 
-interface Captured {
-  pending: Pending;
+/** A captured raw event that is to be counted: from a request's group, or claimed by the worker. */
+export interface CapturedEvent {
   rawId: string;
   receivedAt: Date;
+  event: NormalizedEvent;
+  identity: EventIdentity;
 }
 
 export interface GroupCommitOptions {
   maxEvents: number;
   maxConcurrentFlushes: number;
-  /** How payloads are read when an event falls back to processing on its own. */
-  rules: ReadRules;
 }
 
 /** The answer for work dropped because its client left before it was captured. */
@@ -111,7 +122,7 @@ export class GroupCommitter {
 
   private pump(): void {
     while (this.inFlight < this.opts.maxConcurrentFlushes && this.queue.length > 0) {
-      const group = this.queue.splice(0, this.opts.maxEvents);
+      const group = this.nextGroup();
       this.inFlight++;
       this.flushingEvents += group.length;
       void this.flush(group).finally(() => {
@@ -122,8 +133,15 @@ export class GroupCommitter {
     }
   }
 
+  /** Up to maxEvents queued events, in order; an event meant to fail on purpose goes alone. */
+  private nextGroup(): Pending[] {
+    const solo = this.queue.findIndex((p) => p.item.failProcessing);
+    if (solo === 0) return this.queue.splice(0, 1);
+    return this.queue.splice(0, Math.min(this.opts.maxEvents, solo === -1 ? this.queue.length : solo));
+  }
+
   private async flush(group: Pending[]): Promise<void> {
-    let captured: Captured[];
+    let captured: { pending: Pending; rawId: string; receivedAt: Date }[];
     try {
       captured = await captureGroup(this.db, group);
     } catch (err) {
@@ -140,42 +158,113 @@ export class GroupCommitter {
           p.reject(e);
         }
       }
-      if (captured.length === 0) return;
     }
-    const toProcess = captured;
-    try {
-      const outcomes = await processGroup(this.db, toProcess);
-      toProcess.forEach((c, i) => c.pending.resolve(outcomes[i]!));
-    } catch (err) {
-      if (!isDataError(err)) {
-        for (const c of toProcess) c.pending.reject(err);
-        return;
-      }
-      // Isolate the event at fault: one transaction per event, a few at a time.
-      await mapLimited(toProcess, 4, async (c) => {
-        try {
-          c.pending.resolve(await processRawEvent(this.db, c.rawId, { rules: this.opts.rules }));
-        } catch (e) {
-          c.pending.reject(e);
-        }
-      });
+    const toProcess: { pending: Pending; event: CapturedEvent }[] = [];
+    for (const c of captured) {
+      const read = c.pending.item.read;
+      // Stored with their outcome by the capture itself.
+      if (read.kind === "rejected") c.pending.resolve({ outcome: "rejected", error: read.error });
+      else if (read.kind === "not_counted") c.pending.resolve({ outcome: "not_counted" });
+      else toProcess.push({ pending: c.pending, event: { rawId: c.rawId, receivedAt: c.receivedAt, event: read.event, identity: read.identity } });
     }
+    if (toProcess.length === 0) return;
+    const results = await processCaptured(
+      this.db,
+      toProcess.map((p) => p.event),
+      { failBeforeCommit: group.some((p) => p.item.failProcessing) },
+    );
+    toProcess.forEach((p, i) => {
+      const r = results[i]!;
+      if ("failure" in r) p.pending.reject(r.failure);
+      else p.pending.resolve(r);
+    });
   }
 }
 
-async function captureGroup(db: Database, group: Pending[]): Promise<Captured[]> {
-  const ids = group.map(() => randomUUID());
-  const items = group.map((p) => p.item);
-  const rows = await db.prisma.$queryRaw<{ id: string; received_at: Date }[]>`
-    INSERT INTO raw_event (id, source, payload, format, idempotency_key, status, reason, next_attempt_at)
-    SELECT id, source, payload, format, idempotency_key, 'received', NULL, next_attempt_at
+async function captureGroup(db: Database, group: Pending[]): Promise<{ pending: Pending; rawId: string; receivedAt: Date }[]> {
+  const rows = await insertRawEvents(
+    db,
+    group.map((p) => p.item),
+  );
+  return group.map((pending, i) => ({ pending, rawId: rows[i]!.id, receivedAt: rows[i]!.receivedAt }));
+}
+
+/** A raw event to store: `received` (to be processed), or with the outcome reading decided. */
+export type CaptureRow = Omit<GroupItem, "read" | "failProcessing"> & { read?: ReadDecision };
+
+/**
+ * The capture statement: one INSERT of every raw event of a group, each `received`, or with
+ * the outcome reading already decided (rejected with its reason and code, not counted).
+ */
+export async function insertRawEvents(db: Database | P.TransactionClient, items: CaptureRow[]): Promise<{ id: string; receivedAt: Date }[]> {
+  // Time-ordered ids (UUIDv7): each capture appends to the right edge of raw_event's primary
+  // key index instead of touching random pages of it, which costs PostgreSQL less per event.
+  const ids = items.map(() => timeOrderedUuid());
+  const decided = (i: CaptureRow) => (i.read === undefined || i.read.kind === "event" ? null : i.read);
+  const status = (i: CaptureRow) => decided(i)?.kind ?? "received";
+  const reason = (i: CaptureRow) => {
+    const d = decided(i);
+    return d === null ? null : d.kind === "rejected" ? d.error.message : d.reason;
+  };
+  const client = "prisma" in db ? db.prisma : db;
+  const rows = await client.$queryRaw<{ id: string; received_at: Date }[]>`
+    INSERT INTO raw_event (id, source, payload, format, idempotency_key, status, reason, reason_code, next_attempt_at, processed_at)
+    SELECT id, source, payload, format, idempotency_key, status, reason, reason_code, next_attempt_at, CASE WHEN status = 'received' THEN NULL ELSE now() END
     FROM unnest(${ids}::uuid[], ${items.map((i) => i.source)}::text[], ${items.map((i) => i.payloadJson)}::jsonb[],
-                ${items.map((i) => i.format)}::text[]::"RawEventFormat"[],
-                ${items.map((i) => i.idempotencyKey)}::text[], ${items.map((i) => i.nextAttemptAt.toISOString())}::timestamptz[])
-      AS t(id, source, payload, format, idempotency_key, next_attempt_at)
+                ${items.map((i) => i.format)}::text[]::"RawEventFormat"[], ${items.map((i) => i.idempotencyKey)}::text[],
+                ${items.map(status)}::text[]::"RawEventStatus"[], ${items.map(reason)}::text[],
+                ${items.map((i) => (i.read?.kind === "rejected" ? i.read.error.code : null))}::text[],
+                ${items.map((i) => i.nextAttemptAt.toISOString())}::timestamptz[])
+      AS t(id, source, payload, format, idempotency_key, status, reason, reason_code, next_attempt_at)
     RETURNING id::text AS id, received_at`;
   const receivedAt = new Map(rows.map((r) => [r.id, new Date(r.received_at)]));
-  return group.map((pending, i) => ({ pending, rawId: ids[i]!, receivedAt: receivedAt.get(ids[i]!) ?? new Date() }));
+  return ids.map((id) => ({ id, receivedAt: receivedAt.get(id) ?? new Date() }));
+}
+
+/** One result per event: its outcome, or the failure its request is answered with. */
+export type ProcessResult = ProcessOutcome | { failure: unknown };
+
+/**
+ * Processes captured events: one transaction for all of them; on an error tied to the data,
+ * one transaction per event (a few at a time), and an event the database still refuses on
+ * its own is stored `failed`. Shared by the request path and the recovery worker.
+ */
+export async function processCaptured(db: Database, events: CapturedEvent[], opts: { failBeforeCommit?: boolean } = {}): Promise<ProcessResult[]> {
+  try {
+    return await processGroup(db, events, opts);
+  } catch (err) {
+    if (err instanceof AppError || !isDataError(err)) return events.map(() => ({ failure: err }));
+    if (events.length === 1) return [await failAlone(db, events[0]!, err)];
+  }
+  // Isolate the event at fault: one transaction per event, a few at a time.
+  const results: ProcessResult[] = new Array(events.length);
+  await mapLimited(events, 4, async (e, i) => {
+    try {
+      results[i] = (await processGroup(db, [e]))[0]!;
+    } catch (err) {
+      results[i] = err instanceof AppError || !isDataError(err) ? { failure: err } : await failAlone(db, e, err);
+    }
+  });
+  return results;
+}
+
+/**
+ * An event whose processing failed on its own. Refused by the database for good (a data
+ * error): stored `failed` with the database's words as its reason (for the operator; the
+ * answer carries a fixed message). Anything else (a conflict, an error we do not recognise)
+ * is left `received` for the recovery worker, and its request gets the error.
+ */
+async function failAlone(db: Database, e: CapturedEvent, err: unknown): Promise<ProcessResult> {
+  if (classifyDatabaseError(err) !== "data") return { failure: err };
+  try {
+    await db.prisma.$executeRaw`
+      UPDATE raw_event SET status = 'failed', reason = ${`the database refused this event: ${errorSummary(err)}`},
+        reason_code = 'EVENT_FAILED', processed_at = now()
+      WHERE id = ${e.rawId}::uuid AND status = 'received'`;
+  } catch (markErr) {
+    return { failure: markErr };
+  }
+  return { outcome: "failed", error: eventFailedError(err) };
 }
 
 /**
@@ -186,25 +275,23 @@ async function captureGroup(db: Database, group: Pending[]): Promise<Captured[]>
  * every other event `duplicate` (same content) or `rejected` (a key reused for different
  * content), then adds what statement 1 inserted to the rollups.
  */
-async function processGroup(db: Database, group: Captured[]): Promise<ProcessOutcome[]> {
+async function processGroup(db: Database, group: CapturedEvent[], opts: { failBeforeCommit?: boolean } = {}): Promise<ProcessOutcome[]> {
   return db.prisma.$transaction(async (tx) => {
     // Within the group, the first event of each dedup key is the candidate to insert.
-    const candidates = new Map<string, Captured>();
+    const candidates = new Map<string, CapturedEvent>();
     for (const c of group) {
-      const key = c.pending.item.identity.dedupKey;
-      if (!candidates.has(key)) candidates.set(key, c);
+      if (!candidates.has(c.identity.dedupKey)) candidates.set(c.identity.dedupKey, c);
     }
     const rows = [...candidates.values()];
-    const ev = (c: Captured) => c.pending.item.event;
     const first = await tx.$queryRaw<{ kind: "locked" | "inserted"; raw_id: string; pid: bigint | null }[]>`
       WITH locked AS (
         SELECT id FROM raw_event WHERE id = ANY(${group.map((c) => c.rawId)}::uuid[]) AND status = 'received'
         ORDER BY id FOR UPDATE),
       v AS (
-        SELECT * FROM unnest(${rows.map((c) => c.pending.item.identity.dedupKey)}::text[], ${rows.map((c) => c.pending.item.identity.contentHash)}::text[],
-                             ${rows.map((c) => ev(c).source)}::text[], ${rows.map((c) => ev(c).metric)}::text[], ${rows.map((c) => String(ev(c).value))}::numeric[],
-                             ${rows.map((c) => ev(c).timestamp ?? c.receivedAt.toISOString())}::timestamptz[],
-                             ${rows.map((c) => JSON.stringify(ev(c).attributes))}::jsonb[], ${rows.map((c) => c.rawId)}::uuid[])
+        SELECT * FROM unnest(${rows.map((c) => c.identity.dedupKey)}::text[], ${rows.map((c) => c.identity.contentHash)}::text[],
+                             ${rows.map((c) => c.event.source)}::text[], ${rows.map((c) => c.event.metric)}::text[], ${rows.map((c) => String(c.event.value))}::numeric[],
+                             ${rows.map((c) => c.event.timestamp ?? c.receivedAt.toISOString())}::timestamptz[],
+                             ${rows.map((c) => JSON.stringify(c.event.attributes))}::jsonb[], ${rows.map((c) => c.rawId)}::uuid[])
           AS v(dedup_key, content_hash, source, metric, value, occurred_at, attributes, raw_event_id)
         WHERE raw_event_id IN (SELECT id FROM locked)),
       ins AS (
@@ -213,7 +300,7 @@ async function processGroup(db: Database, group: Captured[]): Promise<ProcessOut
         ON CONFLICT (dedup_key) DO NOTHING
         RETURNING id, dedup_key, raw_event_id),
       upd AS (
-        UPDATE raw_event AS r SET status = 'processed', dedup_key = ins.dedup_key, processed_event_id = ins.id, reason = NULL, processed_at = now()
+        UPDATE raw_event AS r SET status = 'processed', dedup_key = ins.dedup_key, processed_event_id = ins.id, reason = NULL, reason_code = NULL, processed_at = now()
         FROM ins WHERE r.id = ins.raw_event_id)
       SELECT 'locked' AS kind, id::text AS raw_id, NULL::bigint AS pid FROM locked
       UNION ALL
@@ -227,11 +314,11 @@ async function processGroup(db: Database, group: Captured[]): Promise<ProcessOut
     // (the only rows every group shares) are held for as short a time as possible.
     const rest = group.filter((c) => locked.has(c.rawId) && !outcomes.has(c.rawId));
     const insertedIds = first.filter((r) => r.kind === "inserted").map((r) => String(r.pid));
-    const reused = (c: Captured) => keyReusedError(c.pending.item.identity.explicitKey).message;
+    const reused = (c: CapturedEvent) => keyReusedError(c.identity.explicitKey).message;
     const second = await tx.$queryRaw<{ raw_id: string; pid: bigint; same: boolean }[]>`
       WITH v AS (
-        SELECT * FROM unnest(${rest.map((c) => c.rawId)}::uuid[], ${rest.map((c) => c.pending.item.identity.dedupKey)}::text[],
-                             ${rest.map((c) => c.pending.item.identity.contentHash)}::text[], ${rest.map(reused)}::text[])
+        SELECT * FROM unnest(${rest.map((c) => c.rawId)}::uuid[], ${rest.map((c) => c.identity.dedupKey)}::text[],
+                             ${rest.map((c) => c.identity.contentHash)}::text[], ${rest.map(reused)}::text[])
           AS v(raw_id, dedup_key, content_hash, reason)),
       e AS (
         SELECT v.raw_id, v.dedup_key, v.reason, p.id AS pid, p.content_hash = v.content_hash AS same
@@ -242,6 +329,7 @@ async function processGroup(db: Database, group: Captured[]): Promise<ProcessOut
           dedup_key = CASE WHEN e.same THEN e.dedup_key END,
           processed_event_id = CASE WHEN e.same THEN e.pid END,
           reason = CASE WHEN e.same THEN NULL ELSE e.reason END,
+          reason_code = CASE WHEN e.same THEN NULL ELSE 'IDEMPOTENCY_KEY_REUSED' END,
           processed_at = now()
         FROM e WHERE r.id = e.raw_id
         RETURNING r.id::text AS raw_id, e.pid, e.same),
@@ -250,29 +338,28 @@ async function processGroup(db: Database, group: Captured[]): Promise<ProcessOut
     const byRawId = new Map(rest.map((c) => [c.rawId, c]));
     for (const r of second) {
       const c = byRawId.get(r.raw_id)!;
-      outcomes.set(
-        r.raw_id,
-        r.same
-          ? { outcome: "deduplicated", processedEventId: BigInt(r.pid) }
-          : { outcome: "rejected", error: keyReusedError(c.pending.item.identity.explicitKey) },
-      );
+      outcomes.set(r.raw_id, r.same ? { outcome: "deduplicated", processedEventId: BigInt(r.pid) } : { outcome: "rejected", error: keyReusedError(c.identity.explicitKey) });
     }
     if (second.length !== rest.length) throw new Error("an event's dedup key has no processed event (its first copy was rejected or failed meanwhile)");
 
     // Raw rows someone else finished meanwhile (the recovery worker) are answered from their state.
     for (const c of group) if (!locked.has(c.rawId)) outcomes.set(c.rawId, await outcomeOfRaw(tx, c.rawId));
+    if (opts.failBeforeCommit) throw new AppError("SIMULATED_FAILURE", "Simulated database failure after capture: processing rolled back; retry with the same event");
     return group.map((c) => outcomes.get(c.rawId)!);
   }, db.transactionOptions);
 }
 
 async function outcomeOfRaw(tx: P.TransactionClient, rawId: string): Promise<ProcessOutcome> {
-  return outcomeOfFinished(await tx.rawEvent.findUniqueOrThrow({ where: { id: rawId }, select: { status: true, processedEventId: true, reason: true } }));
+  return outcomeOfFinished(await tx.rawEvent.findUniqueOrThrow({ where: { id: rawId }, select: { status: true, processedEventId: true, reason: true, reasonCode: true } }));
 }
 
-async function mapLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+async function mapLimited<T>(items: T[], limit: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
   let next = 0;
   const worker = async () => {
-    while (next < items.length) await fn(items[next++]!);
+    while (next < items.length) {
+      const i = next++;
+      await fn(items[i]!, i);
+    }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }

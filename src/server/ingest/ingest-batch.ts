@@ -29,7 +29,7 @@ type Outcome = ItemResult | { index: number; failure: unknown };
 /** A refusal of one event as its result; `field` names it within the request. */
 export const rejection = (index: number, err: AppError, field = err.field ? `events[${index}].${err.field}` : undefined): ItemResult => ({
   index,
-  status: "rejected",
+  status: err.code === "EVENT_FAILED" ? "failed" : "rejected",
   code: err.code,
   reason: err.message,
   ...(field ? { field } : {}),
@@ -83,7 +83,7 @@ export async function ingestBatch(ctx: ServerContext, input: BatchInput, sourceF
     return r as BatchResult;
   });
   const tally = (s: BatchResult["status"]) => results.filter((r) => r.status === s).length;
-  return { success: true, counted: tally("counted"), deduplicated: tally("deduplicated"), rejected: tally("rejected"), results };
+  return { success: true, counted: tally("counted"), deduplicated: tally("deduplicated"), rejected: tally("rejected"), failed: tally("failed"), results };
 }
 
 /**
@@ -104,7 +104,8 @@ export async function ingestItems(
       const { outcome } = await ingestEvent(ctx, c.event, signal);
       return { index: c.index, status: outcome };
     } catch (err) {
-      if (err instanceof AppError && err.status < 500) return rejection(c.index, err, err.field ? itemField(c.index, err.field) : undefined);
+      // A client's mistake, or an event the database refused for good: that event alone.
+      if (err instanceof AppError && (err.status < 500 || err.code === "EVENT_FAILED")) return rejection(c.index, err, err.field ? itemField(c.index, err.field) : undefined);
       return { index: c.index, failure: err };
     }
   });

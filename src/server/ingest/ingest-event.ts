@@ -1,11 +1,15 @@
-// The write path for one event (README "Failure model"):
-//   validate → capture (commit) → process (one transaction) → answer.
-// `200` only after the processing commit; a failure before that leaves either nothing
-// (before capture) or a `received` raw event the recovery worker finishes. Retrying is
-// always safe, so every infrastructure failure is reported as retryable 503.
-// Concurrent requests share capture and processing transactions through group commit
-// (group-commit.ts); the one-by-one path (capture-raw-event.ts + process-raw-event.ts)
-// serves failure simulation, the recovery worker, and GROUP_COMMIT_MAX_EVENTS=1.
+// The write path, top to bottom (README "Failure model"). Every event takes these stages,
+// whatever route it came by (REST, tRPC, batch, SDK protocols):
+//   1. check envelope: simulation allowed, size within the limit;
+//   2. normalize: read the payload as an event to count (read-event.ts), or decide it is
+//      rejected (its reason kept) or, for an SDK call, not counted;
+//   3. identify: the key that names it (explicitKeyOf) and its dedup key;
+//   4. capture and 5. process: group-commit.ts, where a single event is a group of one and
+//      concurrent events share one capture statement and one processing transaction;
+//   6. answer: `200` only after the processing commit.
+// A failure before capture leaves nothing; after it, a `received` raw event the recovery
+// worker finishes with the same processing code. Outages are retryable 503s; an event the
+// database refuses for good is stored `failed` and answered EVENT_FAILED, not retryable.
 // `signal` aborts when the client has left: an event not yet captured is then dropped
 // (CLIENT_CLOSED), one already captured is processed to the end.
 import type { FailurePoint, IngestInput, IngestOutput } from "../../lib/ingest-schema";
@@ -13,11 +17,10 @@ import type { RawEventFormat } from "../../lib/events-schema";
 import type { ServerContext } from "../context";
 import type { Database } from "../db/database";
 import { AppError, toAppError } from "../errors";
-import { captureRawEvent } from "./capture-raw-event";
 import { computeDedupKey } from "./dedup-key";
-import { abandoned, GroupCommitter } from "./group-commit";
-import { normalizeName, type NormalizedEvent } from "./normalize";
-import { processRawEvent, type ProcessOutcome } from "./process-raw-event";
+import { GroupCommitter, type GroupItem, type ReadDecision } from "./group-commit";
+import { normalizeName } from "./normalize";
+import type { ProcessOutcome } from "./outcome";
 import { explicitKeyOf, notCountedReason, readEvent, readRulesOf } from "./read-event";
 
 /**
@@ -31,6 +34,33 @@ export type IngestEventInput = Omit<IngestInput, "simulate" | "source"> & { sour
 export type IngestEventResult = IngestOutput & { outcome: "counted" | "deduplicated" | "not_counted" };
 
 export async function ingestEvent(ctx: ServerContext, input: IngestEventInput, signal?: AbortSignal): Promise<IngestEventResult> {
+  const { payloadJson, format, tooLarge } = checkEnvelope(ctx, input);
+  if (input.simulate === "before-capture") throw simulated("before capture: nothing was stored");
+  const source = normalizeName(input.source);
+  const idempotencyKey = explicitKeyOf(format, input.payload, input.idempotencyKey);
+  const read = tooLarge ? { kind: "rejected" as const, error: tooLarge } : normalizeAndIdentify(ctx, format, source, input.payload, idempotencyKey);
+  let result: ProcessOutcome;
+  try {
+    result = await groupCommitter(ctx).submit(
+      {
+        source,
+        payloadJson,
+        format,
+        idempotencyKey,
+        nextAttemptAt: new Date(Date.now() + ctx.config.RECOVERY_DELAY_MS),
+        read,
+        failProcessing: input.simulate === "after-capture",
+      } satisfies GroupItem,
+      signal,
+    );
+  } catch (err) {
+    throw toAppError(err);
+  }
+  return answer(result, input.simulate);
+}
+
+/** Stage 1: what must hold before anything is stored. An SDK message over its limit is stored rejected (returned as `tooLarge`). */
+function checkEnvelope(ctx: ServerContext, input: IngestEventInput): { payloadJson: string; format: RawEventFormat; tooLarge: AppError | null } {
   const { config } = ctx;
   const format = input.format ?? "event";
   assertSimulationAllowed(ctx, input.simulate);
@@ -43,61 +73,27 @@ export async function ingestEvent(ctx: ServerContext, input: IngestEventInput, s
   // be told about it (they read only the status): it is stored rejected, so the Events page
   // shows what was dropped and why.
   if (tooLarge && format === "event") throw tooLarge;
-  if (input.simulate === "before-capture") throw simulated("before capture: nothing was stored");
+  return { payloadJson, format, tooLarge };
+}
 
-  const source = normalizeName(input.source);
-  const explicitKey = explicitKeyOf(format, input.payload, input.idempotencyKey);
-  // A payload that can never be counted is kept as a `rejected` raw record and answered
-  // 422 at once: retrying will not help. An SDK call that is not counted is kept as such.
-  let event: NormalizedEvent | null = null;
-  let rejection: AppError | null = null;
-  let notCounted: string | null = null;
+/** Stages 2 and 3: the event to count and its identity, or what to store instead. */
+function normalizeAndIdentify(ctx: ServerContext, format: RawEventFormat, source: string, payload: Record<string, unknown>, idempotencyKey: string | null): ReadDecision {
   try {
-    if (tooLarge) throw tooLarge;
-    const read = readEvent(format, source, input.payload, readRulesOf(config));
-    if (read.kind === "event") event = read.event;
-    else notCounted = notCountedReason(read.call);
+    const read = readEvent(format, source, payload, readRulesOf(ctx.config));
+    if (read.kind === "not_counted") return { kind: "not_counted", reason: notCountedReason(read.call) };
+    return { kind: "event", event: read.event, identity: computeDedupKey(read.event, idempotencyKey) };
   } catch (err) {
-    if (!(err instanceof AppError)) throw err;
-    rejection = err;
+    // A payload that can never be counted is kept as a `rejected` raw record and answered
+    // at once: retrying will not help.
+    if (err instanceof AppError) return { kind: "rejected", error: err };
+    throw err;
   }
+}
 
-  let result: ProcessOutcome;
-  try {
-    if (input.simulate === "after-capture" || config.GROUP_COMMIT_MAX_EVENTS === 1 || !event) {
-      if (signal?.aborted) throw abandoned();
-      const raw = await captureRawEvent(ctx.db, {
-        source,
-        payload: input.payload,
-        format,
-        idempotencyKey: explicitKey,
-        recoveryDelayMs: config.RECOVERY_DELAY_MS,
-        ...(rejection ? { status: "rejected" as const, reason: rejection.message } : notCounted ? { status: "not_counted" as const, reason: notCounted } : {}),
-      });
-      result = rejection
-        ? { outcome: "rejected", error: rejection }
-        : notCounted
-          ? { outcome: "not_counted" }
-          : await processRawEvent(ctx.db, raw.id, { rules: readRulesOf(config), failBeforeCommit: input.simulate === "after-capture" });
-    } else {
-      result = await groupCommitter(ctx).submit(
-        {
-          source,
-          payloadJson,
-          format,
-          idempotencyKey: explicitKey,
-          nextAttemptAt: new Date(Date.now() + config.RECOVERY_DELAY_MS),
-          event,
-          identity: computeDedupKey(event, explicitKey),
-        },
-        signal,
-      );
-    }
-  } catch (err) {
-    throw toAppError(err);
-  }
-  if (result.outcome === "rejected") throw result.error;
-  if (input.simulate === "after-commit") throw simulated("after commit: the event was counted but this answer was lost");
+/** Stage 6: the answer, once processing has committed. */
+function answer(result: ProcessOutcome, simulate: FailurePoint | undefined): IngestEventResult {
+  if (result.outcome === "rejected" || result.outcome === "failed") throw result.error;
+  if (simulate === "after-commit") throw simulated("after commit: the event was counted but this answer was lost");
   return { success: true, deduplicated: result.outcome === "deduplicated", outcome: result.outcome };
 }
 
@@ -112,8 +108,11 @@ export function groupCommitter(ctx: ServerContext): GroupCommitter {
     // PGlite has one connection. On PostgreSQL two groups in flight keep the database busy
     // while the next group forms (bench: 1, 2, 4 and 8 measured; 2 was best for batches and
     // level with 1 for single events), leaving pool connections for the worker and readers.
-    const flushes = ctx.db.kind === "pglite" ? 1 : Math.min(2, Math.max(1, Math.floor(ctx.config.DB_POOL_SIZE / 2)));
-    committer = new GroupCommitter(ctx.db, { maxEvents: ctx.config.GROUP_COMMIT_MAX_EVENTS, maxConcurrentFlushes: flushes, rules: readRulesOf(ctx.config) });
+    // Without grouping (GROUP_COMMIT_MAX_EVENTS=1) events take a transaction each, as many at
+    // once as the pool allows, less room for the worker and readers.
+    const { DB_POOL_SIZE: pool, GROUP_COMMIT_MAX_EVENTS: maxEvents } = ctx.config;
+    const flushes = ctx.db.kind === "pglite" ? 1 : maxEvents === 1 ? Math.max(1, pool - 2) : Math.min(2, Math.max(1, Math.floor(pool / 2)));
+    committer = new GroupCommitter(ctx.db, { maxEvents, maxConcurrentFlushes: flushes });
     bySize.set(ctx.config.GROUP_COMMIT_MAX_EVENTS, committer);
   }
   return committer;

@@ -1,149 +1,71 @@
-// Step 3 of the write path: one transaction that normalizes a captured raw event, claims
-// its dedup key in processed_event (unique index), updates the rollup and marks the raw
-// event. All or nothing.
-//
-// Safe to run concurrently for the same event from anywhere (the request, a client retry
-// that captured its own raw copy, the recovery worker in any instance):
-// - the raw row is locked FOR UPDATE and only a `received` row is processed, so one raw
-//   event is processed once;
-// - INSERT … ON CONFLICT DO NOTHING on the unique dedup key lets exactly one transaction
-//   insert the processed event; the others wait for it to commit, see the row and become
-//   duplicates. Only the inserting transaction touches the rollup, so counts stay exact.
-import { AppError } from "../errors";
-import type { Database } from "../db/database";
-import type { Prisma as P } from "../../generated/prisma/client";
-import { computeDedupKey } from "./dedup-key";
+// Processing raw events already stored (the recovery worker claims them; tests make them):
+// each is read as the request path reads it (read-event.ts) and processed by the same group
+// code (group-commit.ts), so a recovered event is counted exactly as its request would have.
+// Safe to run concurrently with anything for the same event: processing locks the raw row
+// and only a `received` row is processed; a row finished meanwhile is answered from its state.
 import type { RawEventFormat } from "../../lib/events-schema";
+import type { Database } from "../db/database";
+import { AppError } from "../errors";
+import { computeDedupKey } from "./dedup-key";
+import { processCaptured, type CapturedEvent, type ProcessResult } from "./group-commit";
 import { notCountedReason, readEvent, type ReadRules } from "./read-event";
-import { addToRollupsSql } from "./rollup";
+import { outcomeOfFinished, type ProcessOutcome } from "./outcome";
 
-export type ProcessOutcome =
-  | { outcome: "counted" | "deduplicated"; processedEventId: bigint }
-  | { outcome: "not_counted" }
-  | { outcome: "rejected"; error: AppError };
-
-export interface ProcessOptions {
-  /** How payloads are read (readRulesOf(config)). */
-  rules: ReadRules;
-  /** Simulation: throw inside the transaction, just before it would commit. */
-  failBeforeCommit?: boolean;
-}
-
-interface LockedRaw {
-  status: string;
-  format: RawEventFormat;
+/** A raw event as stored. */
+export interface StoredRawEvent {
+  id: string;
   source: string;
   payload: unknown;
+  format: RawEventFormat;
   idempotency_key: string | null;
   received_at: Date;
-  processed_event_id: bigint | null;
-  reason: string | null;
 }
 
-export async function processRawEvent(db: Database, rawEventId: string, opts: ProcessOptions): Promise<ProcessOutcome> {
-  return db.prisma.$transaction(async (tx) => {
-    const rows = await tx.$queryRaw<LockedRaw[]>`
-      SELECT status::text AS status, format::text AS format, source, payload, idempotency_key, received_at, processed_event_id, reason
-      FROM raw_event WHERE id = ${rawEventId}::uuid FOR UPDATE`;
-    const raw = rows[0];
-    if (!raw) throw new Error(`raw event ${rawEventId} does not exist`);
-    if (raw.status !== "received") return outcomeOfFinished({ status: raw.status, processedEventId: raw.processed_event_id, reason: raw.reason });
-
-    const outcome = await processLocked(tx, rawEventId, raw, opts.rules);
-    if (opts.failBeforeCommit) throw new AppError("SIMULATED_FAILURE", "Simulated failure after capture: processing rolled back");
-    return outcome;
-  }, db.transactionOptions);
-}
-
-async function processLocked(tx: P.TransactionClient, rawEventId: string, raw: LockedRaw, rules: ReadRules): Promise<ProcessOutcome> {
-  const reject = async (error: AppError): Promise<ProcessOutcome> => {
-    await tx.rawEvent.update({ where: { id: rawEventId }, data: { status: "rejected", reason: error.message, processedAt: new Date() } });
-    return { outcome: "rejected", error };
-  };
-
-  let read;
-  try {
+/** Processes stored `received` raw events as one group; one result each, in order. */
+export async function processStoredRawEvents(db: Database, rows: StoredRawEvent[], rules: ReadRules): Promise<ProcessResult[]> {
+  const results: (ProcessResult | undefined)[] = new Array(rows.length);
+  const toProcess: { index: number; event: CapturedEvent }[] = [];
+  for (const [index, raw] of rows.entries()) {
     const payload = (typeof raw.payload === "string" ? JSON.parse(raw.payload) : raw.payload) as Record<string, unknown>;
-    read = readEvent(raw.format, raw.source, payload, rules);
-  } catch (err) {
-    if (err instanceof AppError) return reject(err);
-    throw err;
+    try {
+      const read = readEvent(raw.format, raw.source, payload, rules);
+      if (read.kind === "not_counted") {
+        results[index] = await settle(db, raw.id, { outcome: "not_counted" }, notCountedReason(read.call), null);
+        continue;
+      }
+      toProcess.push({ index, event: { rawId: raw.id, receivedAt: new Date(raw.received_at), event: read.event, identity: computeDedupKey(read.event, raw.idempotency_key) } });
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      // Rules changed since capture (SDK_VALUE_PROPERTIES), or a payload captured by an older version.
+      results[index] = await settle(db, raw.id, { outcome: "rejected", error: err }, err.message, err.code);
+    }
   }
-  if (read.kind === "not_counted") {
-    await tx.rawEvent.update({ where: { id: rawEventId }, data: { status: "not_counted", reason: notCountedReason(read.call), processedAt: new Date() } });
-    return { outcome: "not_counted" };
-  }
-  const { event } = read;
-  const identity = computeDedupKey(event, raw.idempotency_key);
-  const occurredAt = event.timestamp ? new Date(event.timestamp) : raw.received_at;
-
-  const inserted = await tx.processedEvent.createManyAndReturn({
-    data: [
-      {
-        dedupKey: identity.dedupKey,
-        contentHash: identity.contentHash,
-        source: event.source,
-        metric: event.metric,
-        value: String(event.value),
-        occurredAt,
-        attributes: event.attributes as P.InputJsonObject,
-        rawEventId,
-      },
-    ],
-    skipDuplicates: true,
-    select: { id: true },
-  });
-
-  const counted = inserted[0];
-  if (counted) {
-    await tx.$executeRaw(addToRollupsSql([counted.id]));
-    await tx.rawEvent.update({
-      where: { id: rawEventId },
-      data: { status: "processed", dedupKey: identity.dedupKey, processedEventId: counted.id, processedAt: new Date(), reason: null },
-    });
-    return { outcome: "counted", processedEventId: counted.id };
-  }
-
-  const existing = await tx.processedEvent.findUniqueOrThrow({
-    where: { dedupKey: identity.dedupKey },
-    select: { id: true, contentHash: true },
-  });
-  if (existing.contentHash !== identity.contentHash) {
-    return reject(keyReusedError(identity.explicitKey));
-  }
-  await tx.rawEvent.update({
-    where: { id: rawEventId },
-    data: { status: "duplicate", dedupKey: identity.dedupKey, processedEventId: existing.id, processedAt: new Date(), reason: null },
-  });
-  return { outcome: "deduplicated", processedEventId: existing.id };
+  const processed = await processCaptured(
+    db,
+    toProcess.map((p) => p.event),
+  );
+  toProcess.forEach((p, i) => (results[p.index] = processed[i]));
+  return results as ProcessResult[];
 }
 
-const KEY_REUSED = "was already used for a different event";
-
-/** 422 for an explicit key re-sent with a different event (IETF Idempotency-Key draft). */
-export function keyReusedError(explicitKey: string | null): AppError {
-  return new AppError("IDEMPOTENCY_KEY_REUSED", `Idempotency key "${explicitKey}" ${KEY_REUSED}; use a new key for a new event`, {
-    field: "idempotencyKey",
-  });
+/** Processes one stored raw event; one already finished answers as it did the first time. */
+export async function processRawEvent(db: Database, rawEventId: string, rules: ReadRules): Promise<ProcessOutcome> {
+  const rows = await db.prisma.$queryRaw<(StoredRawEvent & { status: string; processed_event_id: bigint | null; reason: string | null; reason_code: string | null })[]>`
+    SELECT id::text AS id, source, payload, format::text AS format, idempotency_key, received_at, status::text AS status, processed_event_id, reason, reason_code
+    FROM raw_event WHERE id = ${rawEventId}::uuid`;
+  const raw = rows[0];
+  if (!raw) throw new Error(`raw event ${rawEventId} does not exist`);
+  if (raw.status !== "received") return outcomeOfFinished({ status: raw.status, processedEventId: raw.processed_event_id, reason: raw.reason, reasonCode: raw.reason_code });
+  const [result] = await processStoredRawEvents(db, [raw], rules);
+  if (!result || "failure" in result) throw result?.failure ?? new Error("no result");
+  return result;
 }
 
-/** The outcome of a raw event someone else already finished (worker or earlier attempt). */
-export function outcomeOfFinished(raw: { status: string; processedEventId: bigint | null; reason: string | null }): ProcessOutcome {
-  switch (raw.status) {
-    case "processed":
-      return { outcome: "counted", processedEventId: raw.processedEventId ?? 0n };
-    case "duplicate":
-      return { outcome: "deduplicated", processedEventId: raw.processedEventId ?? 0n };
-    case "not_counted":
-      return { outcome: "not_counted" };
-    case "rejected":
-      return {
-        outcome: "rejected",
-        error: raw.reason?.includes(KEY_REUSED)
-          ? new AppError("IDEMPOTENCY_KEY_REUSED", raw.reason, { field: "idempotencyKey" })
-          : new AppError("INVALID_EVENT", raw.reason ?? "rejected"),
-      };
-    default:
-      throw new Error(`raw event gave up processing: ${raw.reason ?? raw.status}`);
-  }
+/** Stores the outcome reading decided for a stored `received` raw event. */
+async function settle(db: Database, rawId: string, outcome: ProcessOutcome, reason: string, code: string | null): Promise<ProcessOutcome> {
+  const status = outcome.outcome === "not_counted" ? "not_counted" : "rejected";
+  await db.prisma.$executeRaw`
+    UPDATE raw_event SET status = ${status}::"RawEventStatus", reason = ${reason}, reason_code = ${code}, processed_at = now()
+    WHERE id = ${rawId}::uuid AND status = 'received'`;
+  return outcome;
 }

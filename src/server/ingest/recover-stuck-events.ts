@@ -2,15 +2,21 @@
 // capture (database gone, process killed, simulated failure). Runs in every instance.
 // Safe to run concurrently: each event is claimed by one UPDATE over a
 // `FOR UPDATE SKIP LOCKED` sub-select that also pushes its next attempt into the future,
-// so two workers never hold the same event at once, and processRawEvent itself is
-// idempotent against a racing client retry. An event whose processing the database keeps
-// refusing ends `failed` with its last error after RECOVERY_MAX_ATTEMPTS attempts, and
-// never blocks the others; outages and timeouts only delay it (with backoff).
+// so two workers never hold the same event at once, and processing itself is idempotent
+// against a racing client retry. Claimed events are processed together by the code requests
+// use (group-commit.ts): an event the database refuses fails alone, stored `failed`. One
+// whose processing fails in a way we do not recognise ends `failed` with its last error after
+// RECOVERY_MAX_ATTEMPTS attempts, and never blocks the others; outages and timeouts only
+// delay it (with backoff).
 import type { ServerContext } from "../context";
 import { classifyDatabaseError } from "../db/database-errors";
 import { errorDetail, errorSummary, isDataError } from "../errors";
-import { processRawEvent } from "./process-raw-event";
+import { processStoredRawEvents, type StoredRawEvent } from "./process-raw-event";
+import { pruneRawEvents } from "./prune-raw-events";
 import { readRulesOf } from "./read-event";
+
+/** How often an instance's worker prunes raw events past RAW_RETENTION_DAYS. */
+const PRUNE_EVERY_MS = 60_000;
 
 export interface RecoveryReport {
   recovered: number;
@@ -18,34 +24,40 @@ export interface RecoveryReport {
   retrying: number;
 }
 
-interface Claimed {
-  id: string;
-  attempts: number;
-}
+type Claimed = StoredRawEvent & { attempts: number };
+
+/** Events claimed and processed together (one processing transaction, as a request's group). */
+const CLAIM_BATCH = 50;
 
 /** Processes up to `limit` due events; returns what happened to them. */
 export async function recoverStuckEvents(ctx: ServerContext, limit = 100): Promise<RecoveryReport> {
   const report: RecoveryReport = { recovered: 0, failed: 0, retrying: 0 };
   const delayMs = Math.max(ctx.config.RECOVERY_DELAY_MS, 10);
-  // A claim holds the event for longer than its processing can take (the transaction's
-  // wait for a connection plus its timeout), so no other worker claims it again meanwhile;
+  // A claim holds its events for longer than their processing can take (the transaction's
+  // wait for a connection plus its timeout), so no other worker claims them again meanwhile;
   // a failure sets the real next attempt (backoff) below.
   const leaseMs = ctx.config.DB_CONNECT_TIMEOUT_MS + ctx.config.DB_TRANSACTION_TIMEOUT_MS + 1000;
-  for (let i = 0; i < limit; i++) {
+  const rules = readRulesOf(ctx.config);
+  for (let done = 0; done < limit; ) {
     const claimed = await ctx.db.prisma.$queryRaw<Claimed[]>`
       UPDATE raw_event SET attempts = attempts + 1, next_attempt_at = now() + ${leaseMs}::float8 * interval '1 millisecond'
-      WHERE id = (
+      WHERE id IN (
         SELECT id FROM raw_event
         WHERE status = 'received' AND next_attempt_at <= now()
-        ORDER BY next_attempt_at LIMIT 1
+        ORDER BY next_attempt_at LIMIT ${Math.min(CLAIM_BATCH, limit - done)}
         FOR UPDATE SKIP LOCKED)
-      RETURNING id::text AS id, attempts`;
-    const event = claimed[0];
-    if (!event) break;
-    try {
-      await processRawEvent(ctx.db, event.id, { rules: readRulesOf(ctx.config) });
-      report.recovered++;
-    } catch (err) {
+      RETURNING id::text AS id, source, payload, format::text AS format, idempotency_key, received_at, attempts`;
+    if (claimed.length === 0) break;
+    done += claimed.length;
+    const results = await processStoredRawEvents(ctx.db, claimed, rules);
+    for (const [i, result] of results.entries()) {
+      const event = claimed[i]!;
+      if (!("failure" in result)) {
+        if (result.outcome === "failed") report.failed++;
+        else report.recovered++;
+        continue;
+      }
+      const err = result.failure;
       const reason = `processing failed (attempt ${event.attempts} of ${ctx.config.RECOVERY_MAX_ATTEMPTS}): ${errorSummary(err)}`;
       // Only an error about the event itself uses up its attempts: an outage, a timeout or a
       // misconfiguration says nothing about the event, and giving up on it would lose it.
@@ -53,7 +65,10 @@ export async function recoverStuckEvents(ctx: ServerContext, limit = 100): Promi
       // Exponential backoff from the recovery delay, at most a minute (or the delay, if longer).
       const backoffMs = Math.min(delayMs * 2 ** (event.attempts - 1), Math.max(delayMs, 60_000));
       if (giveUp) {
-        await ctx.db.prisma.rawEvent.updateMany({ where: { id: event.id, status: "received" }, data: { status: "failed", reason, processedAt: new Date() } });
+        await ctx.db.prisma.rawEvent.updateMany({
+          where: { id: event.id, status: "received" },
+          data: { status: "failed", reason, reasonCode: "EVENT_FAILED", processedAt: new Date() },
+        });
       } else {
         // The database's clock, as for the claim: instances' clocks may differ.
         await ctx.db.prisma.$executeRaw`
@@ -80,8 +95,19 @@ export function startRecoveryWorker(ctx: ServerContext): RecoveryWorker {
   let timer: NodeJS.Timeout | undefined;
   let current: Promise<RecoveryReport> | undefined;
 
+  let lastPrune = 0;
   const runOnce = () => {
-    current ??= recoverStuckEvents(ctx).finally(() => {
+    current ??= (async () => {
+      const report = await recoverStuckEvents(ctx);
+      // Retention rides the worker's loop, at most once a minute, a bounded amount each time.
+      const days = ctx.config.RAW_RETENTION_DAYS;
+      if (days !== undefined && Date.now() - lastPrune >= PRUNE_EVERY_MS) {
+        lastPrune = Date.now();
+        const pruned = await pruneRawEvents(ctx.db, { olderThanDays: days, batchSize: 500, maxBatches: 20 });
+        if (pruned > 0) ctx.log.info("retention: raw events pruned", { pruned, olderThanDays: days });
+      }
+      return report;
+    })().finally(() => {
       current = undefined;
     });
     return current;

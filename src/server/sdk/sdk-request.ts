@@ -71,8 +71,8 @@ export async function ingestSdkRequest(ctx: ServerContext, request: SdkRequest, 
     results.push(...(await ingestItems(ctx, part, signal, (index, field) => name(index, field))));
   }
   const tally = (status: string) => results.filter((r) => r.status === status).length;
-  const rejections = results.filter((r) => r.status === "rejected").map(({ index, code, reason, field }) => ({ index, code: code ?? "INVALID_EVENT", reason: reason ?? "rejected", ...(field ? { field } : {}) }));
-  return { success: true, counted: tally("counted"), deduplicated: tally("deduplicated"), notCounted: tally("not_counted"), rejected: rejections.length, rejections };
+  const rejections = results.filter((r) => r.status === "rejected" || r.status === "failed").map(({ index, code, reason, field }) => ({ index, code: code ?? "INVALID_EVENT", reason: reason ?? "rejected", ...(field ? { field } : {}) }));
+  return { success: true, counted: tally("counted"), deduplicated: tally("deduplicated"), notCounted: tally("not_counted"), rejected: tally("rejected"), failed: tally("failed"), rejections };
 }
 
 interface Messages {

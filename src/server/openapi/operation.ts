@@ -1,0 +1,73 @@
+// One documented operation, as the tables (rest-, sdk-, trpc-, service-operations.ts) write
+// it, and how it becomes an OpenAPI operation: its access brings its security requirements
+// and its 401/403 refusals, its error codes bring their responses (error-responses.ts), and
+// every operation reads X-Request-Id and answers it.
+import { z } from "zod";
+import type { oas31, ZodOpenApiOperationObject, ZodOpenApiResponsesObject } from "zod-openapi";
+import type { AppErrorCode } from "../errors";
+import type { HttpMethod } from "../http/routes";
+import { errorResponses, type ErrorEnvelope } from "./error-responses";
+import { requestIdHeader, requestIdParam } from "./headers";
+import { securityOf, type Access } from "./security";
+
+/** `METHOD /path`: a table is keyed by what the server matches on. */
+export type OperationKey = `${HttpMethod} /${string}`;
+
+export type Tag = "Events" | "Segment / RudderStack" | "PostHog" | "tRPC" | "Service";
+
+export interface OperationSpec {
+  operationId: string;
+  summary: string;
+  description: string;
+  tag: Tag;
+  access: Access;
+  /** Request headers the route reads, besides X-Request-Id. */
+  headers?: z.ZodRawShape;
+  query?: z.ZodObject;
+  /** Parameters zod-openapi cannot build from a zod object (a query parameter whose value is JSON). */
+  parameters?: oas31.ParameterObject[];
+  body?: { schema: z.ZodType; description: string; anyContentType?: boolean };
+  answer: { schema: z.ZodType; description: string; headers?: z.ZodRawShape };
+  /** Answers that are not errors of the error table (readiness's 503). */
+  otherAnswers?: ZodOpenApiResponsesObject;
+  /** Error codes besides the refusals its access brings. */
+  errors: readonly AppErrorCode[];
+  envelope: ErrorEnvelope;
+  extensions?: Record<`x-${string}`, unknown>;
+}
+
+export type OperationTable = Partial<Record<OperationKey, OperationSpec>>;
+
+export function toOperation(spec: OperationSpec): ZodOpenApiOperationObject {
+  const { security, refusals, note } = securityOf(spec.access);
+  const json = spec.body && { schema: spec.body.schema };
+  return {
+    operationId: spec.operationId,
+    summary: spec.summary,
+    description: `${spec.description}\n\n${note}`,
+    tags: [spec.tag],
+    security,
+    requestParams: { header: z.object({ ...spec.headers, "X-Request-Id": requestIdParam }), ...(spec.query ? { query: spec.query } : {}) },
+    ...(spec.parameters ? { parameters: spec.parameters } : {}),
+    ...(spec.body && json
+      ? {
+          requestBody: {
+            required: true,
+            description: spec.body.description,
+            // SDK routes read any Content-Type as JSON (browsers' beacons send text/plain).
+            content: spec.body.anyContentType ? { "application/json": json, "*/*": json } : { "application/json": json },
+          },
+        }
+      : {}),
+    responses: {
+      "200": {
+        description: spec.answer.description,
+        headers: z.object({ "X-Request-Id": requestIdHeader, ...spec.answer.headers }),
+        content: { "application/json": { schema: spec.answer.schema } },
+      },
+      ...spec.otherAnswers,
+      ...errorResponses([...refusals, ...spec.errors], spec.envelope),
+    },
+    ...spec.extensions,
+  };
+}

@@ -1,0 +1,82 @@
+// The service's own routes in the OpenAPI document: liveness, readiness, the console's
+// operator session, and this document.
+import { z } from "zod";
+import { signInSchema } from "../http/session-route";
+import { bodyErrors } from "./error-responses";
+import { requestIdHeader, retryAfterHeader, setCookieHeader } from "./headers";
+import type { OperationTable } from "./operation";
+import { healthSchema, notReadySchema, openApiDocumentSchema, readySchema, sessionStateSchema } from "./service-schemas";
+
+const session = { schema: sessionStateSchema, description: "Whether access control is on and whether this browser is signed in" };
+
+export const serviceOperations: OperationTable = {
+  "GET /api/health": {
+    operationId: "health",
+    summary: "Liveness: the process answers",
+    description: "For load balancers; touches nothing else.",
+    tag: "Service",
+    access: "public",
+    answer: { schema: healthSchema, description: "Alive" },
+    errors: [],
+    envelope: "plain",
+  },
+  "GET /api/ready": {
+    operationId: "ready",
+    summary: "Readiness: the database answers, is migrated and writable by this role",
+    description:
+      "`503` says which: an outage (`down`, it passes by itself), still migrating (`up` with the pending migrations), or `misconfigured` (an operator must act).",
+    tag: "Service",
+    access: "public",
+    answer: { schema: readySchema, description: "Ready to ingest" },
+    otherAnswers: {
+      "503": {
+        description: "Not ready, and why",
+        headers: z.object({ "X-Request-Id": requestIdHeader, "Retry-After": retryAfterHeader }),
+        content: { "application/json": { schema: notReadySchema } },
+      },
+    },
+    errors: [],
+    envelope: "plain",
+  },
+  "GET /api/session": {
+    operationId: "getSession",
+    summary: "The console's session: is access control on, is this browser signed in",
+    description: "Read by the console's pages.",
+    tag: "Service",
+    access: "public",
+    answer: session,
+    errors: [],
+    envelope: "plain",
+  },
+  "POST /api/session": {
+    operationId: "signIn",
+    summary: "Sign the console in with the operator token",
+    description: "Sets the session cookie. From the console's own origin only; the body must be labelled `application/json`.",
+    tag: "Service",
+    access: "public",
+    body: { schema: signInSchema, description: "`token`: ADMIN_TOKEN" },
+    answer: { ...session, headers: { "Set-Cookie": setCookieHeader.optional() } },
+    errors: [...bodyErrors, "UNAUTHENTICATED", "FORBIDDEN"],
+    envelope: "plain",
+  },
+  "DELETE /api/session": {
+    operationId: "signOut",
+    summary: "Sign the console out",
+    description: "Clears the session cookie. From the console's own origin only.",
+    tag: "Service",
+    access: "public",
+    answer: { ...session, headers: { "Set-Cookie": setCookieHeader } },
+    errors: ["FORBIDDEN"],
+    envelope: "plain",
+  },
+  "GET /openapi.json": {
+    operationId: "openapi",
+    summary: "This document (OpenAPI 3.1)",
+    description: "Generated from the zod schemas the routes use. Public: it describes the API, it grants nothing.",
+    tag: "Service",
+    access: "public",
+    answer: { schema: openApiDocumentSchema, description: "The OpenAPI document" },
+    errors: [],
+    envelope: "plain",
+  },
+};

@@ -1,0 +1,59 @@
+// Migrations move a database filled under an earlier schema forward without losing a row:
+// the database is migrated up to a point, filled the way that version of the service wrote
+// it, then migrated to the end; every row is still there and each new column holds what the
+// migration derived for it. On PGlite and PostgreSQL.
+import { cpSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { defaultMigrationsDir, migrate } from "../src/server/db/migrate";
+import { backends, createEmptyDatabase, type TestDatabase } from "./support/test-db";
+
+/** A folder holding the migrations before `first` (by name order). */
+function migrationsBefore(first: string): string {
+  const dir = mkdtempSync(join(tmpdir(), "migrations-"));
+  for (const name of readdirSync(defaultMigrationsDir).filter((n) => n < first)) cpSync(join(defaultMigrationsDir, name), join(dir, name), { recursive: true });
+  return dir;
+}
+
+describe.each(backends)("migrating a filled database forward on %s", (kind) => {
+  let t: TestDatabase;
+  let before: string;
+
+  beforeAll(async () => {
+    t = await createEmptyDatabase(kind);
+    before = migrationsBefore("20261130000000_sdk_protocols");
+  });
+  afterAll(async () => {
+    await t.drop();
+    rmSync(before, { recursive: true, force: true });
+  });
+
+  it("raw events of every status keep their rows; rejected and failed ones get their reason code, SDK formats default to event", async () => {
+    await migrate(t.db, before);
+    // Rows as the service wrote them before SDK formats and reason codes existed.
+    await t.db.execScript(`
+      INSERT INTO raw_event (id, source, payload, status, reason, attempts, processed_at) VALUES
+        ('00000000-0000-4000-8000-000000000001', 'old', '{"metric":"m","value":1}', 'processed', NULL, 0, now()),
+        ('00000000-0000-4000-8000-000000000002', 'old', '{"metric":"m","value":1}', 'duplicate', NULL, 0, now()),
+        ('00000000-0000-4000-8000-000000000003', 'old', '{"metric":"m"}', 'rejected', 'payload.value is required', 0, now()),
+        ('00000000-0000-4000-8000-000000000004', 'old', '{"metric":"m","value":2}', 'rejected', 'Idempotency key "k" was already used for a different event; use a new key for a new event', 0, now()),
+        ('00000000-0000-4000-8000-000000000005', 'old', '{"metric":"p","value":3}', 'failed', 'processing failed (attempt 5 of 5): poisoned', 5, now()),
+        ('00000000-0000-4000-8000-000000000006', 'old', '{"metric":"m","value":4}', 'received', NULL, 1, NULL);`);
+
+    const applied = await migrate(t.db);
+    expect(applied).toEqual(expect.arrayContaining(["20261130000000_sdk_protocols", "20261130100000_raw_reason_code"]));
+
+    const rows = await t.db.prisma.rawEvent.findMany({ orderBy: { id: "asc" }, select: { id: true, status: true, format: true, reason: true, reasonCode: true, attempts: true } });
+    expect(rows.map((r) => [r.id.slice(-1), r.status, r.format, r.reasonCode, r.attempts])).toEqual([
+      ["1", "processed", "event", null, 0],
+      ["2", "duplicate", "event", null, 0],
+      ["3", "rejected", "event", "INVALID_EVENT", 0],
+      ["4", "rejected", "event", "IDEMPOTENCY_KEY_REUSED", 0],
+      ["5", "failed", "event", "EVENT_FAILED", 5],
+      ["6", "received", "event", null, 1],
+    ]);
+    // Reasons are kept as they were written.
+    expect(rows[3]?.reason).toBe('Idempotency key "k" was already used for a different event; use a new key for a new event');
+  });
+});
