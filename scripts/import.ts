@@ -79,7 +79,8 @@ const earlier = resume?.checkpoint ?? null;
 if (resume && "ignored" in resume && resume.ignored) process.stderr.write(`Starting from the first line: ${resume.ignored}.\n`);
 if (earlier) process.stderr.write(`Resuming after line ${earlier.lines.toLocaleString("en-US")}, which the server acknowledged in an earlier run (checkpoint ${checkpointPath}).\n`);
 const hash = resume?.hash;
-const tally: Tally = earlier ? structuredClone(earlier.tally) : { counted: 0, deduplicated: 0, blank: 0, rejected: [] };
+const tally: Tally = earlier ? { ...earlier.tally } : { counted: 0, deduplicated: 0, blank: 0, rejected: 0 };
+const rejections: Rejection[] = resume && "rejections" in resume ? resume.rejections : [];
 let offset = earlier?.offset ?? 0;
 let linesDone = earlier?.lines ?? 0;
 
@@ -137,20 +138,23 @@ function dispatch(chunk: Chunk): Promise<Answer> {
 function acknowledge(answer: Answer): void {
   if ("error" in answer) throw answer.error;
   const { chunk, results } = answer;
+  const rejected = [...chunk.unreadable];
   chunk.toSend.forEach((line, i) => {
     const r = results[i]!;
-    if (r.status === "rejected") tally.rejected.push({ line: line.number, code: r.code, reason: r.reason });
+    if (r.status === "rejected") rejected.push({ line: line.number, code: r.code, reason: r.reason });
     else tally[r.status]++;
     eventsThisRun++;
   });
-  tally.rejected.push(...chunk.unreadable);
-  tally.rejected.sort((a, b) => a.line - b.line);
+  rejected.sort((a, b) => a.line - b.line); // every line of a chunk comes after the lines of those before it
+  rejections.push(...rejected);
+  tally.rejected += rejected.length;
   tally.blank += chunk.blank;
   for (const line of chunk.lines) hash?.update(line.bytes);
   offset += chunk.bytes;
   linesDone = chunk.lines.at(-1)?.number ?? linesDone;
   if (checkpointPath && hash) {
-    saveCheckpoint(checkpointPath, { version: 1, file: resolve(file!), target, offset, lines: linesDone, prefixSha256: hash.copy().digest("hex"), tally });
+    const checkpoint = { version: 1 as const, file: resolve(file!), target, offset, lines: linesDone, prefixSha256: hash.copy().digest("hex"), tally };
+    saveCheckpoint(checkpointPath, checkpoint, rejected);
   }
   progress();
 }
@@ -168,6 +172,8 @@ let stoppedBy: string | null = null;
 const inFlight: Promise<Answer>[] = [];
 try {
   const input = fromStdin ? process.stdin : createReadStream(file, { start: offset });
+  // An interrupted import stops reading even while it waits for input that does not come.
+  stop.signal.addEventListener("abort", () => input.destroy(), { once: true });
   let chunk = emptyChunk();
   const flush = async () => {
     inFlight.push(dispatch(chunk));
@@ -208,12 +214,13 @@ out.push(
     `${n(eventsThisRun)} event${eventsThisRun === 1 ? "" : "s"} sent and answered in ${seconds.toFixed(1)} s (${n(Math.round(eventsThisRun / Math.max(seconds, 0.001)))} events/s)` +
     (earlier ? `, after ${n(earlier.lines)} lines of an earlier run` : ""),
 );
-const lineList = tally.rejected.map((r) => r.line);
+// The line numbers inline (the first 20), then each rejected line with its reason.
+const lineList = rejections.slice(0, 20).map((r) => r.line).join(", ") + (rejections.length > 20 ? ", …" : "");
 out.push(`  counted       ${n(tally.counted)}`, `  deduplicated  ${n(tally.deduplicated)}`);
-out.push(`  rejected      ${n(lineList.length)}${lineList.length ? ` (line${lineList.length === 1 ? "" : "s"} ${lineList.join(", ")})` : ""}`);
+out.push(`  rejected      ${n(rejections.length)}${rejections.length ? ` (line${rejections.length === 1 ? "" : "s"} ${lineList})` : ""}`);
 if (tally.blank) out.push(`  empty lines   ${n(tally.blank)} (skipped)`);
-for (const r of tally.rejected) out.push(`line ${r.line}: ${r.code} ${r.reason}`);
+for (const r of rejections) out.push(`line ${r.line}: ${r.code} ${r.reason}`);
 if (!finished) out.push(fromStdin ? "Send the same input again: lines already counted come back deduplicated." : "Run the same command again to resume.");
 process.stdout.write(`${out.join("\n")}\n`);
 if (finished && checkpointPath) removeCheckpoint(checkpointPath);
-process.exit(!finished ? 2 : tally.rejected.length > 0 ? 1 : 0);
+process.exit(!finished ? 2 : rejections.length > 0 ? 1 : 0);

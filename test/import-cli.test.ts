@@ -3,7 +3,7 @@
 // retry, an answer lost, a request held while the import is killed). The tally and every
 // rejected line number are exact; the stored aggregates show nothing counted twice, after a
 // re-run and after a SIGKILL mid-run and a resume from the checkpoint.
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -123,6 +123,7 @@ describe(`npm run import (server on ${kind})`, { timeout: 180_000 }, () => {
 
   it("an import killed mid-run resumes after what the server acknowledged; the batch whose answer was lost comes back deduplicated", async () => {
     const lines = Array.from({ length: 2000 }, (_, i) => JSON.stringify({ source: "pos", payload: { metric: "sales", value: (i % 100) / 4, eventId: `p-${i + 1}` } }));
+    lines[249] = JSON.stringify({ source: "pos", payload: { metric: "sales", value: "12.25", eventId: "p-250" } }); // rejected before the kill
     const file = join(root, "pos.ndjson");
     writeFileSync(file, `${lines.join("\n")}\n`);
     const args = [file, "--key", ADMIN, "--batch", "100", "--parallel", "1", "--url", proxy.url];
@@ -132,21 +133,27 @@ describe(`npm run import (server on ${kind})`, { timeout: 180_000 }, () => {
     const running = startScript("scripts/import.ts", {}, { args, cwd: root });
     await sixthCommitted;
     expect(await running.stop("SIGKILL")).toBeNull();
-    const [checkpointFile] = readdirSync(join(root, ".data/imports"));
+    const [checkpointFile, rejectedFile] = readdirSync(join(root, ".data/imports")).sort();
+    expect(rejectedFile).toBe(`${checkpointFile}.rejected`);
     const checkpoint = JSON.parse(readFileSync(join(root, ".data/imports", checkpointFile!), "utf8")) as { lines: number; tally: { counted: number } };
-    expect([checkpoint.lines, checkpoint.tally.counted]).toEqual([500, 500]);
-    expect((await aggregates("pos"))[0]?.count).toBe(600n);
+    expect([checkpoint.lines, checkpoint.tally.counted]).toEqual([500, 499]);
+    expect((await aggregates("pos"))[0]?.count).toBe(599n);
 
     void proxy.use(() => "forward");
     const resumed = await runToExit("scripts/import.ts", {}, { args, cwd: root });
     expect(resumed.stderr).toContain("Resuming after line 500, which the server acknowledged in an earlier run");
-    expect(resumed.code).toBe(0);
+    expect(resumed.code).toBe(1); // line 250 was rejected (in the first run)
     expect(resumed.stdout.split("\n")[0]).toMatch(/: done; 1,500 events sent and answered in .* after 500 lines of an earlier run$/);
-    expect(summary(resumed.stdout)).toEqual(["  counted       1,900", "  deduplicated  100", "  rejected      0"]);
+    expect(summary(resumed.stdout)).toEqual([
+      "  counted       1,899",
+      "  deduplicated  100",
+      "  rejected      1 (line 250)",
+      "line 250: INVALID_EVENT payload.value: value must be a number, got a string",
+    ]);
     expect(proxy.requests()).toBe(15);
-    const sum = lines.reduce((s, _, i) => s + (i % 100) / 4, 0);
-    expect(await aggregates("pos")).toEqual([{ metric: "sales", count: 2000n, sum: String(sum) }]);
-    expect(existsSync(join(root, ".data/imports", checkpointFile!))).toBe(false);
+    const sum = lines.reduce((s, _, i) => s + (i === 249 ? 0 : (i % 100) / 4), 0);
+    expect(await aggregates("pos")).toEqual([{ metric: "sales", count: 1999n, sum: String(sum) }]);
+    expect(readdirSync(join(root, ".data/imports"))).toEqual([]); // the checkpoint and its rejected lines
   });
 
   it("reads standard input with -, and stops with exit 2 when the server refuses the key", async () => {

@@ -4,20 +4,24 @@
 // begins with the same bytes (it may have grown: a log being appended to), and sends the same
 // server with the same key; otherwise it starts over. Skipping is only a saving: the service's
 // dedup keys already make a re-sent line count nothing twice.
+// The rejected lines go to a file beside it, appended chunk by chunk (`<checkpoint>.rejected`,
+// NDJSON), so that saving stays small however many lines a file gets rejected; the checkpoint
+// says how many of those records belong to the acknowledged prefix.
 import { createHash, type Hash } from "node:crypto";
-import { createReadStream, mkdirSync, renameSync, rmSync, writeFileSync, readFileSync } from "node:fs";
+import { appendFileSync, createReadStream, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
 import { z } from "zod";
 
 const rejectionSchema = z.object({ line: z.number().int(), code: z.string(), reason: z.string() });
 export type Rejection = z.infer<typeof rejectionSchema>;
 
-export const tallySchema = z.object({
+const tallySchema = z.object({
   counted: z.number().int(),
   deduplicated: z.number().int(),
   /** Lines not sent: empty or whitespace only. */
   blank: z.number().int(),
-  rejected: z.array(rejectionSchema),
+  /** How many records of the rejections file are this prefix's. */
+  rejected: z.number().int(),
 });
 export type Tally = z.infer<typeof tallySchema>;
 
@@ -45,14 +49,20 @@ export function targetOf(url: string, key: string | undefined): string {
   return `${url} key:${key ? createHash("sha256").update(key).digest("hex").slice(0, 12) : "none"}`;
 }
 
-export type Resume = { checkpoint: Checkpoint; hash: Hash } | { checkpoint: null; hash: Hash; ignored?: string };
+export type Resume = { checkpoint: Checkpoint; rejections: Rejection[]; hash: Hash } | { checkpoint: null; hash: Hash; ignored?: string };
+
+const rejectionsPath = (path: string) => `${path}.rejected`;
 
 /**
- * The checkpoint to resume from, with the running hash of the prefix it covers; or a fresh
- * start, saying why a checkpoint found was not used.
+ * The checkpoint to resume from, with its rejected lines and the running hash of the prefix it
+ * covers; or a fresh start (any earlier rejections file removed), saying why a checkpoint found
+ * was not used.
  */
 export async function loadCheckpoint(path: string, file: string, target: string): Promise<Resume> {
-  const fresh = (ignored?: string): Resume => ({ checkpoint: null, hash: createHash("sha256"), ignored });
+  const fresh = (ignored?: string): Resume => {
+    rmSync(rejectionsPath(path), { force: true });
+    return { checkpoint: null, hash: createHash("sha256"), ignored };
+  };
   let text: string;
   try {
     text = readFileSync(path, "utf8");
@@ -78,12 +88,22 @@ export async function loadCheckpoint(path: string, file: string, target: string)
   if (read !== found.offset || hash.copy().digest("hex") !== found.prefixSha256) {
     return fresh(`${file} no longer begins with the ${found.lines} lines acknowledged earlier`);
   }
-  return { checkpoint: found, hash };
+  // Records past the count were appended for a chunk whose checkpoint was never written: drop them.
+  let records: string[] = [];
+  try {
+    if (found.tally.rejected > 0) records = readFileSync(rejectionsPath(path), "utf8").split("\n").slice(0, found.tally.rejected);
+  } catch {
+    // missing: said below
+  }
+  if (records.length < found.tally.rejected) return fresh(`the rejected lines recorded beside ${path} are missing`);
+  writeFileSync(rejectionsPath(path), records.map((r) => `${r}\n`).join(""));
+  return { checkpoint: found, rejections: records.map((r) => rejectionSchema.parse(JSON.parse(r))), hash };
 }
 
-/** Replaces the checkpoint atomically (written aside, then renamed over it). */
-export function saveCheckpoint(path: string, checkpoint: Checkpoint): void {
+/** Records a chunk's rejected lines, then replaces the checkpoint atomically (written aside, then renamed over it). */
+export function saveCheckpoint(path: string, checkpoint: Checkpoint, newRejections: Rejection[]): void {
   mkdirSync(dirname(path), { recursive: true });
+  if (newRejections.length > 0) appendFileSync(rejectionsPath(path), newRejections.map((r) => `${JSON.stringify(r)}\n`).join(""));
   const aside = `${path}.${process.pid}.tmp`;
   writeFileSync(aside, JSON.stringify(checkpoint));
   renameSync(aside, path);
@@ -91,4 +111,5 @@ export function saveCheckpoint(path: string, checkpoint: Checkpoint): void {
 
 export function removeCheckpoint(path: string): void {
   rmSync(path, { force: true });
+  rmSync(rejectionsPath(path), { force: true });
 }
