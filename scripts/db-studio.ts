@@ -35,15 +35,20 @@ if (options.help) fail(usage, 2);
 const studioArgs = [...(options.port ? ["--port", options.port] : []), ...(options.browser ? ["--browser", options.browser] : [])];
 const config = loadProcessConfig();
 
-/** Runs Studio on `url` until it exits; its exit code. Ctrl-C reaches Studio too (same process group); SIGTERM is passed on. */
-function runStudio(url: string): Promise<number> {
+/**
+ * Runs Studio until it exits; its exit code. Without `url` it takes DATABASE_URL through the
+ * project's prisma.config.ts (never on the command line, where `ps` would show its password).
+ * Ctrl-C reaches Studio too (same process group); SIGTERM is passed on.
+ */
+function runStudio(url?: string): Promise<number> {
   const prismaCli = fileURLToPath(new URL("./prisma.mjs", import.meta.url));
-  const child = spawn(process.execPath, [prismaCli, "studio", "--url", url, ...studioArgs], { stdio: "inherit" });
+  const prismaConfig = fileURLToPath(new URL("../prisma.config.ts", import.meta.url));
+  const child = spawn(process.execPath, [prismaCli, "studio", "--config", prismaConfig, ...(url ? ["--url", url] : []), ...studioArgs], { stdio: "inherit" });
   for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => child.kill(signal));
   return new Promise((resolve) => child.once("exit", (code) => resolve(code ?? 0)));
 }
 
-if (config.DATABASE_URL) process.exit(await runStudio(config.DATABASE_URL));
+if (config.DATABASE_URL) process.exit(await runStudio());
 
 const dir = config.PGLITE_DATA_DIR;
 if (dir.startsWith("memory://")) {
