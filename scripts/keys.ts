@@ -9,14 +9,14 @@
 // procedures at http://127.0.0.1:$PORT, with ADMIN_TOKEN when access control is on);
 // `--url` does the same for any server. A created key is printed alone on the last line.
 import { parseArgs } from "node:util";
-import { createTRPCClient, httpLink } from "@trpc/client";
+import type { TRPCClient } from "@trpc/client";
 import type { AppRouter } from "../src/server/api/root";
 import { keyView } from "../src/server/api/routers/keys";
 import { createApiKey, listApiKeys, revokeApiKey } from "../src/server/auth/api-keys";
 import { loadProcessConfig } from "../src/server/config";
-import { databaseOptionsFrom, openDatabase } from "../src/server/db/database";
-import { PgliteDataDirInUseError } from "../src/server/db/embedded-folder";
+import type { Database } from "../src/server/db/database";
 import { migrate } from "../src/server/db/migrate";
+import { openTarget } from "./support/open-target";
 import { createKeyInputSchema, revokeKeyInputSchema, type ApiKeyView, type CreatedKeyView, type CreateKeyInput } from "../src/lib/keys-schema";
 
 interface KeyStore {
@@ -47,9 +47,7 @@ if (values.help || !command) fail(usage);
 
 const config = loadProcessConfig();
 
-function httpStore(url: string): KeyStore {
-  const headers = config.ADMIN_TOKEN ? { authorization: `Bearer ${config.ADMIN_TOKEN}` } : undefined;
-  const client = createTRPCClient<AppRouter>({ links: [httpLink({ url: `${url.replace(/\/$/, "")}/api/trpc`, headers })] });
+function httpStore(client: TRPCClient<AppRouter>): KeyStore {
   return {
     create: (input) => client.keys.create.mutate(input),
     list: () => client.keys.list.query(),
@@ -58,9 +56,11 @@ function httpStore(url: string): KeyStore {
   };
 }
 
-async function databaseStore(): Promise<KeyStore> {
-  const db = openDatabase({ ...databaseOptionsFrom(config), poolSize: 1 });
-  await migrate(db);
+async function databaseStore(db: Database): Promise<KeyStore> {
+  await migrate(db).catch(async (err: unknown) => {
+    await db.close();
+    throw err;
+  });
   return {
     create: async (input) => {
       const { key, record } = await createApiKey(db, input);
@@ -73,15 +73,8 @@ async function databaseStore(): Promise<KeyStore> {
 }
 
 async function openStore(): Promise<KeyStore> {
-  if (values.url) return httpStore(values.url);
-  try {
-    return await databaseStore();
-  } catch (err) {
-    if (!(err instanceof PgliteDataDirInUseError)) throw err;
-    const url = `http://127.0.0.1:${config.PORT}`;
-    process.stderr.write(`${err.message}\nAsking the running server at ${url} instead.\n`);
-    return httpStore(url);
-  }
+  const target = await openTarget(config, { url: values.url });
+  return target.kind === "server" ? httpStore(target.api) : databaseStore(target.db);
 }
 
 function printKey(k: ApiKeyView): void {

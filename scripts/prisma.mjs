@@ -3,7 +3,8 @@
 // native schema engine, but the CLI downloads it at start unless
 // PRISMA_SCHEMA_ENGINE_BINARY names an existing file; we name one we know exists (this
 // script), since those commands never run it. Migrations use our own migrator instead.
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
+import { constants } from "node:os";
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
@@ -17,5 +18,7 @@ const env = {
   PRISMA_HIDE_UPDATE_MESSAGE: "1",
   CHECKPOINT_DISABLE: "1",
 };
-const result = spawnSync(process.execPath, [cli, ...process.argv.slice(2)], { stdio: "inherit", env });
-process.exit(result.status ?? 1);
+const child = spawn(process.execPath, [cli, ...process.argv.slice(2)], { stdio: "inherit", env });
+// A long-running command (studio) must stop with this process, not outlive it as an orphan.
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, () => child.kill(signal));
+child.on("exit", (code, signal) => process.exit(code ?? 128 + (constants.signals[signal] ?? 0)));

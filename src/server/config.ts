@@ -135,8 +135,29 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return result.data;
 }
 
+/**
+ * The environment of this process: its own variables, plus those of a `.env` file in the
+ * working directory that it does not set itself (real variables win). The file is read into
+ * process.env, so child processes see the same. Every entry point reads it this way: the
+ * server, each script, and prisma.config.ts.
+ */
+export function loadProcessEnv(): NodeJS.ProcessEnv {
+  if (existsSync(".env")) process.loadEnvFile(".env");
+  return process.env;
+}
+
 /** The configuration of this process: an optional .env file (real variables win), validated. */
 export function loadProcessConfig(): Config {
-  if (existsSync(".env")) process.loadEnvFile(".env");
-  return loadConfig();
+  return loadConfig(loadProcessEnv());
+}
+
+/**
+ * DATABASE_URL alone, checked by the same rule as at start (unset or empty: the embedded
+ * PGlite), for a tool that needs nothing else (the Prisma CLI): a setting it does not use
+ * cannot stop it.
+ */
+export function databaseUrlFrom(env: Record<string, string | undefined>): string | undefined {
+  const parsed = envSchema.shape.DATABASE_URL.safeParse(env.DATABASE_URL || undefined);
+  if (!parsed.success) throw new Error(`Invalid configuration:\n  DATABASE_URL: ${parsed.error.issues[0]?.message ?? "invalid"}`);
+  return parsed.data;
 }

@@ -1,31 +1,14 @@
 // The service's invariants (README "Failure model", Invariants) as queries over the stored data. Every storage test can end with
-// `expect(await checkInvariants(db)).toEqual([])`.
+// `expect(await checkInvariants(db)).toEqual([])`. The rollup part is the service's own check
+// (src/server/aggregates/check-rollups.ts, `npm run aggregates:check`).
+import { checkRollups, describeRollupDifference } from "../../src/server/aggregates/check-rollups";
 import type { Database } from "../../src/server/db/database";
-
-export interface Recomputed {
-  source: string;
-  metric: string;
-  count: number;
-  sum: string;
-  min: string;
-  max: string;
-}
 
 /** Returns a list of violations (empty when the data is consistent). */
 export async function checkInvariants(db: Database): Promise<string[]> {
   const problems: string[] = [];
-  const mismatched = await db.prisma.$queryRaw<{ source: string; metric: string; detail: string }[]>`
-    WITH r AS (
-      SELECT source, metric, count(*)::bigint AS count, sum(value) AS sum, min(value) AS min, max(value) AS max,
-             min(occurred_at) AS first_seen_at, max(occurred_at) AS last_seen_at
-      FROM processed_event GROUP BY source, metric)
-    SELECT coalesce(a.source, r.source) AS source, coalesce(a.metric, r.metric) AS metric,
-           format('rollup=(%s,%s,%s,%s) recomputed=(%s,%s,%s,%s)', a.count, a.sum, a.min, a.max, r.count, r.sum, r.min, r.max) AS detail
-    FROM metric_aggregate a FULL JOIN r ON a.source = r.source AND a.metric = r.metric
-    WHERE a.count IS DISTINCT FROM r.count OR a.sum IS DISTINCT FROM r.sum OR a.min IS DISTINCT FROM r.min
-       OR a.max IS DISTINCT FROM r.max OR a.first_seen_at IS DISTINCT FROM r.first_seen_at
-       OR a.last_seen_at IS DISTINCT FROM r.last_seen_at`;
-  for (const m of mismatched) problems.push(`aggregate ${m.source}/${m.metric} disagrees: ${m.detail}`);
+  const { differences } = await checkRollups(db);
+  for (const d of differences) problems.push(`aggregate ${describeRollupDifference(d)}`);
 
   const orphans = await db.prisma.$queryRaw<{ n: bigint }[]>`
     SELECT count(*) AS n FROM processed_event p LEFT JOIN raw_event r ON r.id = p.raw_event_id

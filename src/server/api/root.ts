@@ -3,6 +3,7 @@ import { aggregatesProcedure } from "./routers/aggregates";
 import { eventsRouter } from "./routers/events";
 import { ingestBatchProcedure, ingestProcedure } from "./routers/ingest";
 import { keysRouter } from "./routers/keys";
+import { rollupsRouter } from "./routers/rollups";
 import { createCallerFactory, router } from "./trpc";
 
 export const appRouter = router({
@@ -11,6 +12,7 @@ export const appRouter = router({
   aggregates: aggregatesProcedure,
   events: eventsRouter,
   keys: keysRouter,
+  rollups: rollupsRouter,
 });
 
 export type AppRouter = typeof appRouter;

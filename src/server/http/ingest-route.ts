@@ -3,12 +3,14 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { backlogFor, eventsBound, plainLength } from "./admission";
 import { requestPrincipal } from "./auth-http";
-import { requireJsonContentType, type IngestScope } from "./rest";
+import { NDJSON_MEDIA_TYPE } from "./ndjson-body";
+import { requireContentType, requireJsonContentType, type IngestScope } from "./rest";
 import type { RouteCall } from "./routes";
 
-/** How an ingest route checks Content-Type: JSON only (REST), or anything (SDK protocols). */
+/** How an ingest route checks Content-Type: JSON (REST), JSON or NDJSON (REST batches), or anything (SDK protocols). */
 export type ContentTypeRule = (req: IncomingMessage) => void;
 export const JSON_ONLY: ContentTypeRule = requireJsonContentType;
+export const JSON_OR_NDJSON: ContentTypeRule = (req) => requireContentType(req, ["application/json", NDJSON_MEDIA_TYPE]);
 
 /**
  * Runs an ingest route once its request's content type passes (else 415), it is

@@ -71,14 +71,15 @@ export function isExactFloat(literal: string): boolean {
 const nonce = randomBytes(12).toString("hex");
 
 /**
- * Parses a request body. Throws AppError INVALID_JSON naming the problem; a number a float
- * cannot hold exactly comes back as an UnsafeNumber for the write path to refuse.
+ * Parses a request body (or one line of an NDJSON body: `what` names it in messages). Throws
+ * AppError INVALID_JSON naming the problem; a number a float cannot hold exactly comes back as
+ * an UnsafeNumber for the write path to refuse.
  */
-export function parseJsonBody(text: string): unknown {
-  if (text.trim() === "") throw new AppError("INVALID_JSON", "The request body is empty; send a JSON object", { field: "body" });
+export function parseJsonBody(text: string, what = "The request body"): unknown {
+  if (text.trim() === "") throw new AppError("INVALID_JSON", `${what} is empty; send a JSON object`, { field: "body" });
   const scan = scanJson(text);
   if (scan.tooDeepAt >= 0) {
-    throw new AppError("INVALID_JSON", `The request body is nested deeper than ${MAX_BODY_DEPTH} levels (at byte ${scan.tooDeepAt})`, {
+    throw new AppError("INVALID_JSON", `${what} is nested deeper than ${MAX_BODY_DEPTH} levels (at byte ${scan.tooDeepAt})`, {
       field: "body",
     });
   }
@@ -98,6 +99,6 @@ export function parseJsonBody(text: string): unknown {
       typeof value === "string" && value.startsWith(prefix) ? new UnsafeNumber(scan.unsafe[Number(value.slice(prefix.length))]!.literal) : value,
     ) as unknown;
   } catch (err) {
-    throw new AppError("INVALID_JSON", `The request body is not valid JSON (${(err as Error).message})`, { field: "body" });
+    throw new AppError("INVALID_JSON", `${what} is not valid JSON (${(err as Error).message})`, { field: "body" });
   }
 }

@@ -10,7 +10,8 @@ import { appErrorOf } from "../api/trpc";
 import { refusedBodyIsLarge, type Admission } from "./admission";
 import type { Principal } from "../auth/principal";
 import { errorHeaders } from "./auth-http";
-import { readJsonBody } from "./body";
+import { readBodyText, readJsonBody } from "./body";
+import { eventsOfLines, NDJSON_MEDIA_TYPE, parseNdjsonBody, withLineErrors } from "./ndjson-body";
 import { singleHeader } from "./headers";
 import { requestIdOf } from "./request-id";
 
@@ -45,16 +46,22 @@ export function logServerError(ctx: ServerContext, appError: AppError, what: str
   else ctx.log.error(`${what} failed`, fields);
 }
 
+/** The media type of a request's body, lower case, without parameters ("" when absent). */
+const mediaTypeOf = (req: IncomingMessage) => (req.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
+
 /**
- * POST bodies of the REST routes must be labelled JSON: a browser form on another site can
- * only send form or text content types, so it cannot post events here with a user's cookies.
+ * POST bodies of the REST routes must be labelled JSON (or NDJSON, on /ingest/batch): a browser
+ * form on another site can only send form or text content types, so it cannot post events here
+ * with a user's cookies.
  */
-export function requireJsonContentType(req: IncomingMessage): void {
-  const type = (req.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
-  if (type !== "application/json") {
-    throw new AppError("UNSUPPORTED_MEDIA_TYPE", `Send the body as Content-Type: application/json${type ? `, not ${type}` : ""}`, { field: "content-type" });
+export function requireContentType(req: IncomingMessage, accepted: readonly string[]): void {
+  const type = mediaTypeOf(req);
+  if (!accepted.includes(type)) {
+    throw new AppError("UNSUPPORTED_MEDIA_TYPE", `Send the body as Content-Type: ${accepted.join(" or ")}${type ? `, not ${type}` : ""}`, { field: "content-type" });
   }
 }
+
+export const requireJsonContentType = (req: IncomingMessage): void => requireContentType(req, ["application/json"]);
 
 function asObject(body: unknown): Record<string, unknown> {
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
@@ -82,13 +89,22 @@ export async function postIngest(req: IncomingMessage, res: ServerResponse, ctx:
   sendJson(res, 200, result);
 }
 
-// POST /ingest/batch – up to MAX_BATCH_EVENTS events, one result each: { events: [...] }
+// POST /ingest/batch – up to MAX_BATCH_EVENTS events, one result each: { events: [...] }, or
+// NDJSON (one event per line; a line that is not JSON is rejected alone, with its line number)
 export async function postIngestBatch(req: IncomingMessage, res: ServerResponse, ctx: ServerContext, scope: IngestScope): Promise<void> {
+  const ingestBatch = (input: { events: unknown[] }) => {
+    const simulate = singleHeader(req, "x-simulate-failure", "simulate");
+    return createCaller({ ...ctx, principal: scope.principal }, { signal: scope.signal }).ingestBatch({ ...input, ...(simulate ? { simulate: simulate as never } : {}) });
+  };
+  if (mediaTypeOf(req) === NDJSON_MEDIA_TYPE) {
+    const lines = parseNdjsonBody(await readBodyText(req, ctx.config.MAX_REQUEST_BYTES));
+    scope.admission.shrinkTo(lines.length);
+    return sendJson(res, 200, withLineErrors(await ingestBatch({ events: eventsOfLines(lines) }), lines));
+  }
   const body = await readJsonBody(req, ctx.config.MAX_REQUEST_BYTES);
   const input = Array.isArray(body) ? { events: body } : asObject(body);
   if (Array.isArray(input.events)) scope.admission.shrinkTo(input.events.length);
-  const simulate = singleHeader(req, "x-simulate-failure", "simulate");
-  sendJson(res, 200, await createCaller({ ...ctx, principal: scope.principal }, { signal: scope.signal }).ingestBatch({ ...(input as { events: unknown[] }), ...(simulate ? { simulate: simulate as never } : {}) }));
+  sendJson(res, 200, await ingestBatch(input as { events: unknown[] }));
 }
 
 // GET /aggregates – count/sum/avg/min/max per (source, metric); ?source=&metric= filter

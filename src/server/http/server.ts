@@ -20,7 +20,7 @@ import { getOpenApi } from "./openapi";
 import { servePage } from "./pages";
 import { sdkRoutes } from "./sdk-routes";
 import { getAggregates, postIngest, postIngestBatch, sendError } from "./rest";
-import { admitted, JSON_ONLY } from "./ingest-route";
+import { admitted, JSON_ONLY, JSON_OR_NDJSON } from "./ingest-route";
 import { sessionRoute } from "./session-route";
 import { assignRequestId, requestLog } from "./request-id";
 import { findRoute, type ApiRoute, type HttpMethod } from "./routes";
@@ -66,7 +66,7 @@ export function createAppServer(ctx: ServerContext, fallback?: FallbackHandler):
 /** The API routes this server answers (OpenAPI: src/server/http/openapi.ts documents each). */
 export const apiRoutes: readonly ApiRoute[] = [
   { path: "/ingest", methods: ["POST"], handle: (c) => admitted(c, "event", JSON_ONLY, (scope) => postIngest(c.req, c.res, c.ctx, scope)) },
-  { path: "/ingest/batch", methods: ["POST"], handle: (c) => admitted(c, "batch", JSON_ONLY, (scope) => postIngestBatch(c.req, c.res, c.ctx, scope)) },
+  { path: "/ingest/batch", methods: ["POST"], handle: (c) => admitted(c, "batch", JSON_OR_NDJSON, (scope) => postIngestBatch(c.req, c.res, c.ctx, scope)) },
   { path: "/aggregates", methods: ["GET"], handle: async (c) => getAggregates(c.url, c.res, c.ctx, await requestPrincipal(c.req, c.ctx)) },
   { path: "/api/session", methods: ["GET", "POST", "DELETE"], handle: (c) => sessionRoute(c.req, c.res, c.ctx, c.method) },
   { path: "/api/health", methods: ["GET"], servedWhileStopping: true, handle: (c) => getHealth(c.res) },

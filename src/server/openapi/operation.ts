@@ -27,7 +27,7 @@ export interface OperationSpec {
   query?: z.ZodObject;
   /** Parameters zod-openapi cannot build from a zod object (a query parameter whose value is JSON). */
   parameters?: oas31.ParameterObject[];
-  body?: { schema: z.ZodType; description: string; anyContentType?: boolean };
+  body?: { schema: z.ZodType; description: string; anyContentType?: boolean; otherTypes?: Record<string, z.ZodType> };
   answer: { schema: z.ZodType; description: string; headers?: z.ZodRawShape; mediaType?: string };
   /** Answers that are not errors of the error table (readiness's 503). */
   otherAnswers?: ZodOpenApiResponsesObject;
@@ -58,7 +58,11 @@ export function toOperation(spec: OperationSpec): ZodOpenApiOperationObject {
             required: true,
             description: spec.body.description,
             // SDK routes read any Content-Type as JSON (browsers' beacons send text/plain).
-            content: spec.body.anyContentType ? { "application/json": json, "*/*": json } : { "application/json": json },
+            content: {
+              "application/json": json,
+              ...Object.fromEntries(Object.entries(spec.body.otherTypes ?? {}).map(([type, schema]) => [type, { schema }])),
+              ...(spec.body.anyContentType ? { "*/*": json } : {}),
+            },
           },
         }
       : {}),

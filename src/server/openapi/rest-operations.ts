@@ -32,12 +32,18 @@ export function restOperations(config: Config): OperationTable {
       summary: `Up to ${config.MAX_BATCH_EVENTS} events, one result each`,
       description:
         "Each event is checked, captured and counted as `POST /ingest` would, with its own optional `idempotencyKey`; a bad event is " +
-        "`rejected` in its result and never fails the rest. The body may also be the bare array of events. A database failure fails the " +
-        "whole request (`503`), and sending the batch again is safe: events already counted come back `deduplicated`.",
+        "`rejected` in its result and never fails the rest. The body may also be the bare array of events, or NDJSON " +
+        "(`application/x-ndjson`: one event per line, result `index` = line − 1, a line that is not JSON rejected alone with its line " +
+        "number). A database failure fails the whole request (`503`), and sending the batch again is safe: events already counted come " +
+        "back `deduplicated`.",
       tag: "Events",
       access: "write",
       headers: { "X-Simulate-Failure": simulateParam },
-      body: { schema: z.union([batch, batch.shape.events]), description: `At most ${config.MAX_BATCH_EVENTS} events (MAX_BATCH_EVENTS)` },
+      body: {
+        schema: z.union([batch, batch.shape.events]),
+        description: `At most ${config.MAX_BATCH_EVENTS} events (MAX_BATCH_EVENTS)`,
+        otherTypes: { "application/x-ndjson": z.string().meta({ description: "One event per line, each the shape of an element of `events`" }) },
+      },
       answer: { schema: batchAnswer, description: "One result per event, in order" },
       errors: [...bodyErrors, "SIMULATION_DISABLED", "SIMULATED_FAILURE", ...writeErrors],
       envelope: "plain",

@@ -1,0 +1,74 @@
+// npm run aggregates:check     recomputes every aggregate from the processed events and prints
+//                              the (source, metric) rows that differ; exit 1 if any, 0 if none
+// npm run aggregates:rebuild   rewrites those rows from the processed events, while ingestion
+//                              goes on (src/server/aggregates/rebuild-rollups.ts says why that
+//                              is safe); exit 0 once every row agrees
+// Exit 2: the check could not run (usage, database, server).
+//
+// Reads the same configuration as the server (.env, DATABASE_URL or the PGlite folder). While
+// the server holds the embedded folder, asks that server (tRPC rollups.*, with ADMIN_TOKEN);
+// `--url` asks a given server.
+import { parseArgs } from "node:util";
+import { checkRollups, describeRollupDifference } from "../src/server/aggregates/check-rollups";
+import { rebuildRollups } from "../src/server/aggregates/rebuild-rollups";
+import { loadProcessConfig } from "../src/server/config";
+import { errorSummary } from "../src/server/errors";
+import type { RollupCheck, RollupDifference, RollupRebuild } from "../src/lib/rollups-schema";
+import { openTarget } from "./support/open-target";
+
+const usage = `usage:
+  npm run aggregates:check   [-- --url <server URL>]
+  npm run aggregates:rebuild [-- --url <server URL>]`;
+
+const { positionals, values } = parseArgs({ allowPositionals: true, options: { url: { type: "string" }, help: { type: "boolean", short: "h" } } });
+const [command] = positionals;
+if (values.help || (command !== "check" && command !== "rebuild") || positionals.length > 1) {
+  process.stderr.write(`${usage}\n`);
+  process.exit(2);
+}
+
+const config = loadProcessConfig();
+const print = (line = "") => process.stdout.write(`${line}\n`);
+const list = (differences: RollupDifference[]) => differences.forEach((d) => print(`  ${describeRollupDifference(d)}`));
+const groups = (n: number) => `${n} aggregate${n === 1 ? "" : "s"}`;
+
+function report(result: RollupCheck | RollupRebuild): number {
+  if ("repaired" in result) {
+    if (result.repaired.length === 0) print(`Nothing to repair: all ${groups(result.groups)} agree with the processed events.`);
+    else {
+      print(`Repaired ${result.repaired.length} of ${groups(result.groups)} (source/metric); what was wrong:`);
+      list(result.repaired);
+    }
+    if (result.remaining.length === 0) return 0;
+    print(`Still differing after the rebuild (something besides the write path changed them meanwhile; run it again):`);
+    list(result.remaining);
+    return 1;
+  }
+  if (result.differences.length === 0) {
+    print(`All ${groups(result.groups)} agree with the processed events.`);
+    return 0;
+  }
+  print(`${result.differences.length} of ${groups(result.groups)} (source/metric) differ from the processed events:`);
+  list(result.differences);
+  print(`Repair them with: npm run aggregates:rebuild`);
+  return 1;
+}
+
+let code = 2;
+try {
+  // A check reads every processed event in one statement: the request timeout does not fit it.
+  // A repair transaction keeps DB_TRANSACTION_TIMEOUT_MS, since ingestion waits on its locks.
+  const target = await openTarget(config, { url: values.url, database: { queryTimeoutMs: Math.max(config.DB_QUERY_TIMEOUT_MS, 600_000) } });
+  if (target.kind === "server") {
+    code = report(command === "check" ? await target.api.rollups.check.query() : await target.api.rollups.rebuild.mutate());
+  } else {
+    try {
+      code = report(command === "check" ? await checkRollups(target.db) : await rebuildRollups(target.db));
+    } finally {
+      await target.db.close();
+    }
+  }
+} catch (err) {
+  process.stderr.write(`aggregates ${command}: ${errorSummary(err)}\n`);
+}
+process.exit(code);

@@ -1,0 +1,43 @@
+// What the rollup check and rebuild answer (tRPC `rollups.*`, `npm run aggregates:check` and
+// `aggregates:rebuild`): exact values, as text, so no float rounds a numeric(65,30) difference away.
+import { z } from "zod";
+
+/** One rollup row's numbers: counts and decimals as exact text, times as ISO-8601 (UTC, ms). */
+export const rollupValuesSchema = z.object({
+  count: z.string(),
+  sum: z.string(),
+  min: z.string(),
+  max: z.string(),
+  firstSeenAt: z.string(),
+  lastSeenAt: z.string(),
+});
+export type RollupValues = z.infer<typeof rollupValuesSchema>;
+
+/**
+ * A (source, metric) whose stored rollup is not what its processed events add up to: `stored`
+ * null when the rollup row is missing, `recomputed` null when the row has no processed events.
+ */
+export const rollupDifferenceSchema = z.object({
+  source: z.string(),
+  metric: z.string(),
+  fields: z.array(rollupValuesSchema.keyof()),
+  stored: rollupValuesSchema.nullable(),
+  recomputed: rollupValuesSchema.nullable(),
+});
+export type RollupDifference = z.infer<typeof rollupDifferenceSchema>;
+
+export const rollupCheckSchema = z.object({
+  /** (source, metric) groups compared: in the rollup, in the processed events, or both. */
+  groups: z.number().int(),
+  differences: z.array(rollupDifferenceSchema),
+});
+export type RollupCheck = z.infer<typeof rollupCheckSchema>;
+
+export const rollupRebuildSchema = z.object({
+  groups: z.number().int(),
+  /** What was wrong before the rebuild (each of these groups was rewritten). */
+  repaired: z.array(rollupDifferenceSchema),
+  /** A check after the rebuild: empty unless something other than the write path changed a rollup meanwhile. */
+  remaining: z.array(rollupDifferenceSchema),
+});
+export type RollupRebuild = z.infer<typeof rollupRebuildSchema>;

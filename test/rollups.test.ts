@@ -1,0 +1,118 @@
+// The rollup check and rebuild (src/server/aggregates): a corrupted rollup row is reported with
+// its exact values and rewritten from the processed events; a rebuild while events keep
+// arriving loses no increment and counts none twice. Both databases.
+import { describe, expect, it } from "vitest";
+import { createCaller } from "../src/server/api/root";
+import { checkRollups } from "../src/server/aggregates/check-rollups";
+import { rebuildRollups } from "../src/server/aggregates/rebuild-rollups";
+import type { Database } from "../src/server/db/database";
+import { backends, testContext } from "./support/test-db";
+import { useTestDatabase } from "./support/use-test-database";
+
+const ingest = (db: Database) => createCaller(testContext(db)).ingestBatch;
+
+describe.each(backends)("rollup check and rebuild on %s", (kind) => {
+  // On PostgreSQL the events arrive through a second pool: another instance, other connections.
+  const t = useTestDatabase(kind, { instances: kind === "postgresql" ? 1 : 0 });
+  const writer = () => t.instances[0] ?? t.db;
+
+  it("reports a changed, a missing and an orphan rollup row with exact values, and the rebuild rewrites them", async () => {
+    await ingest(t.db)({
+      events: [
+        { source: "shop", payload: { metric: "orders", value: 0.1, eventId: "o-1", timestamp: "2026-11-24T10:00:00Z" } },
+        { source: "shop", payload: { metric: "orders", value: 0.2, eventId: "o-2", timestamp: "2026-11-24T11:00:00.250Z" } },
+        { source: "shop", payload: { metric: "clicks", value: 1, eventId: "c-1", timestamp: "2026-11-24T12:00:00Z" } },
+        { source: "pos", payload: { metric: "refunds", value: -2.5, eventId: "r-1", timestamp: "2026-11-24T09:00:00Z" } },
+      ],
+    });
+    expect(await checkRollups(t.db)).toEqual({ groups: 3, differences: [] });
+
+    await t.db.execScript(`
+      UPDATE metric_aggregate SET count = count + 1, sum = sum + 0.000000000000000000000000000001 WHERE source = 'shop' AND metric = 'orders';
+      UPDATE metric_aggregate SET min = -3, last_seen_at = '2026-11-25T00:00:00Z' WHERE source = 'pos';
+      DELETE FROM metric_aggregate WHERE source = 'shop' AND metric = 'clicks';
+      INSERT INTO metric_aggregate (source, metric, count, sum, min, max, first_seen_at, last_seen_at, updated_at)
+        VALUES ('ghost', 'visits', 2, 10, 5, 5, '2026-11-20T00:00:00Z', '2026-11-21T00:00:00Z', now());`);
+    const refunds = { count: "1", sum: "-2.5", min: "-2.5", max: "-2.5", firstSeenAt: "2026-11-24T09:00:00.000Z", lastSeenAt: "2026-11-24T09:00:00.000Z" };
+    const clicks = { count: "1", sum: "1", min: "1", max: "1", firstSeenAt: "2026-11-24T12:00:00.000Z", lastSeenAt: "2026-11-24T12:00:00.000Z" };
+    const orders = { count: "2", sum: "0.3", min: "0.1", max: "0.2", firstSeenAt: "2026-11-24T10:00:00.000Z", lastSeenAt: "2026-11-24T11:00:00.250Z" };
+    const expected = [
+      {
+        source: "ghost",
+        metric: "visits",
+        fields: ["count", "sum", "min", "max", "firstSeenAt", "lastSeenAt"],
+        stored: { count: "2", sum: "10", min: "5", max: "5", firstSeenAt: "2026-11-20T00:00:00.000Z", lastSeenAt: "2026-11-21T00:00:00.000Z" },
+        recomputed: null,
+      },
+      { source: "pos", metric: "refunds", fields: ["min", "lastSeenAt"], stored: { ...refunds, min: "-3", lastSeenAt: "2026-11-25T00:00:00.000Z" }, recomputed: refunds },
+      { source: "shop", metric: "clicks", fields: ["count", "sum", "min", "max", "firstSeenAt", "lastSeenAt"], stored: null, recomputed: clicks },
+      { source: "shop", metric: "orders", fields: ["count", "sum"], stored: { ...orders, count: "3", sum: "0.300000000000000000000000000001" }, recomputed: orders },
+    ];
+    expect(await checkRollups(t.db)).toEqual({ groups: 4, differences: expected });
+
+    expect(await rebuildRollups(t.db)).toEqual({ groups: 4, repaired: expected, remaining: [] });
+    expect(await checkRollups(t.db)).toEqual({ groups: 3, differences: [] });
+    expect(await createCaller(testContext(t.db)).aggregates({ source: "shop" })).toEqual([
+      { source: "shop", metric: "clicks", count: 1, sum: 1, avg: 1, min: 1, max: 1, firstSeenAt: clicks.firstSeenAt, lastSeenAt: clicks.lastSeenAt },
+      { source: "shop", metric: "orders", count: 2, sum: 0.3, avg: 0.15, min: 0.1, max: 0.2, firstSeenAt: orders.firstSeenAt, lastSeenAt: orders.lastSeenAt },
+    ]);
+  });
+
+  it("a rebuild while events keep arriving on the same rows loses no increment and counts none twice", { timeout: 120_000 }, async () => {
+    const source = `busy-${kind}`;
+    const metrics = ["a", "b", "c", "d"];
+    const writers = 3;
+    const batches = 12;
+    const perBatch = 40;
+    // Values in hundredths, so the expected sums are exact integers of cents.
+    const cents = (w: number, b: number, i: number) => ((w * 7919 + b * 104_729 + i * 31) % 2001) - 1000;
+    const sendAll = async (w: number) => {
+      for (let b = 0; b < batches; b++) {
+        const events = Array.from({ length: perBatch }, (_, i) => ({
+          source,
+          payload: { metric: metrics[i % metrics.length]!, value: cents(w, b, i) / 100, eventId: `w${w}-b${b}-e${i}` },
+        }));
+        const out = await ingest(writer())({ events });
+        expect(out.counted).toBe(perBatch);
+        batchCommitted();
+      }
+    };
+    // Resolved (and replaced) each time a writer's batch is acknowledged.
+    let batchCommitted = () => {};
+    const nextBatch = () => new Promise<void>((resolve) => (batchCommitted = resolve));
+    let batchDone = nextBatch();
+    let done = false;
+    const sending = Promise.all(Array.from({ length: writers }, (_, w) => sendAll(w))).finally(() => (done = true));
+
+    // Meanwhile, after each batch a writer commits: corrupt rows the writers are updating (one
+    // changed, one deleted) and rebuild. (Waiting for a batch leaves the writers room on PGlite,
+    // whose queries resolve without yielding to the event loop.)
+    let rounds = 0;
+    let repairedRows = 0;
+    while (!done || rounds < 2) {
+      await Promise.race([batchDone, sending]);
+      batchDone = nextBatch();
+      const [changed, deleted] = [metrics[rounds % 4]!, metrics[(rounds + 1) % 4]!];
+      await t.db.execScript(`
+        UPDATE metric_aggregate SET count = count + 1000, sum = sum + 12.34, max = max + 1 WHERE source = '${source}' AND metric = '${changed}';
+        DELETE FROM metric_aggregate WHERE source = '${source}' AND metric = '${deleted}';`);
+      const result = await rebuildRollups(t.db, { groupsPerTransaction: 1 });
+      expect(result.remaining).toEqual([]);
+      repairedRows += result.repaired.length;
+      rounds++;
+    }
+    await sending;
+    expect(rounds).toBeGreaterThanOrEqual(2);
+    expect(repairedRows).toBeGreaterThanOrEqual(rounds);
+
+    expect(await checkRollups(t.db)).toMatchObject({ differences: [] });
+    const rows = await t.db.prisma.$queryRaw<{ metric: string; count: bigint; cents: string }[]>`
+      SELECT metric, count, (sum * 100)::text AS cents FROM metric_aggregate WHERE source = ${source} ORDER BY metric`;
+    const expected = metrics.map((metric, m) => {
+      let sum = 0;
+      for (let w = 0; w < writers; w++) for (let b = 0; b < batches; b++) for (let i = m; i < perBatch; i += metrics.length) sum += cents(w, b, i);
+      return { metric, count: BigInt((writers * batches * perBatch) / metrics.length), cents: sum };
+    });
+    expect(rows.map((r) => ({ metric: r.metric, count: r.count, cents: Number(r.cents) }))).toEqual(expected);
+  });
+});
