@@ -7,8 +7,7 @@
 // server prunes by itself when RAW_RETENTION_DAYS is set).
 import { parseArgs } from "node:util";
 import { loadProcessConfig } from "../src/server/config";
-import { databaseOptionsFrom, openDatabase, type Database } from "../src/server/db/database";
-import { PgliteDataDirError } from "../src/server/db/embedded-folder";
+import { openDatabaseOrExit } from "./support/open-database";
 import { pruneCandidates, pruneRawEvents } from "../src/server/ingest/prune-raw-events";
 
 const usage = "usage: npm run db:prune -- [--dry-run] [--days N]   (N: at least 1; default RAW_RETENTION_DAYS)";
@@ -26,14 +25,7 @@ if (days === undefined || !Number.isInteger(days) || days < 1) {
   process.exit(2);
 }
 
-let db: Database;
-try {
-  db = openDatabase({ ...databaseOptionsFrom(config), poolSize: 1 });
-} catch (err) {
-  if (!(err instanceof PgliteDataDirError)) throw err;
-  console.error(err.message);
-  process.exit(1);
-}
+const db = openDatabaseOrExit(config);
 try {
   const c = await pruneCandidates(db, days);
   const statuses = Object.entries(c.byStatus).map(([s, n]) => `${s} ${n}`).join(", ") || "none";

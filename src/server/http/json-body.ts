@@ -102,3 +102,11 @@ export function parseJsonBody(text: string, what = "The request body"): unknown 
     throw new AppError("INVALID_JSON", `${what} is not valid JSON (${(err as Error).message})`, { field: "body" });
   }
 }
+
+/** A parsed body that must be a JSON object (REST and SDK routes); 400 naming `body` otherwise. */
+export function asObject(body: unknown): Record<string, unknown> {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    throw new AppError("INVALID_ENVELOPE", "The request body must be a JSON object", { field: "body" });
+  }
+  return body as Record<string, unknown>;
+}

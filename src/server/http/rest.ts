@@ -14,6 +14,7 @@ import { readBodyText, readJsonBody } from "./body";
 import { eventsOfLines, NDJSON_MEDIA_TYPE, parseNdjsonBody, withLineErrors } from "./ndjson-body";
 import { singleHeader } from "./headers";
 import { requestIdOf } from "./request-id";
+import { asObject } from "./json-body";
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
@@ -62,13 +63,6 @@ export function requireContentType(req: IncomingMessage, accepted: readonly stri
 }
 
 export const requireJsonContentType = (req: IncomingMessage): void => requireContentType(req, ["application/json"]);
-
-function asObject(body: unknown): Record<string, unknown> {
-  if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    throw new AppError("INVALID_ENVELOPE", "The request body must be a JSON object", { field: "body" });
-  }
-  return body as Record<string, unknown>;
-}
 
 /** What the server hands an ingest route: its admission, the signal that its client left, who sent it. */
 export interface IngestScope {

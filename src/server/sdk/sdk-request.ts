@@ -16,6 +16,7 @@ import type { ServerContext } from "../context";
 import { AppError } from "../errors";
 import type { Admission } from "../http/admission";
 import { ingestItems, sliced, type CheckedItem, type ItemResult } from "../ingest/ingest-batch";
+import { asObject } from "../http/json-body";
 
 /** What an SDK route carries: a batch of messages, or one call (Segment: of the route's type). */
 export type SdkShape = { protocol: "segment"; call: "batch" | SegmentCallType } | { protocol: "posthog"; call: "batch" | "capture" };
@@ -114,13 +115,6 @@ function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
   const issue = parsed.error.issues[0];
   const field = issue?.path.map(String).join(".") || "body";
   throw new AppError("INVALID_ENVELOPE", issue?.message ?? `${field} is invalid`, { field });
-}
-
-function asObject(body: unknown): Record<string, unknown> {
-  if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    throw new AppError("INVALID_ENVELOPE", "The request body must be a JSON object", { field: "body" });
-  }
-  return body as Record<string, unknown>;
 }
 
 function stringField(o: Record<string, unknown>, key: string): string | undefined {
