@@ -223,9 +223,9 @@ async function main(): Promise<void> {
   // Let the recovery worker finish anything captured but left unanswered.
   const db = openTestDatabase(databaseUrl, { poolSize: 2 });
   const deadline = Date.now() + 60_000;
-  while ((await db.prisma.rawEvent.count({ where: { status: "received" } })) > 0 && Date.now() < deadline)
+  while ((await db.prisma.rawEventState.count({ where: { status: "received" } })) > 0 && Date.now() < deadline)
     await new Promise((r) => setTimeout(r, 250));
-  const stuck = await db.prisma.rawEvent.count({ where: { status: "received" } });
+  const stuck = await db.prisma.rawEventState.count({ where: { status: "received" } });
   const counts = new Map<string, number>();
   const rows = await db.prisma.$queryRaw<{ id: string; n: bigint }[]>`
     SELECT r.payload->>'eventId' AS id, count(*) AS n FROM processed_event p JOIN raw_event r ON r.id = p.raw_event_id

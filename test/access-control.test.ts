@@ -35,7 +35,7 @@ describe.each(backends)("access control on %s", (kind) => {
       headers: { ...(init.body !== undefined ? { "content-type": "application/json" } : {}), ...init.headers },
       body: init.body === undefined ? undefined : typeof init.body === "string" ? init.body : JSON.stringify(init.body),
     });
-  const rawCount = (source?: string) => t.db.prisma.rawEvent.count(source ? { where: { source } } : undefined);
+  const rawCount = (source?: string) => t.db.prisma.rawEventState.count(source ? { where: { source } } : undefined);
   const writeKey = async (source: string) => (await createApiKey(t.db, { scope: "write", source })).key;
   const readKey = async (source?: string) => (await createApiKey(t.db, { scope: "read", source })).key;
 

@@ -81,10 +81,10 @@ describe.each(backends)("aggregates always agree with processed events on %s", (
             }
           }
           // Heal: the worker catches up on everything left `received`.
-          for (let i = 0; i < 20 && (await t.db.prisma.rawEvent.count({ where: { source, status: "received" } })) > 0; i++) {
+          for (let i = 0; i < 20 && (await t.db.prisma.rawEventState.count({ where: { source, status: "received" } })) > 0; i++) {
             await recoverStuckEvents(ctx);
           }
-          expect(await t.db.prisma.rawEvent.count({ where: { source, status: "received" } })).toBe(0);
+          expect(await t.db.prisma.rawEventState.count({ where: { source, status: "received" } })).toBe(0);
 
           // At most one acknowledgement per event says "counted" (deduplicated: false).
           for (const acks of acknowledged.values()) expect(acks.filter((d) => !d).length).toBeLessThanOrEqual(1);

@@ -54,7 +54,7 @@ describe.each(backends)("compressed request bodies on %s", (kind) => {
     });
     // Inflating it whole would take 64 MB (twice that as a string); the reader stops at 1 MB.
     expect(grew).toBeLessThan(32 * 1024 * 1024);
-    expect(await t.db.prisma.rawEvent.count({ where: { source } })).toBe(0);
+    expect(await t.db.prisma.rawEventState.count({ where: { source } })).toBe(0);
   });
 
   it("an encoding we do not speak is 415, a body that is not what its encoding says is 400; nothing stored", async () => {
@@ -66,6 +66,6 @@ describe.each(backends)("compressed request bodies on %s", (kind) => {
     const corrupt = await send("/ingest", body, "gzip");
     expect(corrupt.status).toBe(400);
     expect(await corrupt.json()).toMatchObject({ error: { code: "INVALID_ENVELOPE", field: "content-encoding", message: "The request body is not valid gzip data (Content-Encoding: gzip)" } });
-    expect(await t.db.prisma.rawEvent.count({ where: { source } })).toBe(0);
+    expect(await t.db.prisma.rawEventState.count({ where: { source } })).toBe(0);
   });
 });

@@ -21,8 +21,8 @@ describe.each(backends)("concurrent identical requests on %s", (kind) => {
     expect(results.every((r) => r.success)).toBe(true);
     expect(results.filter((r) => !r.deduplicated)).toHaveLength(1);
     expect(await api.aggregates({ source })).toEqual([expect.objectContaining({ count: 1, sum: 7 })]);
-    expect(await t.db.prisma.rawEvent.count({ where: { source, status: "duplicate" } })).toBe(19);
-    expect(await t.db.prisma.rawEvent.count({ where: { source, status: "processed" } })).toBe(1);
+    expect(await t.db.prisma.rawEventState.count({ where: { source, status: "deduplicated" } })).toBe(19);
+    expect(await t.db.prisma.rawEventState.count({ where: { source, status: "counted" } })).toBe(1);
   });
 
   it("many distinct events racing on one rollup row keep the rollup exact", async () => {

@@ -104,7 +104,7 @@ describe.each(backends)("a misconfigured database on %s", (kind) => {
       await expectNotReady(app, {
         database: "misconfigured",
         reason:
-          "the database role lacks INSERT, UPDATE on raw_event; INSERT on processed_event; USAGE on processed_event_id_seq; " +
+          "the database role lacks INSERT on raw_event; INSERT, UPDATE, DELETE on raw_event_pending; INSERT on raw_event_outcome; INSERT on processed_event; USAGE on processed_event_id_seq; " +
           "INSERT, UPDATE on metric_aggregate; INSERT, UPDATE on api_key (permission denied): grant them or use another role",
       });
 
@@ -114,7 +114,7 @@ describe.each(backends)("a misconfigured database on %s", (kind) => {
       for (const f of failures) expect(f).toMatchObject({ level: "error", fields: { code: "DATABASE_MISCONFIGURED", sqlstate: "42501", detail: expect.stringContaining("permission denied for table raw_event") } });
       expect(log.records.filter((r) => r.msg === "not ready")).toMatchObject([{ level: "error", fields: { database: "misconfigured", role: ro.role } }]);
 
-      expect(await t.db.prisma.rawEvent.count()).toBe(0);
+      expect(await t.db.prisma.rawEventState.count()).toBe(0);
     } finally {
       await app.close();
       await ro.close();
@@ -150,15 +150,15 @@ describe.each(backends)("a misconfigured database on %s", (kind) => {
       await expectNotReady(app, { database: "misconfigured", reason: "missing from the database: metric_aggregate" });
       // The raw event captured before processing failed stays `received`: a misconfiguration
       // says nothing about the event, so the worker does not use up its attempts on it.
-      await t.db.prisma.rawEvent.updateMany({ where: { source: "missing" }, data: { nextAttemptAt: new Date(0) } });
+      await t.db.prisma.rawEventPending.updateMany({ where: { rawEvent: { source: "missing" } }, data: { nextAttemptAt: new Date(0) } });
       expect(await recoverStuckEvents(worker)).toEqual({ recovered: 0, failed: 0, retrying: 1 });
-      expect(await t.db.prisma.rawEvent.findFirst({ where: { source: "missing" } })).toMatchObject({ status: "received", attempts: 1 });
+      expect(await t.db.prisma.rawEventState.findFirst({ where: { source: "missing" } })).toMatchObject({ status: "received", attempts: 1 });
     } finally {
       await t.db.execScript("ALTER TABLE metric_aggregate_gone RENAME TO metric_aggregate");
       await app.close();
     }
     // Fixed, the worker counts it.
-    await t.db.prisma.rawEvent.updateMany({ where: { source: "missing" }, data: { nextAttemptAt: new Date(0) } });
+    await t.db.prisma.rawEventPending.updateMany({ where: { rawEvent: { source: "missing" } }, data: { nextAttemptAt: new Date(0) } });
     expect(await recoverStuckEvents(worker)).toEqual({ recovered: 1, failed: 0, retrying: 0 });
   });
 
@@ -176,7 +176,7 @@ describe.each(backends)("a misconfigured database on %s", (kind) => {
       });
       expect(text).not.toContain("secret");
       expect(log.records.find((r) => r.msg === "request failed")).toMatchObject({ level: "error", fields: { code: "EVENT_FAILED", sqlstate: "P0001", detail: "secret trigger text (SQLSTATE P0001)" } });
-      expect(await t.db.prisma.rawEvent.findMany({ where: { source: "refused" }, select: { status: true, reasonCode: true, reason: true } })).toEqual([
+      expect(await t.db.prisma.rawEventState.findMany({ where: { source: "refused" }, select: { status: true, reasonCode: true, reason: true } })).toEqual([
         { status: "failed", reasonCode: "EVENT_FAILED", reason: "the database refused this event: secret trigger text (SQLSTATE P0001)" },
       ]);
     } finally {

@@ -62,7 +62,7 @@ describe("a stopping server", () => {
     expect((await fetch(`${app.url}/api/health`)).status).toBe(200);
     expect((await fetch(`${app.url}/api/ready`)).status).toBe(503);
     expect((await fetch(`${app.url}/metrics`)).status).toBe(200);
-    expect(await t.db.prisma.rawEvent.count({ where: { source: "refused" } })).toBe(0);
+    expect(await t.db.prisma.rawEventState.count({ where: { source: "refused" } })).toBe(0);
 
     // The page never answered: one request still running at the deadline.
     expect(await settled).toBe(1);

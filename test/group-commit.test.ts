@@ -31,7 +31,7 @@ describe.each(backends)("group commit on %s", (kind) => {
     const aggs = await api.aggregates({ source });
     expect(aggs.find((a) => a.metric === "m")?.count).toBe(2);
     expect(aggs.find((a) => a.metric === "n")).toMatchObject({ count: 1, sum: 4 });
-    expect(await t.db.prisma.rawEvent.count({ where: { source, status: "rejected" } })).toBe(2);
+    expect(await t.db.prisma.rawEventState.count({ where: { source, status: "rejected" } })).toBe(2);
   });
 
   it("a poison event fails alone; the rest of its group is counted", async () => {
@@ -50,7 +50,7 @@ describe.each(backends)("group commit on %s", (kind) => {
       // answered 500 EVENT_FAILED, not retryable (a retry would fail the same way).
       expect(appErrorOf((settled[5] as PromiseRejectedResult).reason as TRPCError)).toMatchObject({ code: "EVENT_FAILED", status: 500 });
       expect((await api.aggregates({ source }))[0]).toMatchObject({ metric: "fine", count: 11 });
-      expect(await t.db.prisma.rawEvent.findMany({ where: { source, status: { notIn: ["processed"] } }, select: { status: true, reasonCode: true } })).toEqual([
+      expect(await t.db.prisma.rawEventState.findMany({ where: { source, status: { notIn: ["counted"] } }, select: { status: true, reasonCode: true } })).toEqual([
         { status: "failed", reasonCode: "EVENT_FAILED" },
       ]);
     } finally {

@@ -17,7 +17,7 @@ describe.each(backends)("hostile input over HTTP on %s", (kind) => {
     fetch(`${base}${path}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
   const post = (path: string, body: unknown, headers: Record<string, string> = {}, base = app.url) => postText(path, JSON.stringify(body), headers, base);
   const rawRows = (source: string) =>
-    t.db.prisma.rawEvent.findMany({ where: { source }, orderBy: { receivedAt: "asc" }, select: { status: true, reason: true, payload: true, idempotencyKey: true } });
+    t.db.prisma.rawEventState.findMany({ where: { source }, orderBy: { receivedAt: "asc" }, select: { status: true, reason: true, payload: true, idempotencyKey: true } });
   const processed = (source: string) =>
     t.db.prisma.processedEvent.findMany({ where: { source }, orderBy: { id: "asc" }, select: { metric: true, value: true, attributes: true } });
   const aggregates = async (source: string) => (await fetch(`${app.url}/aggregates?source=${encodeURIComponent(source)}`)).json();

@@ -32,9 +32,9 @@ describe.each(backends)("ingest on %s", (kind) => {
     expect(await api.ingest({ source, payload: { metric: "cpu", value: 3 } })).toEqual({ success: true, deduplicated: false });
     const [agg] = await api.aggregates({ source });
     expect(agg).toMatchObject({ source, metric: "cpu", count: 1, sum: 3, avg: 3, min: 3, max: 3 });
-    const raw = await t.db.prisma.rawEvent.findMany({ where: { source } });
+    const raw = await t.db.prisma.rawEventState.findMany({ where: { source } });
     expect(raw).toHaveLength(1);
-    expect(raw[0]).toMatchObject({ status: "processed", payload: { metric: "cpu", value: 3 } });
+    expect(raw[0]).toMatchObject({ status: "counted", payload: { metric: "cpu", value: 3 } });
   });
 
   it("deduplicates a re-sent event, whatever its key order and number spelling", async () => {
@@ -44,8 +44,8 @@ describe.each(backends)("ingest on %s", (kind) => {
     const again = await api.ingest({ source, payload: JSON.parse(`{"region":"eu","timestamp":"2026-01-01T11:00:00+01:00","value":1.0,"metric":"m"}`) });
     expect(again).toEqual({ success: true, deduplicated: true });
     expect((await api.aggregates({ source }))[0]?.count).toBe(1);
-    const raw = await t.db.prisma.rawEvent.findMany({ where: { source }, orderBy: { receivedAt: "asc" } });
-    expect(raw.map((r) => r.status)).toEqual(["processed", "duplicate"]);
+    const raw = await t.db.prisma.rawEventState.findMany({ where: { source }, orderBy: { receivedAt: "asc" } });
+    expect(raw.map((r) => r.status)).toEqual(["counted", "deduplicated"]);
     expect(raw[1]?.processedEventId).toBe(raw[0]?.processedEventId);
   });
 
@@ -62,7 +62,7 @@ describe.each(backends)("ingest on %s", (kind) => {
     const source = uniqueSource();
     const err = await failure(api.ingest({ source, payload: { metric: "m", value: 1 }, simulate: "before-capture" }));
     expect(err.code).toBe("SIMULATED_FAILURE");
-    expect(await t.db.prisma.rawEvent.count({ where: { source } })).toBe(0);
+    expect(await t.db.prisma.rawEventState.count({ where: { source } })).toBe(0);
     expect(await api.aggregates({ source })).toEqual([]);
   });
 
@@ -70,7 +70,7 @@ describe.each(backends)("ingest on %s", (kind) => {
     const source = uniqueSource();
     const err = await failure(api.ingest({ source, payload: { metric: "m", value: 5 }, simulate: "after-capture" }));
     expect(err.code).toBe("SIMULATED_FAILURE");
-    expect(await t.db.prisma.rawEvent.findMany({ where: { source }, select: { status: true } })).toEqual([{ status: "received" }]);
+    expect(await t.db.prisma.rawEventState.findMany({ where: { source }, select: { status: true } })).toEqual([{ status: "received" }]);
     expect(await t.db.prisma.processedEvent.count({ where: { source } })).toBe(0);
     expect(await api.aggregates({ source })).toEqual([]);
     // The client retries: counted once; the stuck raw copy is the worker's (recovery.test.ts).
@@ -101,7 +101,7 @@ describe.each(backends)("ingest on %s", (kind) => {
     expect(err).toMatchObject({ code: "IDEMPOTENCY_KEY_REUSED", status: 422, field: "idempotencyKey" });
     expect(err.message).toContain("dup-key");
     expect((await api.aggregates({ source }))[0]).toMatchObject({ count: 1, sum: 1 });
-    expect(await t.db.prisma.rawEvent.count({ where: { source, status: "rejected" } })).toBe(1);
+    expect(await t.db.prisma.rawEventState.count({ where: { source, status: "rejected" } })).toBe(1);
   });
 
   it("processing an already finished raw event again answers as the first time did", async () => {
@@ -134,7 +134,7 @@ describe.each(backends)("ingest on %s", (kind) => {
     const source = uniqueSource();
     const err = await failure(api.ingest({ source, payload }));
     expect(err).toMatchObject({ code: "INVALID_EVENT", status: 422, field });
-    const raw = await t.db.prisma.rawEvent.findMany({ where: { source } });
+    const raw = await t.db.prisma.rawEventState.findMany({ where: { source } });
     expect(raw).toHaveLength(1);
     expect(raw[0]).toMatchObject({ status: "rejected", payload });
     expect(raw[0]?.reason).toContain(field);
@@ -151,10 +151,10 @@ describe.each(backends)("ingest on %s", (kind) => {
     [{ source: "s", payload: { metric: "m", value: 1 }, idempotencyKey: "" }, "idempotencyKey"],
     [{ source: "s", payload: { metric: "m", value: 1 }, simulate: "sometimes" }, "simulate"],
   ])("a bad envelope %j is 400 naming %s and stores nothing", async (input, field) => {
-    const before = await t.db.prisma.rawEvent.count();
+    const before = await t.db.prisma.rawEventState.count();
     const err = await failure(api.ingest(input as never));
     expect(err).toMatchObject({ code: "INVALID_ENVELOPE", status: 400, field });
-    expect(await t.db.prisma.rawEvent.count()).toBe(before);
+    expect(await t.db.prisma.rawEventState.count()).toBe(before);
   });
 
   it("an event over MAX_EVENT_BYTES is 413 and stores nothing", async () => {
@@ -162,7 +162,7 @@ describe.each(backends)("ingest on %s", (kind) => {
     const source = uniqueSource();
     const err = await failure(small.ingest({ source, payload: { metric: "m", value: 1, blob: "x".repeat(2000) } }));
     expect(err).toMatchObject({ code: "PAYLOAD_TOO_LARGE", status: 413, field: "payload" });
-    expect(await t.db.prisma.rawEvent.count({ where: { source } })).toBe(0);
+    expect(await t.db.prisma.rawEventState.count({ where: { source } })).toBe(0);
   });
 
   it("simulation is refused when disabled, and is off by default in production", async () => {
@@ -170,7 +170,7 @@ describe.each(backends)("ingest on %s", (kind) => {
     const source = uniqueSource();
     const err = await failure(prod.ingest({ source, payload: { metric: "m", value: 1 }, simulate: "after-commit" }));
     expect(err).toMatchObject({ code: "SIMULATION_DISABLED", status: 403 });
-    expect(await t.db.prisma.rawEvent.count({ where: { source } })).toBe(0);
+    expect(await t.db.prisma.rawEventState.count({ where: { source } })).toBe(0);
     const optedIn = createCaller(testContext(t.db, { NODE_ENV: "production", AUTH_REQUIRED: "false", SIMULATION_ENABLED: "true" }));
     expect((await failure(optedIn.ingest({ source, payload: { metric: "m", value: 1 }, simulate: "before-capture" }))).code).toBe("SIMULATED_FAILURE");
   });

@@ -32,7 +32,7 @@ describe.each(backends)("unstorable input on %s", (kind) => {
     const source = src();
     const err = await failure(api.ingest({ source, payload }));
     expect(err).toMatchObject({ code: "INVALID_ENVELOPE", status: 400, field });
-    expect(await t.db.prisma.rawEvent.count({ where: { source } })).toBe(0);
+    expect(await t.db.prisma.rawEventState.count({ where: { source } })).toBe(0);
   });
 
   it("a __proto__ key is refused rather than silently dropped", async () => {
@@ -42,7 +42,7 @@ describe.each(backends)("unstorable input on %s", (kind) => {
     expect(Object.keys(payload)).toContain("__proto__");
     const err = await failure(api.ingest({ source, payload }));
     expect(err).toMatchObject({ code: "INVALID_ENVELOPE", field: "payload.__proto__" });
-    expect(await t.db.prisma.rawEvent.count({ where: { source } })).toBe(0);
+    expect(await t.db.prisma.rawEventState.count({ where: { source } })).toBe(0);
   });
 
   it("a NUL character or lone surrogate in the source or key is 400 naming it", async () => {
@@ -73,7 +73,7 @@ describe.each(backends)("unstorable input on %s", (kind) => {
     const api = createCaller(testContext(t.db));
     const source = src();
     expect(await failure(api.ingest({ source, payload }))).toMatchObject({ code: "INVALID_EVENT", status: 422, field });
-    expect(await t.db.prisma.rawEvent.findMany({ where: { source }, select: { status: true } })).toEqual([{ status: "rejected" }]);
+    expect(await t.db.prisma.rawEventState.findMany({ where: { source }, select: { status: true } })).toEqual([{ status: "rejected" }]);
   });
 
   it("large values at the limit are counted exactly", async () => {
@@ -139,10 +139,10 @@ describe.skipIf(!postgresUrl)("the recovery worker under timeouts (PostgreSQL)",
       const ctx = testContext(impatient, { RECOVERY_MAX_ATTEMPTS: "1", RECOVERY_DELAY_MS: "0" });
       await expect(createCaller(ctx).ingest({ source: "slow", payload: { metric: "slow", value: 1 } })).rejects.toMatchObject({ code: "SERVICE_UNAVAILABLE" });
       for (let i = 0; i < 2; i++) {
-        await t.db.prisma.rawEvent.updateMany({ where: { source: "slow" }, data: { nextAttemptAt: new Date(Date.now() - 1000) } });
+        await t.db.prisma.rawEventPending.updateMany({ where: { rawEvent: { source: "slow" } }, data: { nextAttemptAt: new Date(Date.now() - 1000) } });
         await recoverStuckEvents(ctx);
       }
-      const raw = await t.db.prisma.rawEvent.findFirstOrThrow({ where: { source: "slow" } });
+      const raw = await t.db.prisma.rawEventState.findFirstOrThrow({ where: { source: "slow" } });
       // More attempts than RECOVERY_MAX_ATTEMPTS allows, and still not given up on.
       expect(raw.status).toBe("received");
       expect(raw.attempts).toBeGreaterThan(1);
@@ -151,7 +151,7 @@ describe.skipIf(!postgresUrl)("the recovery worker under timeouts (PostgreSQL)",
       await impatient.close();
       await t.db.execScript(`DROP TRIGGER test_slow ON processed_event; DROP FUNCTION test_slow();`);
       // Healthy again: the worker finishes it, so the suite ends with nothing stuck.
-      await t.db.prisma.rawEvent.updateMany({ where: { source: "slow" }, data: { nextAttemptAt: new Date(Date.now() - 1000) } });
+      await t.db.prisma.rawEventPending.updateMany({ where: { rawEvent: { source: "slow" } }, data: { nextAttemptAt: new Date(Date.now() - 1000) } });
       await recoverStuckEvents(testContext(t.db, { RECOVERY_DELAY_MS: "0" }));
     }
   });

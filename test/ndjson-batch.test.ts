@@ -17,7 +17,7 @@ describe.each(backends)("NDJSON batches on %s", (kind) => {
   const src = () => `nd-${kind}-${seq++}`;
   const post = (body: string | Buffer, headers: Record<string, string> = {}, path = "/ingest/batch") =>
     fetch(`${app.url}${path}`, { method: "POST", headers: { "content-type": "application/x-ndjson", ...headers }, body: typeof body === "string" ? body : new Uint8Array(body) });
-  const rawCount = (source: string) => t.db.prisma.rawEvent.count({ where: { source } });
+  const rawCount = (source: string) => t.db.prisma.rawEventState.count({ where: { source } });
 
   beforeAll(async () => {
     app = await startHttpApp(testContext(t.db, { MAX_BATCH_EVENTS: "8", MAX_PENDING_EVENTS: "100", MAX_REQUEST_BYTES: "4096" }));

@@ -156,7 +156,7 @@ describe.each(backends)("overload on %s", (kind) => {
   const t = useTestDatabase(kind);
 
   async function rawCount(source: string): Promise<number> {
-    return t.db.prisma.rawEvent.count({ where: { source } });
+    return t.db.prisma.rawEventState.count({ where: { source } });
   }
 
   it("past MAX_PENDING_EVENTS answers 503 OVERLOADED with Retry-After before reading the body, and stores nothing", async () => {
@@ -260,7 +260,7 @@ describe.each(backends)("overload on %s", (kind) => {
     await app.close();
     expect(await rawCount(src("e"))).toBe(0);
     expect(await t.db.prisma.processedEvent.count({ where: { source: src("a") } })).toBe(inFlight);
-    expect(await t.db.prisma.rawEvent.count({ where: { source: src("a"), status: "processed" } })).toBe(inFlight);
+    expect(await t.db.prisma.rawEventState.count({ where: { source: src("a"), status: "counted" } })).toBe(inFlight);
     expect(inFlight).toBe(kind === "pglite" ? 2 : 4); // one flush slot on PGlite, two on PostgreSQL
   });
 
@@ -275,7 +275,7 @@ describe.each(backends)("overload on %s", (kind) => {
     expect(elapsed).toBeGreaterThanOrEqual(1000);
     expect(elapsed).toBeLessThan(1600); // the timeout plus Node's sweep interval (100 ms here) and slack
     expect(sent).toBeLessThan(body.length);
-    expect(await t.db.prisma.rawEvent.count({ where: { source } })).toBe(0);
+    expect(await t.db.prisma.rawEventState.count({ where: { source } })).toBe(0);
   });
 });
 

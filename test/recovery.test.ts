@@ -34,8 +34,8 @@ describe.each(backends)("recovery worker on %s", (kind) => {
     expect(await createCaller(ctx).aggregates({ source })).toEqual([]);
     const report = await recoverStuckEvents(ctx);
     expect(report.recovered).toBeGreaterThanOrEqual(1);
-    const raw = await t.db.prisma.rawEvent.findMany({ where: { source } });
-    expect(raw).toEqual([expect.objectContaining({ status: "processed", attempts: 1 })]);
+    const raw = await t.db.prisma.rawEventState.findMany({ where: { source } });
+    expect(raw).toEqual([expect.objectContaining({ status: "counted", attempts: 1 })]);
     expect(await createCaller(ctx).aggregates({ source })).toEqual([expect.objectContaining({ count: 1, sum: 4 })]);
     // The client's retry after the worker finished: deduplicated.
     expect(await createCaller(ctx).ingest({ source, payload: { metric: "m", value: 4 }, idempotencyKey: "k1" })).toEqual({ success: true, deduplicated: true });
@@ -49,8 +49,8 @@ describe.each(backends)("recovery worker on %s", (kind) => {
       await failAfterCapture(ctx, source, payload, "race-key");
       const [retry] = await Promise.all([createCaller(ctx).ingest({ source, payload, idempotencyKey: "race-key" }), recoverStuckEvents(ctx)]);
       expect(retry.success).toBe(true);
-      const statuses = (await t.db.prisma.rawEvent.findMany({ where: { source }, select: { status: true } })).map((r) => r.status).sort();
-      expect(statuses).toEqual(["duplicate", "processed"]);
+      const statuses = (await t.db.prisma.rawEventState.findMany({ where: { source }, select: { status: true } })).map((r) => r.status).sort();
+      expect(statuses).toEqual(["counted", "deduplicated"]);
       expect(await createCaller(ctx).aggregates({ source })).toEqual([expect.objectContaining({ count: 1, sum: round + 1 })]);
     }
   });
@@ -60,11 +60,11 @@ describe.each(backends)("recovery worker on %s", (kind) => {
     const source = `delay-${kind}`;
     await failAfterCapture(ctx, source, { metric: "m", value: 1 });
     await recoverStuckEvents(ctx);
-    expect(await t.db.prisma.rawEvent.findMany({ where: { source }, select: { status: true, attempts: true } })).toEqual([{ status: "received", attempts: 0 }]);
+    expect(await t.db.prisma.rawEventState.findMany({ where: { source }, select: { status: true, attempts: true } })).toEqual([{ status: "received", attempts: 0 }]);
     // Due now: the worker takes it.
-    await t.db.prisma.rawEvent.updateMany({ where: { source }, data: { nextAttemptAt: new Date(Date.now() - 1000) } });
+    await t.db.prisma.rawEventPending.updateMany({ where: { rawEvent: { source } }, data: { nextAttemptAt: new Date(Date.now() - 1000) } });
     await recoverStuckEvents(ctx);
-    expect(await t.db.prisma.rawEvent.findMany({ where: { source }, select: { status: true } })).toEqual([{ status: "processed" }]);
+    expect(await t.db.prisma.rawEventState.findMany({ where: { source }, select: { status: true } })).toEqual([{ status: "counted" }]);
   });
 
   it("a poison event is stored failed with its reason and code, by the request or by the worker, and never blocks others", async () => {
@@ -83,15 +83,15 @@ describe.each(backends)("recovery worker on %s", (kind) => {
       expect(refused).toMatchObject({ code: "EVENT_FAILED", status: 500 });
       expect(refused.toBody().error).toMatchObject({ retryable: false, message: expect.not.stringContaining("trigger") });
       expect(await api.ingest({ source, payload: { metric: "fine", value: 2 } })).toEqual({ success: true, deduplicated: false });
-      const first = await t.db.prisma.rawEvent.findFirstOrThrow({ where: { source, payload: { path: ["value"], equals: 1 } } });
+      const first = await t.db.prisma.rawEventState.findFirstOrThrow({ where: { source, payload: { path: ["value"], equals: 1 } } });
       expect(first).toMatchObject({ status: "failed", reasonCode: "EVENT_FAILED", attempts: 0 });
       expect(first.reason).toMatch(/poisoned metric refused by trigger/);
 
       // The worker: a poison event left received (captured, never processed) among good ones.
       await insertRawEvents(t.db, [{ source, payloadJson: JSON.stringify({ metric: "poison", value: 7 }), format: "event", idempotencyKey: null, nextAttemptAt: new Date() }]);
       await failAfterCapture(ctx, source, { metric: "fine", value: 3 });
-      await recoverUntil(ctx, async () => (await t.db.prisma.rawEvent.count({ where: { source, status: "received" } })) === 0);
-      const second = await t.db.prisma.rawEvent.findFirstOrThrow({ where: { source, payload: { path: ["value"], equals: 7 } } });
+      await recoverUntil(ctx, async () => (await t.db.prisma.rawEventState.count({ where: { source, status: "received" } })) === 0);
+      const second = await t.db.prisma.rawEventState.findFirstOrThrow({ where: { source, payload: { path: ["value"], equals: 7 } } });
       expect(second).toMatchObject({ status: "failed", reasonCode: "EVENT_FAILED", attempts: 1 });
       expect(second.reason).toMatch(/poisoned metric refused by trigger/);
       expect(await api.aggregates({ source })).toEqual([expect.objectContaining({ metric: "fine", count: 2, sum: 5 })]);
@@ -107,8 +107,8 @@ describe.each(backends)("recovery worker on %s", (kind) => {
     const worker = startRecoveryWorker(ctx);
     try {
       await expect
-        .poll(async () => (await t.db.prisma.rawEvent.findFirst({ where: { source } }))?.status, { timeout: 10_000, interval: 20 })
-        .toBe("processed");
+        .poll(async () => (await t.db.prisma.rawEventState.findFirst({ where: { source } }))?.status, { timeout: 10_000, interval: 20 })
+        .toBe("counted");
     } finally {
       await worker.stop();
     }
@@ -127,10 +127,10 @@ describe.skipIf(!postgresUrl)("recovery workers in several instances at once (Po
     for (let i = 0; i < 5; i++) await failAfterCapture(ctx, source, { metric: "m", value: i, eventId: `e${i}` });
     const reports = await Promise.all(instances.map((db) => recoverStuckEvents(testContext(db))));
     expect(reports.reduce((n, r) => n + r.recovered, 0)).toBe(35);
-    const raws = await t.db.prisma.rawEvent.findMany({ where: { source } });
+    const raws = await t.db.prisma.rawEventState.findMany({ where: { source } });
     expect(raws.every((r) => r.attempts === 1)).toBe(true);
-    expect(raws.filter((r) => r.status === "processed")).toHaveLength(30);
-    expect(raws.filter((r) => r.status === "duplicate")).toHaveLength(5);
+    expect(raws.filter((r) => r.status === "counted")).toHaveLength(30);
+    expect(raws.filter((r) => r.status === "deduplicated")).toHaveLength(5);
     const [agg] = await createCaller(ctx).aggregates({ source });
     expect(agg).toMatchObject({ count: 30, sum: (29 * 30) / 2 });
   });

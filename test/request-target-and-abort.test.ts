@@ -80,6 +80,6 @@ describe.each(["/ingest", "/ingest/batch", "/api/trpc/ingest"])("an upload to %s
       { requestId: expect.any(String), method: "GET", route: "/api/health", status: 200, durationMs: expect.any(Number) },
       { requestId: expect.any(String), method: "POST", route: "/ingest", status: 200, durationMs: expect.any(Number), auth: "open" },
     ]);
-    expect(await t.db.prisma.rawEvent.count({ where: { source: "abort" } })).toBe(0);
+    expect(await t.db.prisma.rawEventState.count({ where: { source: "abort" } })).toBe(0);
   });
 });

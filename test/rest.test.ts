@@ -74,13 +74,13 @@ describe.each(backends)("REST API on %s", (kind) => {
     ["an event over MAX_EVENT_BYTES", JSON.stringify({ source: "s", payload: { metric: "m", value: 1, pad: "x".repeat(5000) } }), 413, "PAYLOAD_TOO_LARGE", "payload"],
     ["a body over MAX_REQUEST_BYTES", JSON.stringify({ source: "s", payload: { metric: "m", value: 1, pad: "x".repeat(250_000) } }), 413, "PAYLOAD_TOO_LARGE", "body"],
   ])("%s → %i %s naming %s; nothing stored but a rejected raw record", async (_what, body, status, code, field) => {
-    const before = await t.db.prisma.rawEvent.groupBy({ by: ["status"], _count: { _all: true } });
+    const before = await t.db.prisma.rawEventState.groupBy({ by: ["status"], _count: { _all: true } });
     const res = await fetch(`${app.url}/ingest`, { method: "POST", headers: { "content-type": "application/json" }, body });
     expect(res.status).toBe(status);
     expect(await res.json()).toMatchObject({ error: { code, field, message: expect.any(String), retryable: false } });
-    const after = await t.db.prisma.rawEvent.groupBy({ by: ["status"], _count: { _all: true } });
+    const after = await t.db.prisma.rawEventState.groupBy({ by: ["status"], _count: { _all: true } });
     const count = (rows: typeof before, s: string) => rows.find((r) => r.status === s)?._count._all ?? 0;
-    for (const s of ["received", "processed", "duplicate", "failed"]) expect(count(after, s)).toBe(count(before, s));
+    for (const s of ["received", "counted", "deduplicated", "failed"]) expect(count(after, s)).toBe(count(before, s));
     expect(count(after, "rejected")).toBe(count(before, "rejected") + (status === 422 ? 1 : 0));
   });
 
@@ -135,7 +135,7 @@ describe.each(backends)("REST API on %s", (kind) => {
     const res = await post("/ingest/batch", { events });
     expect(res.status).toBe(413);
     expect(await res.json()).toMatchObject({ error: { code: "PAYLOAD_TOO_LARGE", field: "events" } });
-    expect(await t.db.prisma.rawEvent.count({ where: { source } })).toBe(0);
+    expect(await t.db.prisma.rawEventState.count({ where: { source } })).toBe(0);
     const empty = await post("/ingest/batch", { events: [] });
     expect(empty.status).toBe(400);
     expect(await empty.json()).toMatchObject({ error: { code: "INVALID_ENVELOPE", field: "events" } });

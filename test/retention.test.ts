@@ -46,13 +46,13 @@ describe.each(backends)("raw event retention on %s", (kind) => {
     expect(before.old).toEqual([expect.objectContaining({ count: 2, sum: 7 })]);
 
     const candidates = await pruneCandidates(t.db, 30);
-    expect(candidates.byStatus).toEqual({ duplicate: 1, processed: 2, rejected: 1 });
+    expect(candidates.byStatus).toEqual({ deduplicated: 1, counted: 2, rejected: 1 });
     expect(candidates.total).toBe(4);
 
     expect(await pruneRawEvents(t.db, { olderThanDays: 30, batchSize: 3 })).toBe(4);
-    const left = await t.db.prisma.rawEvent.findMany({ where: { source: old }, select: { status: true, idempotencyKey: true } });
+    const left = await t.db.prisma.rawEventState.findMany({ where: { source: old }, select: { status: true, idempotencyKey: true } });
     expect(left).toEqual([{ status: "received", idempotencyKey: `${old}-stuck` }]);
-    expect(await t.db.prisma.rawEvent.count({ where: { source: recent } })).toBe(5);
+    expect(await t.db.prisma.rawEventState.count({ where: { source: recent } })).toBe(5);
     // The processed events stay, unlinked; the rollups are unchanged and agree with them.
     expect(await t.db.prisma.processedEvent.findMany({ where: { source: old }, select: { rawEventId: true } })).toEqual([{ rawEventId: null }, { rawEventId: null }]);
     expect({ old: await aggregates(old), recent: await aggregates(recent) }).toEqual(before);
@@ -74,7 +74,7 @@ describe.each(backends)("raw event retention on %s", (kind) => {
     } finally {
       await worker.stop();
     }
-    expect(await t.db.prisma.rawEvent.count({ where: { source } })).toBe(1);
+    expect(await t.db.prisma.rawEventState.count({ where: { source } })).toBe(1);
     expect((await rawStatusCounts(t.db)).received).toBe(counts.received);
     expect(await aggregates(source)).toEqual([expect.objectContaining({ count: 2, sum: 7 })]);
   });
@@ -85,14 +85,14 @@ describe.each(backends)("raw event retention on %s", (kind) => {
     const env = { DATABASE_URL: t.url! };
     const dry = await runToExit("scripts/db-prune.ts", env, { args: ["--dry-run", "--days", "90"] });
     expect(dry.code, dry.stderr).toBe(0);
-    expect(dry.stdout).toMatch(/whose processing has finished: 4 \(duplicate 1, processed 2, rejected 1\)/);
+    expect(dry.stdout).toMatch(/whose processing has finished: 4 \(counted 2, deduplicated 1, rejected 1\)/);
     expect(dry.stdout).toContain("Dry run: nothing deleted.");
-    expect(await t.db.prisma.rawEvent.count({ where: { source } })).toBe(5);
+    expect(await t.db.prisma.rawEventState.count({ where: { source } })).toBe(5);
 
     const run = await runToExit("scripts/db-prune.ts", env, { args: ["--days", "90"] });
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain("Deleted 4 raw events.");
-    expect(await t.db.prisma.rawEvent.count({ where: { source } })).toBe(1);
+    expect(await t.db.prisma.rawEventState.count({ where: { source } })).toBe(1);
 
     const bad = await runToExit("scripts/db-prune.ts", env, { args: ["--days", "0"] });
     expect(bad.code).toBe(2);

@@ -17,6 +17,7 @@ async function catalog(db: Database): Promise<string[]> {
   const rows = await db.prisma.$queryRawUnsafe<{ line: string }[]>(`
     SELECT format('column %s.%s %s %s null=%s default=%s', table_name, column_name, data_type, udt_name || coalesce('(' || numeric_precision || ',' || numeric_scale || ')', '') || coalesce(' p' || datetime_precision, ''), is_nullable, column_default) AS line
       FROM information_schema.columns WHERE table_schema = 'public' AND table_name <> '_prisma_migrations'
+        AND table_name NOT IN (SELECT table_name FROM information_schema.views WHERE table_schema = 'public')
     UNION ALL
     SELECT format('index %s', indexdef) FROM pg_indexes WHERE schemaname = 'public' AND tablename <> '_prisma_migrations'
     UNION ALL
@@ -37,7 +38,40 @@ async function fresh(kind: "pglite" | "postgresql") {
   return t.db;
 }
 
+/** The views schema.prisma declares (`view X { … @@map("name") }`): column name -> Postgres type name. */
+function declaredViews(): Map<string, Map<string, string>> {
+  const enums = new Set([...schema.matchAll(/^enum (\w+) \{/gm)].map((m) => m[1]!));
+  const scalar: Record<string, string> = { String: "text", Int: "int4", BigInt: "int8", DateTime: "timestamptz", Json: "jsonb", Boolean: "bool", Decimal: "numeric" };
+  const views = new Map<string, Map<string, string>>();
+  for (const [, body] of schema.matchAll(/^view \w+ \{\n([\s\S]*?)\n\}/gm)) {
+    const name = /@@map\("([^"]+)"\)/.exec(body!)?.[1];
+    if (!name) throw new Error("a view without @@map");
+    const columns = new Map<string, string>();
+    for (const line of body!.split("\n")) {
+      const m = /^\s+(\w+)\s+(\w+)\??\s*(.*)$/.exec(line);
+      if (!m || line.trim().startsWith("//") || line.trim().startsWith("@@")) continue;
+      const [, field, type, attrs] = m;
+      const column = /@map\("([^"]+)"\)/.exec(attrs!)?.[1] ?? field!;
+      columns.set(column, attrs!.includes("@db.Uuid") ? "uuid" : enums.has(type!) ? type! : scalar[type!]!);
+    }
+    views.set(name, columns);
+  }
+  return views;
+}
+
 describe("schema.prisma and prisma/migrations", () => {
+  it("every view schema.prisma declares is created by the migrations, with the same columns and types", async () => {
+    const db = await fresh("pglite");
+    await migrate(db);
+    const views = declaredViews();
+    expect([...views.keys()]).toEqual(["raw_event_state"]);
+    for (const [view, columns] of views) {
+      const rows = await db.prisma.$queryRaw<{ column_name: string; udt_name: string }[]>`
+        SELECT column_name, udt_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = ${view}`;
+      expect(new Map(rows.map((r) => [r.column_name, r.udt_name])), view).toEqual(columns);
+    }
+  }, 180_000);
+
   it("migrations produce exactly the database schema.prisma describes", async () => {
     const fromSchema = await fresh("pglite");
     await fromSchema.execScript(await diffDatamodels(null, schema));

@@ -113,7 +113,7 @@ describe.each(backends)("the analytics SDKs through the server on %s", (kind) =>
     return (await res.json()) as unknown[];
   };
   const rawRows = (source: string) =>
-    t.db.prisma.rawEvent.findMany({ where: { source }, select: { status: true, format: true, idempotencyKey: true, payload: true } });
+    t.db.prisma.rawEventState.findMany({ where: { source }, select: { status: true, format: true, idempotencyKey: true, payload: true } });
   const format = (sdk: SdkName) => (sdk === "posthog" ? "posthog" : "segment");
 
   describe.each(sdkNames)("%s", (sdk) => {
@@ -129,7 +129,7 @@ describe.each(backends)("the analytics SDKs through the server on %s", (kind) =>
       const raws = await rawRows(source);
       const byKey = new Map(raws.map((r) => [r.idempotencyKey, r]));
       for (const track of s.tracks) {
-        expect(byKey.get(track.messageId), track.messageId).toMatchObject({ status: "processed", format: format(sdk) });
+        expect(byKey.get(track.messageId), track.messageId).toMatchObject({ status: "counted", format: format(sdk) });
         // The message is stored as the SDK sent it.
         expect(byKey.get(track.messageId)?.payload).toMatchObject(
           sdk === "posthog"
@@ -179,7 +179,7 @@ describe.each(backends)("the analytics SDKs through the server on %s", (kind) =>
       const raws = await rawRows(source);
       for (const track of s.tracks) {
         const statuses = raws.filter((r) => r.idempotencyKey === track.messageId).map((r) => r.status);
-        expect(statuses.sort(), track.messageId).toEqual(["duplicate", "processed"]);
+        expect(statuses.sort(), track.messageId).toEqual(["counted", "deduplicated"]);
       }
     });
 
@@ -201,12 +201,12 @@ describe.each(backends)("the analytics SDKs through the server on %s", (kind) =>
       await c.close(CLOSE_TIMEOUT_MS);
       expect(c.report).toEqual({ delivered: 3, failures: [], failedAttempts: {} });
       expect(await aggregates(source)).toEqual([expect.objectContaining({ source, metric: "upload", count: 2, sum: 4 })]);
-      const oversize = await t.db.prisma.rawEvent.findMany({
+      const oversize = await t.db.prisma.rawEventState.findMany({
         where: { source, idempotencyKey: calls[1]?.messageId },
         select: { status: true, reason: true },
       });
       expect(oversize).toEqual([{ status: "rejected", reason: expect.stringMatching(/^message is \d+ bytes; the limit is 32768 bytes per message$/) }]);
-      expect(await t.db.prisma.rawEvent.count({ where: { source } })).toBe(3);
+      expect(await t.db.prisma.rawEventState.count({ where: { source } })).toBe(3);
     });
 
     it("a batch as large as the SDK makes it (1000 calls, flushAt 1000, far under the 500 KB request limit) is counted whole", async () => {
@@ -234,7 +234,7 @@ describe.each(backends)("the analytics SDKs through the server on %s", (kind) =>
       const source = newSource(sdk);
       const key =
         status === 401 ? `wk_${randomBytes(32).toString("base64url")}` : (await createApiKey(t.db, { scope: "read", source })).key;
-      const before = await t.db.prisma.rawEvent.count();
+      const before = await t.db.prisma.rawEventState.count();
       const c = client(sdk, key);
       await send(c, script(`user-${source}`));
       expect(c.report.delivered).toBe(0);
@@ -242,7 +242,7 @@ describe.each(backends)("the analytics SDKs through the server on %s", (kind) =>
       for (const failure of c.report.failures) expect(failure).toContain(String(status));
       // Refused requests are not retried: one request per batch, each refused once.
       expect(c.report.failedAttempts).toEqual({ [status]: batchesOfOneScript[sdk] });
-      expect(await t.db.prisma.rawEvent.count()).toBe(before);
+      expect(await t.db.prisma.rawEventState.count()).toBe(before);
       expect(await aggregates(source)).toEqual([]);
     });
 

@@ -87,7 +87,7 @@ describe.each(backends)("SDK mapping (README table) over HTTP on %s", (kind) => 
     expect(res.status).toBe(200);
     const answer = (await res.json()) as { rejections: { field?: string; reason: string }[] };
 
-    const raw = await t.db.prisma.rawEvent.findMany({ where: { source }, include: { processedEvent: true } });
+    const raw = await t.db.prisma.rawEventState.findMany({ where: { source }});
     expect(raw).toHaveLength(1);
     expect(raw[0]!.payload).toEqual(row.message);
     expect(raw[0]!.format).toBe(row.format);
@@ -96,7 +96,7 @@ describe.each(backends)("SDK mapping (README table) over HTTP on %s", (kind) => 
 
     if (row.status === "counted") {
       expect(answer).toMatchObject({ counted: 1, rejected: 0 });
-      expect(raw[0]!.status).toBe("processed");
+      expect(raw[0]!.status).toBe("counted");
       expect(processed).toHaveLength(1);
       const p = processed[0]!;
       expect(p.metric).toBe(row.metric);

@@ -38,7 +38,7 @@ describe.each(backends)("SDK protocol routes on %s", (kind) => {
   const src = () => `sdk-${kind}-${seq++}`;
   const sendOpen = sender(() => open.url);
   const sendClosed = sender(() => closed.url);
-  const raw = (source: string) => t.db.prisma.rawEvent.findMany({ where: { source }, orderBy: { receivedAt: "asc" } });
+  const raw = (source: string) => t.db.prisma.rawEventState.findMany({ where: { source }, orderBy: { receivedAt: "asc" } });
   const aggregate = async (source: string, metric: string) => {
     const row = await t.db.prisma.metricAggregate.findUnique({ where: { source_metric: { source, metric } } });
     return row ? { count: Number(row.count), sum: Number(row.sum) } : null;
@@ -80,8 +80,8 @@ describe.each(backends)("SDK protocol routes on %s", (kind) => {
     }
     const stored = await raw(source);
     // Each route twice: the second is a duplicate (counted) or another not-counted record.
-    expect(stored.filter((r) => r.status === "processed").map((r) => r.idempotencyKey).sort()).toEqual(["ph-b", "ph-c", "ph-e", "seg-b", "seg-i", "seg-t"]);
-    expect(stored.filter((r) => r.status === "duplicate")).toHaveLength(6);
+    expect(stored.filter((r) => r.status === "counted").map((r) => r.idempotencyKey).sort()).toEqual(["ph-b", "ph-c", "ph-e", "seg-b", "seg-i", "seg-t"]);
+    expect(stored.filter((r) => r.status === "deduplicated")).toHaveLength(6);
     expect(stored.filter((r) => r.status === "not_counted").map((r) => (r.payload as { type: string }).type).sort()).toEqual(
       ["alias", "alias", "group", "group", "identify", "identify", "page", "page", "screen", "screen"],
     );
@@ -133,7 +133,7 @@ describe.each(backends)("SDK protocol routes on %s", (kind) => {
     it("no key, an unknown key: 401 with WWW-Authenticate; a read key or the operator: 403; nothing stored", async () => {
       const source = src();
       const { key: readKey } = await createApiKey(t.db, { scope: "read", source });
-      const before = await t.db.prisma.rawEvent.count();
+      const before = await t.db.prisma.rawEventState.count();
       const refusals: [string, Promise<Response>, number][] = [
         ["no key", sendClosed("/v1/batch", { batch: [track("r", "r-1")] }), 401],
         ["no key (PostHog)", sendClosed("/capture", capture("r", "r-2")), 401],
@@ -147,7 +147,7 @@ describe.each(backends)("SDK protocol routes on %s", (kind) => {
         expect(res.status, what).toBe(status);
         if (status === 401) expect(res.headers.get("www-authenticate")).toContain("Basic");
       }
-      expect(await t.db.prisma.rawEvent.count()).toBe(before);
+      expect(await t.db.prisma.rawEventState.count()).toBe(before);
     });
 
     it("with access control off, any key text names the source; no key at all is 400 naming the field", async () => {
@@ -187,7 +187,7 @@ describe.each(backends)("SDK protocol routes on %s", (kind) => {
       expect(mixed.status).toBe(200);
       expect(await mixed.json()).toMatchObject({ counted: 1, rejected: 1, rejections: [{ index: 0, code: "PAYLOAD_TOO_LARGE", field: "batch[0].message" }] });
       const stored = await raw(source);
-      expect(stored.map((r) => [r.idempotencyKey, r.status]).sort()).toEqual([["big-1", "rejected"], ["big-2", "processed"]]);
+      expect(stored.map((r) => [r.idempotencyKey, r.status]).sort()).toEqual([["big-1", "rejected"], ["big-2", "counted"]]);
       expect(stored.find((r) => r.idempotencyKey === "big-1")?.reason).toMatch(/^message is 30\d\d bytes; the limit is 2048 bytes per message$/);
     });
 

@@ -85,12 +85,12 @@ describe("failure points hit by real connection loss", () => {
     await cut;
     expect(await countOf(event)).toBe(0);
     expect(await rawStatusesOf(event)).toEqual(["received"]);
-    await eventually("the recovery worker to process the raw event", async () => ((await rawStatusesOf(event))[0] === "processed" ? true : undefined), 15_000);
+    await eventually("the recovery worker to process the raw event", async () => ((await rawStatusesOf(event))[0] === "counted" ? true : undefined), 15_000);
     expect(await countOf(event)).toBe(1);
     // The client, unaware, retries later: deduplicated, still counted once.
     expect(await postBody(event)).toEqual({ success: true, deduplicated: true });
     expect(await countOf(event)).toBe(1);
-    expect(await rawStatusesOf(event)).toEqual(["processed", "duplicate"]);
+    expect(await rawStatusesOf(event)).toEqual(["counted", "deduplicated"]);
   });
 
   it("after capture, the client's immediate retry and the recovery worker race, and the event is still counted once", async () => {
@@ -102,7 +102,7 @@ describe("failure points hit by real connection loss", () => {
     expect(await postBody(event)).toEqual({ success: true, deduplicated: false });
     // Then the worker finishes the first raw copy as a duplicate.
     await eventually("the worker to finish the first raw copy", async () => ((await rawStatusesOf(event)).includes("received") ? undefined : true), 15_000);
-    expect((await rawStatusesOf(event)).sort()).toEqual(["duplicate", "processed"]);
+    expect((await rawStatusesOf(event)).sort()).toEqual(["counted", "deduplicated"]);
     expect(await countOf(event)).toBe(1);
   });
 
@@ -112,7 +112,7 @@ describe("failure points hit by real connection loss", () => {
     expect(await post(event)).toBe(503);
     await cut;
     expect(await countOf(event)).toBe(1);
-    expect(await rawStatusesOf(event)).toEqual(["processed"]);
+    expect(await rawStatusesOf(event)).toEqual(["counted"]);
     expect(await postBody(event)).toEqual({ success: true, deduplicated: true });
     expect(await countOf(event)).toBe(1);
   });
@@ -133,7 +133,7 @@ describe("failure points hit by real connection loss", () => {
     await eventually("no raw copy left received", async () => ((await rawStatusesOf(abandoned)).includes("received") ? undefined : true), 20_000);
     expect(await countOf(next)).toBe(1);
     expect(await countOf(abandoned)).toBe(1);
-    expect(await rawStatusesOf(abandoned)).toEqual(["processed"]);
+    expect(await rawStatusesOf(abandoned)).toEqual(["counted"]);
   });
 
   it("latency beyond the query timeout: 503 within the bound, then 200 once the network is fast again", async () => {

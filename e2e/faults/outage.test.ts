@@ -143,7 +143,7 @@ describe("an app instance while PostgreSQL is away", () => {
     await eventually(
       "no raw event left received",
       async () => {
-        const rows = await db.prisma.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM raw_event WHERE status = 'received'`;
+        const rows = await db.prisma.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM raw_event_state WHERE status = 'received'`;
         return rows[0]?.n === 0 ? true : undefined;
       },
       30_000,

@@ -140,12 +140,12 @@ describe.each(backends)("operator console on %s", (kind) => {
     // The page polls every second: it may first show the retry's own raw copy still
     // `received` for an instant; wait for the state the submission ended in.
     const received = events.locator('[data-testid="raw-event"][data-status="received"]');
-    const counted = events.locator('[data-testid="raw-event"][data-status="processed"]');
+    const counted = events.locator('[data-testid="raw-event"][data-status="counted"]');
     await expect.poll(async () => [await received.count(), await counted.count()], { timeout: 10_000, interval: 100 }).toEqual([1, 1]);
     const rawId = await received.getAttribute("data-raw-id");
     await screenshot(events, `${kind}-events-received`);
-    await events.locator(`[data-testid="raw-event"][data-raw-id="${rawId}"][data-status="duplicate"]`).waitFor({ timeout: 20_000 });
-    const processed = events.locator('[data-testid="raw-event"][data-status="processed"]');
+    await events.locator(`[data-testid="raw-event"][data-raw-id="${rawId}"][data-status="deduplicated"]`).waitFor({ timeout: 20_000 });
+    const processed = events.locator('[data-testid="raw-event"][data-status="counted"]');
     expect(await processed.count()).toBe(1);
     // The duplicate links to the processed event its retry created.
     const processedId = await processed.getAttribute("data-processed-event-id");
@@ -236,7 +236,7 @@ describe.each(backends)("operator console on %s", (kind) => {
     expect(await notCounted.getByTestId("status").innerText()).toBe("not_counted");
     expect(await notCounted.getByTestId("format").innerText()).toBe("segment");
     await notCounted.getByText("identify call: captured, not counted").waitFor();
-    const processed = page.locator('[data-testid="raw-event"][data-status="processed"]');
+    const processed = page.locator('[data-testid="raw-event"][data-status="counted"]');
     expect(await processed.getByTestId("format").innerText()).toBe("segment");
     await screenshot(page, `${kind}-events-sdk`);
     expect(await restAggregates(source)).toEqual([expect.objectContaining({ metric: "Order Completed", count: 1, sum: 59.9 })]);

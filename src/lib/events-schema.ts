@@ -4,7 +4,8 @@
 // no 64-bit integers and no transformer is configured).
 import { z } from "zod";
 
-export const rawEventStatusSchema = z.enum(["received", "processed", "duplicate", "rejected", "failed", "not_counted"]);
+/** Where a raw event stands: `received` until processing finishes, then its outcome. */
+export const rawEventStatusSchema = z.enum(["received", "counted", "deduplicated", "rejected", "failed", "not_counted"]);
 export type RawEventStatus = z.infer<typeof rawEventStatusSchema>;
 export const rawEventStatuses = rawEventStatusSchema.options;
 

@@ -24,16 +24,16 @@ export async function countsByKey(db: Database, source: string): Promise<Map<str
 export async function rawStatuses(db: Database, source?: string): Promise<Record<string, number>> {
   const rows = source
     ? await db.prisma.$queryRaw<{ status: string; n: number }[]>`
-        SELECT status::text AS status, count(*)::int AS n FROM raw_event WHERE source = ${source} GROUP BY 1`
+        SELECT status::text AS status, count(*)::int AS n FROM raw_event_state WHERE source = ${source} GROUP BY 1`
     : await db.prisma.$queryRaw<{ status: string; n: number }[]>`
-        SELECT status::text AS status, count(*)::int AS n FROM raw_event GROUP BY 1`;
+        SELECT status::text AS status, count(*)::int AS n FROM raw_event_state GROUP BY 1`;
   return Object.fromEntries(rows.map((r) => [r.status, r.n]));
 }
 
 /** Raw events of one client key, oldest first. */
 export async function rawOfKey(db: Database, key: string): Promise<{ status: string; attempts: number }[]> {
   return db.prisma.$queryRaw<{ status: string; attempts: number }[]>`
-    SELECT status::text AS status, attempts FROM raw_event WHERE idempotency_key = ${key} ORDER BY received_at, id`;
+    SELECT status::text AS status, attempts FROM raw_event_state WHERE idempotency_key = ${key} ORDER BY received_at, id`;
 }
 
 /**

@@ -1,7 +1,7 @@
 "use client";
 // The Events page: every raw event as captured, live. Filter by status and source, page
 // back with a cursor, and watch `received` events (left behind by a failure) turn
-// `processed` or `duplicate` as the recovery worker catches up, without reloading.
+// `counted` or `deduplicated` as the recovery worker catches up, without reloading.
 import { useDeferredValue, useMemo, useState } from "react";
 import { LiveIndicator } from "@/components/live-indicator";
 import { Button } from "@/components/ui/button";

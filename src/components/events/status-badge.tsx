@@ -4,8 +4,8 @@ import type { RawEventStatus } from "@/lib/events-schema";
 
 export const statusTone: Record<RawEventStatus, BadgeTone> = {
   received: "warning",
-  processed: "success",
-  duplicate: "info",
+  counted: "success",
+  deduplicated: "info",
   rejected: "danger",
   failed: "danger",
   not_counted: "neutral",

@@ -11,7 +11,9 @@ export const PAGE_PAYLOAD_BYTES = 1024 * 1024;
 export type ListRawEventsInput = z.output<typeof rawEventsInputSchema>;
 
 export async function listRawEvents(db: Database, input: ListRawEventsInput): Promise<RawEventsPage> {
-  const rows = await db.prisma.rawEvent.findMany({
+  // The raw_event_state view: each raw event with the status derived from its pending and
+  // outcome rows (prisma/schema.prisma, RawEventState).
+  const rows = await db.prisma.rawEventState.findMany({
     where: { ...(input.status ? { status: input.status } : {}), ...(input.source ? { source: input.source } : {}) },
     orderBy: [{ receivedAt: "desc" }, { id: "desc" }],
     // One extra row tells whether another page exists without a count query.
@@ -30,7 +32,6 @@ export async function listRawEvents(db: Database, input: ListRawEventsInput): Pr
       processedAt: true,
       processedEventId: true,
       payload: true,
-      processedEvent: { select: { id: true, metric: true, value: true, occurredAt: true, rawEventId: true } },
     },
   });
   // A page also stops at about PAGE_PAYLOAD_BYTES of payloads (always at least one row), so
@@ -42,30 +43,34 @@ export async function listRawEvents(db: Database, input: ListRawEventsInput): Pr
     if (bytes > PAGE_PAYLOAD_BYTES && i > 0) kept = i;
   }
   const page = rows.slice(0, kept);
+  const processedIds = [...new Set(page.flatMap((r) => (r.processedEventId === null ? [] : [r.processedEventId])))];
+  const processed = new Map(
+    (
+      await db.prisma.processedEvent.findMany({
+        where: { id: { in: processedIds } },
+        select: { id: true, metric: true, value: true, occurredAt: true, rawEventId: true },
+      })
+    ).map((p) => [p.id, p]),
+  );
   return {
-    items: page.map((r) => ({
-      id: r.id,
-      source: r.source,
-      status: r.status,
-      format: r.format,
-      reason: r.reason,
-      idempotencyKey: r.idempotencyKey,
-      dedupKey: r.dedupKey,
-      attempts: r.attempts,
-      receivedAt: r.receivedAt.toISOString(),
-      processedAt: r.processedAt?.toISOString() ?? null,
-      processedEventId: r.processedEventId?.toString() ?? null,
-      processedEvent: r.processedEvent
-        ? {
-            id: r.processedEvent.id.toString(),
-            metric: r.processedEvent.metric,
-            value: r.processedEvent.value.toNumber(),
-            occurredAt: r.processedEvent.occurredAt.toISOString(),
-            rawEventId: r.processedEvent.rawEventId,
-          }
-        : null,
-      payload: r.payload,
-    })),
+    items: page.map((r) => {
+      const p = r.processedEventId === null ? undefined : processed.get(r.processedEventId);
+      return {
+        id: r.id,
+        source: r.source,
+        status: r.status,
+        format: r.format,
+        reason: r.reason,
+        idempotencyKey: r.idempotencyKey,
+        dedupKey: r.dedupKey,
+        attempts: r.attempts,
+        receivedAt: r.receivedAt.toISOString(),
+        processedAt: r.processedAt?.toISOString() ?? null,
+        processedEventId: r.processedEventId?.toString() ?? null,
+        processedEvent: p ? { id: p.id.toString(), metric: p.metric, value: p.value.toNumber(), occurredAt: p.occurredAt.toISOString(), rawEventId: p.rawEventId } : null,
+        payload: r.payload,
+      };
+    }),
     nextCursor: rows.length > page.length ? (page[page.length - 1]?.id ?? null) : null,
   };
 }

@@ -195,8 +195,9 @@ async function captureGroup(db: Database, group: Pending[]): Promise<{ pending: 
 export type CaptureRow = Omit<GroupItem, "read" | "failProcessing"> & { read?: ReadDecision };
 
 /**
- * The capture statement: one INSERT of every raw event of a group, each `received`, or with
- * the outcome reading already decided (rejected with its reason and code, not counted).
+ * The capture statement: one INSERT of every raw event of a group, each with its pending row
+ * (to be processed) or with the outcome reading already decided (rejected with its reason
+ * and code, not counted), in the same statement. The raw row is never written again.
  */
 export async function insertRawEvents(db: Database | P.TransactionClient, items: CaptureRow[]): Promise<{ id: string; receivedAt: Date }[]> {
   // Time-ordered ids (UUIDv7): each capture appends to the right edge of raw_event's primary
@@ -210,17 +211,46 @@ export async function insertRawEvents(db: Database | P.TransactionClient, items:
   };
   const client = "prisma" in db ? db.prisma : db;
   const rows = await client.$queryRaw<{ id: string; received_at: Date }[]>`
-    INSERT INTO raw_event (id, source, payload, format, idempotency_key, status, reason, reason_code, next_attempt_at, processed_at)
-    SELECT id, source, payload, format, idempotency_key, status, reason, reason_code, next_attempt_at, CASE WHEN status = 'received' THEN NULL ELSE now() END
-    FROM unnest(${ids}::uuid[], ${items.map((i) => i.source)}::text[], ${items.map((i) => i.payloadJson)}::jsonb[],
-                ${items.map((i) => i.format)}::text[]::"RawEventFormat"[], ${items.map((i) => i.idempotencyKey)}::text[],
-                ${items.map(status)}::text[]::"RawEventStatus"[], ${items.map(reason)}::text[],
-                ${items.map((i) => (i.read?.kind === "rejected" ? i.read.error.code : null))}::text[],
-                ${items.map((i) => i.nextAttemptAt.toISOString())}::timestamptz[])
-      AS t(id, source, payload, format, idempotency_key, status, reason, reason_code, next_attempt_at)
-    RETURNING id::text AS id, received_at`;
+    WITH t AS (
+      SELECT * FROM unnest(${ids}::uuid[], ${items.map((i) => i.source)}::text[], ${items.map((i) => i.payloadJson)}::jsonb[],
+                           ${items.map((i) => i.format)}::text[]::"RawEventFormat"[], ${items.map((i) => i.idempotencyKey)}::text[],
+                           ${items.map(status)}::text[]::"RawEventStatus"[], ${items.map(reason)}::text[],
+                           ${items.map((i) => (i.read?.kind === "rejected" ? i.read.error.code : null))}::text[],
+                           ${items.map((i) => i.nextAttemptAt.toISOString())}::timestamptz[])
+        AS t(id, source, payload, format, idempotency_key, status, reason, reason_code, next_attempt_at)),
+    raw AS (
+      INSERT INTO raw_event (id, source, payload, format, idempotency_key)
+      SELECT id, source, payload, format, idempotency_key FROM t
+      RETURNING id, received_at),
+    pending AS (
+      INSERT INTO raw_event_pending (raw_event_id, next_attempt_at)
+      SELECT id, next_attempt_at FROM t WHERE status = 'received'),
+    decided AS (
+      INSERT INTO raw_event_outcome (raw_event_id, status, reason, reason_code)
+      SELECT id, status, reason, reason_code FROM t WHERE status <> 'received')
+    SELECT id::text AS id, received_at FROM raw`;
   const receivedAt = new Map(rows.map((r) => [r.id, new Date(r.received_at)]));
   return ids.map((id) => ({ id, receivedAt: receivedAt.get(id) ?? new Date() }));
+}
+
+/** An outcome decided for a captured event outside the group statements (read or refused on its own). */
+export interface DecidedOutcome {
+  status: "rejected" | "failed" | "not_counted";
+  reason: string;
+  reasonCode: string | null;
+}
+
+/**
+ * Finishes a pending raw event with an outcome decided on its own: deletes its pending row and
+ * records the outcome, in one statement. False when it was no longer pending (someone else
+ * finished it first): then nothing is written.
+ */
+export async function finishPending(db: Database, rawId: string, outcome: DecidedOutcome): Promise<boolean> {
+  const n = await db.prisma.$executeRaw`
+    WITH done AS (DELETE FROM raw_event_pending WHERE raw_event_id = ${rawId}::uuid RETURNING raw_event_id, attempts)
+    INSERT INTO raw_event_outcome (raw_event_id, status, reason, reason_code, attempts)
+    SELECT raw_event_id, ${outcome.status}::text::"RawEventStatus", ${outcome.reason}, ${outcome.reasonCode}, attempts FROM done`;
+  return n > 0;
 }
 
 /** One result per event: its outcome, or the failure its request is answered with. */
@@ -259,10 +289,9 @@ export async function processCaptured(db: Database, events: CapturedEvent[], opt
 async function failAlone(db: Database, e: CapturedEvent, err: unknown): Promise<ProcessResult> {
   if (classifyDatabaseError(err) !== "data") return { failure: err };
   try {
-    await db.prisma.$executeRaw`
-      UPDATE raw_event SET status = 'failed', reason = ${`the database refused this event: ${errorSummary(err)}`},
-        reason_code = 'EVENT_FAILED', processed_at = now()
-      WHERE id = ${e.rawId}::uuid AND status = 'received'`;
+    const finished = await finishPending(db, e.rawId, { status: "failed", reason: `the database refused this event: ${errorSummary(err)}`, reasonCode: "EVENT_FAILED" });
+    // Finished by someone else meanwhile (the worker, or a client's retry): answer as they did.
+    if (!finished) return await outcomeOfRaw(db.prisma, e.rawId);
   } catch (markErr) {
     return { failure: markErr };
   }
@@ -271,11 +300,13 @@ async function failAlone(db: Database, e: CapturedEvent, err: unknown): Promise<
 
 /**
  * One transaction for the whole group, in two statements; returns each event's outcome,
- * in order. Statement 1 locks the group's raw rows, inserts the first event of each dedup
- * key and marks those raw rows `processed`. Statement 2 runs in a fresh snapshot, so it
- * sees keys another transaction committed while statement 1 waited on them: it marks
- * every other event `duplicate` (same content) or `rejected` (a key reused for different
- * content), then adds what statement 1 inserted to the rollups.
+ * in order. Statement 1 locks the group's pending rows, inserts the first event of each
+ * dedup key and deletes the pending rows of those it inserted (an event the worker had
+ * retried also gets an outcome row, to keep its attempts). Statement 2 runs in a fresh
+ * snapshot, so it sees keys another transaction committed while statement 1 waited on them:
+ * it records every other event as `deduplicated` (same content) or `rejected` (a key reused
+ * for different content) and deletes their pending rows, then adds what statement 1
+ * inserted to the rollups. The raw rows themselves are only read.
  */
 async function processGroup(db: Database, group: CapturedEvent[], opts: { failBeforeCommit?: boolean } = {}): Promise<ProcessOutcome[]> {
   return db.prisma.$transaction(async (tx) => {
@@ -287,8 +318,8 @@ async function processGroup(db: Database, group: CapturedEvent[], opts: { failBe
     const rows = [...candidates.values()];
     const first = await tx.$queryRaw<{ kind: "locked" | "inserted"; raw_id: string; pid: bigint | null }[]>`
       WITH locked AS (
-        SELECT id FROM raw_event WHERE id = ANY(${group.map((c) => c.rawId)}::uuid[]) AND status = 'received'
-        ORDER BY id FOR UPDATE),
+        SELECT raw_event_id AS id FROM raw_event_pending WHERE raw_event_id = ANY(${group.map((c) => c.rawId)}::uuid[])
+        ORDER BY raw_event_id FOR UPDATE),
       v AS (
         SELECT * FROM unnest(${rows.map((c) => c.identity.dedupKey)}::text[], ${rows.map((c) => c.identity.contentHash)}::text[],
                              ${rows.map((c) => c.event.source)}::text[], ${rows.map((c) => c.event.metric)}::text[], ${rows.map((c) => String(c.event.value))}::numeric[],
@@ -301,9 +332,12 @@ async function processGroup(db: Database, group: CapturedEvent[], opts: { failBe
         SELECT * FROM v ORDER BY dedup_key
         ON CONFLICT (dedup_key) DO NOTHING
         RETURNING id, dedup_key, raw_event_id),
-      upd AS (
-        UPDATE raw_event AS r SET status = 'processed', dedup_key = ins.dedup_key, processed_event_id = ins.id, reason = NULL, reason_code = NULL, processed_at = now()
-        FROM ins WHERE r.id = ins.raw_event_id)
+      done AS (
+        DELETE FROM raw_event_pending AS q USING ins WHERE q.raw_event_id = ins.raw_event_id
+        RETURNING q.raw_event_id, q.attempts, ins.id AS pid),
+      retried AS (
+        INSERT INTO raw_event_outcome (raw_event_id, status, processed_event_id, attempts)
+        SELECT raw_event_id, 'counted', pid, attempts FROM done WHERE attempts > 0)
       SELECT 'locked' AS kind, id::text AS raw_id, NULL::bigint AS pid FROM locked
       UNION ALL
       SELECT 'inserted', raw_event_id::text, id FROM ins`;
@@ -323,20 +357,20 @@ async function processGroup(db: Database, group: CapturedEvent[], opts: { failBe
                              ${rest.map((c) => c.identity.contentHash)}::text[], ${rest.map(reused)}::text[])
           AS v(raw_id, dedup_key, content_hash, reason)),
       e AS (
-        SELECT v.raw_id, v.dedup_key, v.reason, p.id AS pid, p.content_hash = v.content_hash AS same
+        SELECT v.raw_id, v.reason, p.id AS pid, p.content_hash = v.content_hash AS same
         FROM v JOIN processed_event p ON p.dedup_key = v.dedup_key),
+      done AS (
+        DELETE FROM raw_event_pending AS q USING e WHERE q.raw_event_id = e.raw_id
+        RETURNING q.raw_event_id, q.attempts, e.pid, e.same, e.reason),
       marked AS (
-        UPDATE raw_event AS r SET
-          status = (CASE WHEN e.same THEN 'duplicate' ELSE 'rejected' END)::"RawEventStatus",
-          dedup_key = CASE WHEN e.same THEN e.dedup_key END,
-          processed_event_id = CASE WHEN e.same THEN e.pid END,
-          reason = CASE WHEN e.same THEN NULL ELSE e.reason END,
-          reason_code = CASE WHEN e.same THEN NULL ELSE 'IDEMPOTENCY_KEY_REUSED' END,
-          processed_at = now()
-        FROM e WHERE r.id = e.raw_id
-        RETURNING r.id::text AS raw_id, e.pid, e.same),
+        INSERT INTO raw_event_outcome (raw_event_id, status, reason, reason_code, processed_event_id, attempts)
+        SELECT raw_event_id, (CASE WHEN same THEN 'deduplicated' ELSE 'rejected' END)::"RawEventStatus",
+               CASE WHEN same THEN NULL ELSE reason END, CASE WHEN same THEN NULL ELSE 'IDEMPOTENCY_KEY_REUSED' END,
+               CASE WHEN same THEN pid END, attempts
+        FROM done
+        RETURNING raw_event_id::text AS raw_id),
       agg AS (${addToRollupsSql(insertedIds)})
-      SELECT raw_id, pid, same FROM marked`;
+      SELECT done.raw_event_id::text AS raw_id, done.pid, done.same FROM done`;
     const byRawId = new Map(rest.map((c) => [c.rawId, c]));
     for (const r of second) {
       const c = byRawId.get(r.raw_id)!;
@@ -351,8 +385,9 @@ async function processGroup(db: Database, group: CapturedEvent[], opts: { failBe
   }, db.transactionOptions);
 }
 
-async function outcomeOfRaw(tx: P.TransactionClient, rawId: string): Promise<ProcessOutcome> {
-  return outcomeOfFinished(await tx.rawEvent.findUniqueOrThrow({ where: { id: rawId }, select: { status: true, processedEventId: true, reason: true, reasonCode: true } }));
+/** The outcome of a raw event someone else finished, read from its derived state. */
+export async function outcomeOfRaw(tx: P.TransactionClient | Database["prisma"], rawId: string): Promise<ProcessOutcome> {
+  return outcomeOfFinished(await tx.rawEventState.findUniqueOrThrow({ where: { id: rawId }, select: { status: true, processedEventId: true, reason: true, reasonCode: true } }));
 }
 
 async function mapLimited<T>(items: T[], limit: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {

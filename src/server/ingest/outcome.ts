@@ -1,29 +1,23 @@
-// What became of an event, in one vocabulary: the outcome the write path answers with, the
-// raw event's stored status and the code stored beside its reason. An outcome read back from
-// storage is rebuilt from the stored code, never from the reason's text.
+// What became of an event, in one vocabulary: the outcome the write path answers with is the
+// raw event's status (RawEventStatus, shown on the Events page) and the word the API's
+// answers use; the code stored beside its reason says why. An outcome read back from storage
+// is rebuilt from the stored code, never from the reason's text.
 //
-//   outcome        raw status    reason code               answer
-//   counted        processed     —                         200 deduplicated: false
-//   deduplicated   duplicate     —                         200 deduplicated: true
-//   not_counted    not_counted   —                         200 (SDK calls kept, not counted)
-//   rejected       rejected      INVALID_EVENT, IDEMPOTENCY_KEY_REUSED, PAYLOAD_TOO_LARGE   422 / 413
-//   failed         failed        EVENT_FAILED              500, not retryable
+//   outcome / status   reason code                                              answer
+//   counted            —                                                        200 deduplicated: false
+//   deduplicated       —                                                        200 deduplicated: true
+//   not_counted        —                                                        200 (SDK calls kept, not counted)
+//   rejected           INVALID_EVENT, IDEMPOTENCY_KEY_REUSED, PAYLOAD_TOO_LARGE  422 / 413
+//   failed             EVENT_FAILED                                             500, not retryable
+//   (received: captured, not finished yet; no outcome)
 import type { RawEventStatus } from "../../generated/prisma/enums";
 import { AppError, type AppErrorCode } from "../errors";
 
+/** Each outcome is named by its raw status (Extract fails to compile if a word drifts). */
 export type ProcessOutcome =
-  | { outcome: "counted" | "deduplicated"; processedEventId: bigint }
-  | { outcome: "not_counted" }
-  | { outcome: "rejected" | "failed"; error: AppError };
-
-/** The raw status each outcome is stored as. */
-export const rawStatusOf: Record<ProcessOutcome["outcome"], RawEventStatus> = {
-  counted: "processed",
-  deduplicated: "duplicate",
-  not_counted: "not_counted",
-  rejected: "rejected",
-  failed: "failed",
-};
+  | { outcome: Extract<RawEventStatus, "counted" | "deduplicated">; processedEventId: bigint }
+  | { outcome: Extract<RawEventStatus, "not_counted"> }
+  | { outcome: Extract<RawEventStatus, "rejected" | "failed">; error: AppError };
 
 /** 422 for an explicit key re-sent with a different event (IETF Idempotency-Key draft). */
 export function keyReusedError(explicitKey: string | null): AppError {
@@ -46,9 +40,9 @@ const rejectionField: Partial<Record<AppErrorCode, string>> = { IDEMPOTENCY_KEY_
 /** The outcome of a raw event someone else already finished (the worker, or an earlier attempt). */
 export function outcomeOfFinished(raw: { status: string; processedEventId: bigint | null; reason: string | null; reasonCode: string | null }): ProcessOutcome {
   switch (raw.status) {
-    case "processed":
+    case "counted":
       return { outcome: "counted", processedEventId: raw.processedEventId ?? 0n };
-    case "duplicate":
+    case "deduplicated":
       return { outcome: "deduplicated", processedEventId: raw.processedEventId ?? 0n };
     case "not_counted":
       return { outcome: "not_counted" };

@@ -1,15 +1,16 @@
 // Processing raw events already stored (the recovery worker claims them; tests make them):
 // each is read as the request path reads it (read-event.ts) and processed by the same group
 // code (group-commit.ts), so a recovered event is counted exactly as its request would have.
-// Safe to run concurrently with anything for the same event: processing locks the raw row
-// and only a `received` row is processed; a row finished meanwhile is answered from its state.
+// Safe to run concurrently with anything for the same event: processing locks the event's
+// pending row and only a pending event is processed; one finished meanwhile is answered from
+// its state.
 import type { RawEventFormat } from "../../lib/events-schema";
 import type { Database } from "../db/database";
 import { AppError } from "../errors";
 import { computeDedupKey } from "./dedup-key";
-import { processCaptured, type CapturedEvent, type ProcessResult } from "./group-commit";
+import { finishPending, outcomeOfRaw, processCaptured, type CapturedEvent, type DecidedOutcome, type ProcessResult } from "./group-commit";
 import { notCountedReason, readEvent, type ReadRules } from "./read-event";
-import { outcomeOfFinished, type ProcessOutcome } from "./outcome";
+import type { ProcessOutcome } from "./outcome";
 
 /** A raw event as stored. */
 export interface StoredRawEvent {
@@ -30,14 +31,14 @@ export async function processStoredRawEvents(db: Database, rows: StoredRawEvent[
     try {
       const read = readEvent(raw.format, raw.source, payload, rules);
       if (read.kind === "not_counted") {
-        results[index] = await settle(db, raw.id, { outcome: "not_counted" }, notCountedReason(read.call), null);
+        results[index] = await settle(db, raw.id, { outcome: "not_counted" }, { status: "not_counted", reason: notCountedReason(read.call), reasonCode: null });
         continue;
       }
       toProcess.push({ index, event: { rawId: raw.id, receivedAt: new Date(raw.received_at), event: read.event, identity: computeDedupKey(read.event, raw.idempotency_key) } });
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
       // Rules changed since capture (SDK_VALUE_PROPERTIES), or a payload captured by an older version.
-      results[index] = await settle(db, raw.id, { outcome: "rejected", error: err }, err.message, err.code);
+      results[index] = await settle(db, raw.id, { outcome: "rejected", error: err }, { status: "rejected", reason: err.message, reasonCode: err.code });
     }
   }
   const processed = await processCaptured(
@@ -50,22 +51,18 @@ export async function processStoredRawEvents(db: Database, rows: StoredRawEvent[
 
 /** Processes one stored raw event; one already finished answers as it did the first time. */
 export async function processRawEvent(db: Database, rawEventId: string, rules: ReadRules): Promise<ProcessOutcome> {
-  const rows = await db.prisma.$queryRaw<(StoredRawEvent & { status: string; processed_event_id: bigint | null; reason: string | null; reason_code: string | null })[]>`
-    SELECT id::text AS id, source, payload, format::text AS format, idempotency_key, received_at, status::text AS status, processed_event_id, reason, reason_code
-    FROM raw_event WHERE id = ${rawEventId}::uuid`;
-  const raw = rows[0];
+  const raw = await db.prisma.rawEventState.findUnique({
+    where: { id: rawEventId },
+    select: { id: true, source: true, payload: true, format: true, idempotencyKey: true, receivedAt: true, status: true },
+  });
   if (!raw) throw new Error(`raw event ${rawEventId} does not exist`);
-  if (raw.status !== "received") return outcomeOfFinished({ status: raw.status, processedEventId: raw.processed_event_id, reason: raw.reason, reasonCode: raw.reason_code });
-  const [result] = await processStoredRawEvents(db, [raw], rules);
+  if (raw.status !== "received") return outcomeOfRaw(db.prisma, rawEventId);
+  const [result] = await processStoredRawEvents(db, [{ id: raw.id, source: raw.source, payload: raw.payload, format: raw.format, idempotency_key: raw.idempotencyKey, received_at: raw.receivedAt }], rules);
   if (!result || "failure" in result) throw result?.failure ?? new Error("no result");
   return result;
 }
 
-/** Stores the outcome reading decided for a stored `received` raw event. */
-async function settle(db: Database, rawId: string, outcome: ProcessOutcome, reason: string, code: string | null): Promise<ProcessOutcome> {
-  const status = outcome.outcome === "not_counted" ? "not_counted" : "rejected";
-  await db.prisma.$executeRaw`
-    UPDATE raw_event SET status = ${status}::"RawEventStatus", reason = ${reason}, reason_code = ${code}, processed_at = now()
-    WHERE id = ${rawId}::uuid AND status = 'received'`;
-  return outcome;
+/** Records the outcome reading decided for a stored, still pending raw event. */
+async function settle(db: Database, rawId: string, outcome: ProcessOutcome, decided: DecidedOutcome): Promise<ProcessOutcome> {
+  return (await finishPending(db, rawId, decided)) ? outcome : outcomeOfRaw(db.prisma, rawId);
 }

@@ -3,7 +3,8 @@
 // with SKIP LOCKED, so ingestion and other instances never wait on it). No count changes and
 // dedup holds: processed events, their dedup keys and the rollups stay; a processed event
 // whose raw event is pruned keeps everything but the link (raw_event_id becomes null). An
-// event still `received` is never pruned, however old: the recovery worker owns it.
+// event still `received` (it has a pending row) is never pruned, however old: the recovery
+// worker owns it. Its pending or outcome row goes with it (ON DELETE CASCADE).
 import type { Database } from "../db/database";
 
 export interface PruneOptions {
@@ -30,7 +31,7 @@ export async function pruneCandidates(db: Database, olderThanDays: number): Prom
   const cutoff = cutoffOf(olderThanDays);
   const rows = await db.prisma.$queryRaw<{ status: string; n: bigint; oldest: Date; newest: Date }[]>`
     SELECT status::text AS status, count(*) AS n, min(received_at) AS oldest, max(received_at) AS newest
-    FROM raw_event WHERE received_at < ${cutoff} AND status <> 'received' GROUP BY status ORDER BY status`;
+    FROM raw_event_state WHERE received_at < ${cutoff} AND status <> 'received' GROUP BY status ORDER BY status`;
   const byStatus = Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
   const dates = rows.flatMap((r) => [new Date(r.oldest).getTime(), new Date(r.newest).getTime()]);
   return {
@@ -50,9 +51,9 @@ export async function pruneRawEvents(db: Database, opts: PruneOptions): Promise<
   for (let i = 0; i < (opts.maxBatches ?? Number.POSITIVE_INFINITY); i++) {
     const n = await db.prisma.$executeRaw`
       DELETE FROM raw_event WHERE id IN (
-        SELECT id FROM raw_event
-        WHERE received_at < ${cutoff} AND status <> 'received'
-        ORDER BY received_at LIMIT ${batchSize}
+        SELECT r.id FROM raw_event r
+        WHERE r.received_at < ${cutoff} AND NOT EXISTS (SELECT 1 FROM raw_event_pending q WHERE q.raw_event_id = r.id)
+        ORDER BY r.received_at LIMIT ${batchSize}
         FOR UPDATE SKIP LOCKED)`;
     deleted += n;
     if (n < batchSize) break;

@@ -1,6 +1,6 @@
 // The recovery worker: finishes raw events left `received` because processing failed after
 // capture (database gone, process killed, simulated failure). Runs in every instance.
-// Safe to run concurrently: each event is claimed by one UPDATE over a
+// Safe to run concurrently: each event is claimed by one UPDATE of its pending row over a
 // `FOR UPDATE SKIP LOCKED` sub-select that also pushes its next attempt into the future,
 // so two workers never hold the same event at once, and processing itself is idempotent
 // against a racing client retry. Claimed events are processed together by the code requests
@@ -12,6 +12,7 @@ import type { ServerContext } from "../context";
 import { classifyDatabaseError } from "../db/database-errors";
 import { errorDetail, errorSummary, isDataError } from "../errors";
 import { observeRecovery } from "../observability/metrics";
+import { finishPending } from "./group-commit";
 import { processStoredRawEvents, type StoredRawEvent } from "./process-raw-event";
 import { pruneRawEvents } from "./prune-raw-events";
 import { readRulesOf } from "./read-event";
@@ -41,13 +42,16 @@ export async function recoverStuckEvents(ctx: ServerContext, limit = 100, signal
   const rules = readRulesOf(ctx.config);
   for (let done = 0; done < limit && !signal?.aborted; ) {
     const claimed = await ctx.db.prisma.$queryRaw<Claimed[]>`
-      UPDATE raw_event SET attempts = attempts + 1, next_attempt_at = now() + ${leaseMs}::float8 * interval '1 millisecond'
-      WHERE id IN (
-        SELECT id FROM raw_event
-        WHERE status = 'received' AND next_attempt_at <= now()
-        ORDER BY next_attempt_at LIMIT ${Math.min(CLAIM_BATCH, limit - done)}
-        FOR UPDATE SKIP LOCKED)
-      RETURNING id::text AS id, source, payload, format::text AS format, idempotency_key, received_at, attempts`;
+      WITH claimed AS (
+        UPDATE raw_event_pending SET attempts = attempts + 1, next_attempt_at = now() + ${leaseMs}::float8 * interval '1 millisecond'
+        WHERE raw_event_id IN (
+          SELECT raw_event_id FROM raw_event_pending
+          WHERE next_attempt_at <= now()
+          ORDER BY next_attempt_at LIMIT ${Math.min(CLAIM_BATCH, limit - done)}
+          FOR UPDATE SKIP LOCKED)
+        RETURNING raw_event_id, attempts)
+      SELECT r.id::text AS id, r.source, r.payload, r.format::text AS format, r.idempotency_key, r.received_at, c.attempts
+      FROM claimed c JOIN raw_event r ON r.id = c.raw_event_id`;
     if (claimed.length === 0) break;
     done += claimed.length;
     const results = await processStoredRawEvents(ctx.db, claimed, rules);
@@ -66,15 +70,12 @@ export async function recoverStuckEvents(ctx: ServerContext, limit = 100, signal
       // Exponential backoff from the recovery delay, at most a minute (or the delay, if longer).
       const backoffMs = Math.min(delayMs * 2 ** (event.attempts - 1), Math.max(delayMs, 60_000));
       if (giveUp) {
-        await ctx.db.prisma.rawEvent.updateMany({
-          where: { id: event.id, status: "received" },
-          data: { status: "failed", reason, reasonCode: "EVENT_FAILED", processedAt: new Date() },
-        });
+        await finishPending(ctx.db, event.id, { status: "failed", reason, reasonCode: "EVENT_FAILED" });
       } else {
         // The database's clock, as for the claim: instances' clocks may differ.
         await ctx.db.prisma.$executeRaw`
-          UPDATE raw_event SET reason = ${reason}, next_attempt_at = now() + ${backoffMs}::float8 * interval '1 millisecond'
-          WHERE id = ${event.id}::uuid AND status = 'received'`;
+          UPDATE raw_event_pending SET last_error = ${reason}, next_attempt_at = now() + ${backoffMs}::float8 * interval '1 millisecond'
+          WHERE raw_event_id = ${event.id}::uuid`;
       }
       if (giveUp) report.failed++;
       else report.retrying++;

@@ -1,6 +1,6 @@
 // What GET /metrics answers: the counters kept as requests go, plus values read at scrape
 // time. The one database query (the recovery backlog) is bounded: it reads at most 100 000
-// entries of the (status, next_attempt_at) index range of waiting events, so its cost
+// entries of the raw_event_pending table (the waiting events), so its cost
 // follows the backlog, never the table; past 100 000 the count saturates and the age is that
 // of the oldest among them. A database that fails it shows as ingest_database_up 0, and the
 // scrape still answers.
@@ -37,7 +37,7 @@ async function readBacklog(ctx: ServerContext, metrics: ServiceMetrics): Promise
   try {
     const [row] = await ctx.db.prisma.$queryRaw<{ waiting: number; oldest: number }[]>`
       SELECT count(*)::int AS waiting, coalesce(extract(epoch FROM now() - min(received_at)), 0)::float8 AS oldest
-      FROM (SELECT received_at FROM raw_event WHERE status = 'received' LIMIT ${BACKLOG_SCAN_LIMIT}) AS waiting`;
+      FROM (SELECT r.received_at FROM raw_event_pending q JOIN raw_event r ON r.id = q.raw_event_id LIMIT ${BACKLOG_SCAN_LIMIT}) AS waiting`;
     metrics.backlog.set(row?.waiting ?? 0);
     metrics.backlogOldest.set(Math.max(0, row?.oldest ?? 0));
     metrics.databaseUp.set(1);
