@@ -6,6 +6,7 @@ import { initTRPC, TRPCError } from "@trpc/server";
 import type { Principal } from "../auth/principal";
 import type { ServerContext } from "../context";
 import { AppError, errorTable, toAppError, type ErrorBody } from "../errors";
+import { firstIssue, type ValidationIssue } from "../validation-issue";
 
 /**
  * A procedure's context: the process's, plus who is asking. Callers that leave `principal`
@@ -30,9 +31,8 @@ const t = initTRPC.context<TrpcContext>().create({
 export function appErrorOf(error: TRPCError): AppError {
   if (error.cause instanceof AppError) return error.cause;
   if (error.code === "BAD_REQUEST" && hasIssues(error.cause)) {
-    const issue = error.cause.issues[0];
-    const field = issue?.path.map(String).join(".") || undefined;
-    return new AppError("INVALID_ENVELOPE", field ? `${field}: ${issue?.message}` : (issue?.message ?? "invalid input"), { field });
+    const { field, issue } = firstIssue(error.cause, null, "");
+    return field ? new AppError("INVALID_ENVELOPE", `${field}: ${issue?.message}`, { field }) : new AppError("INVALID_ENVELOPE", issue?.message ?? "invalid input");
   }
   if (error.code === "PARSE_ERROR") return new AppError("INVALID_JSON", error.message);
   if (error.code === "PAYLOAD_TOO_LARGE") return new AppError("PAYLOAD_TOO_LARGE", error.message);
@@ -42,7 +42,7 @@ export function appErrorOf(error: TRPCError): AppError {
   return new AppError("INVALID_ENVELOPE", error.message);
 }
 
-function hasIssues(e: unknown): e is { issues: { path: PropertyKey[]; message: string }[] } {
+function hasIssues(e: unknown): e is { issues: ValidationIssue[] } {
   return typeof e === "object" && e !== null && "issues" in e && Array.isArray(e.issues);
 }
 

@@ -8,6 +8,7 @@ import type { ServerContext } from "../context";
 import { AppError } from "../errors";
 import { abandoned } from "./group-commit";
 import { assertSimulationAllowed, ingestEvent, type IngestEventInput } from "./ingest-event";
+import { firstIssue } from "../validation-issue";
 
 /** Events validated and submitted per turn of the event loop (a few milliseconds of CPU). */
 const EVENTS_PER_TURN = 16;
@@ -66,8 +67,7 @@ export async function ingestBatch(ctx: ServerContext, input: BatchInput, sourceF
   const checked = await sliced(input.events, (candidate, index): CheckedItem => {
     const parsed = batchEventSchema.safeParse(candidate);
     if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const field = `events[${index}]${issue?.path.length ? `.${issue.path.join(".")}` : ""}`;
+      const { field, issue } = firstIssue(parsed.error, `events[${index}]`);
       return { index, status: "rejected", code: "INVALID_ENVELOPE", reason: `${field}: ${issue?.message ?? "invalid"}`, field };
     }
     try {

@@ -8,6 +8,7 @@ import { eventPayloadSchema } from "../../lib/ingest-schema";
 import { AppError } from "../errors";
 import type { JsonValue } from "./canonical-json";
 import { UnsafeNumber } from "./unsafe-number";
+import { fieldAt, firstIssue } from "../validation-issue";
 
 export interface NormalizedEvent {
   source: string;
@@ -30,13 +31,12 @@ export function normalizeName(name: string): string {
 export function normalizeEvent(source: string, payload: unknown): NormalizedEvent {
   const bad = firstUnrepresentableNumber(payload, []);
   if (bad) {
-    const field = fieldName(bad.path);
+    const field = fieldAt(bad.path, "payload");
     throw new AppError("INVALID_EVENT", `${field}: ${bad.why}`, { field });
   }
   const parsed = eventPayloadSchema.safeParse(payload);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const field = fieldName(issue?.path ?? []);
+    const { field, issue } = firstIssue(parsed.error, "payload");
     throw new AppError("INVALID_EVENT", describeIssue(field, issue, valueAt(payload, issue?.path ?? [])), { field });
   }
   const { metric, value, timestamp, eventId, ...attributes } = parsed.data;
@@ -50,7 +50,6 @@ export function normalizeEvent(source: string, payload: unknown): NormalizedEven
   };
 }
 
-const fieldName = (path: readonly PropertyKey[]) => (path.length ? `payload.${path.map(String).join(".")}` : "payload");
 
 /** The part of `value` a float cannot represent, with why; null when every number is fine. */
 function firstUnrepresentableNumber(value: unknown, path: (string | number)[]): { path: (string | number)[]; why: string } | null {

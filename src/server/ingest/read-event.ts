@@ -13,6 +13,7 @@ import { posthogEventSchema, posthogUncountedEvents, segmentMessageSchema } from
 import type { Config } from "../config";
 import { AppError } from "../errors";
 import { normalizeEvent, type NormalizedEvent } from "./normalize";
+import { firstIssue } from "../validation-issue";
 
 /** What reading depends on besides the payload (from the configuration). */
 export interface ReadRules {
@@ -116,8 +117,7 @@ function valueOf(properties: Record<string, unknown>, rules: ReadRules): { value
 function parseMessage<T extends z.ZodType>(schema: T, message: Record<string, unknown>): z.infer<T> {
   const parsed = schema.safeParse(message);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const field = issue?.path.map(String).join(".") || "message";
+  const { field, issue } = firstIssue(parsed.error, null, "message");
   // zod's messages for the schema's own fields already name them ("event must be a string").
   const text = issue?.message ?? "invalid";
   throw invalid(field, text.startsWith(field) ? text.slice(field.length).trim() : text);

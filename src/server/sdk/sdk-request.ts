@@ -17,6 +17,7 @@ import { AppError } from "../errors";
 import type { Admission } from "../http/admission";
 import { ingestItems, sliced, type CheckedItem, type ItemResult } from "../ingest/ingest-batch";
 import { asObject } from "../http/json-body";
+import { fieldAt, firstIssue } from "../validation-issue";
 
 /** What an SDK route carries: a batch of messages, or one call (Segment: of the route's type). */
 export type SdkShape = { protocol: "segment"; call: "batch" | SegmentCallType } | { protocol: "posthog"; call: "batch" | "capture" };
@@ -62,7 +63,7 @@ export async function ingestSdkRequest(ctx: ServerContext, request: SdkRequest, 
     }
     const problem = unstorableJson(message);
     if (problem) {
-      const field = name(index, problem.path.join("."));
+      const field = name(index, fieldAt(problem.path, null, ""));
       return { index, status: "rejected", code: "INVALID_EVENT", reason: `${field} ${problem.message}`, field };
     }
     return { index, event: { source, payload: withoutKeys(message as Record<string, unknown>), format } };
@@ -112,8 +113,7 @@ function messagesOf(shape: SdkShape, body: unknown): Messages {
 function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
   const parsed = schema.safeParse(asObject(body));
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const field = issue?.path.map(String).join(".") || "body";
+  const { field, issue } = firstIssue(parsed.error, null, "body");
   throw new AppError("INVALID_ENVELOPE", issue?.message ?? `${field} is invalid`, { field });
 }
 
