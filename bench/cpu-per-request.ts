@@ -2,73 +2,57 @@
 // (app or baseline), PostgreSQL (the backends of the measured database and the server's
 // background processes: WAL writer, checkpointer…; not other databases' backends nor other
 // PostgreSQL clusters, which on a shared machine come and go), and the load generator, read from
-// /proc/<pid>/stat around 8 s autocannon runs. Shows where a machine's cores go, which a
+// /proc/<pid>/stat around 8 s autocannon runs (bench/cpu.ts, as `npm run bench` reads it). Shows where a machine's cores go, which a
 // wall-clock profile on shared cores cannot. The app is measured with access control on (a
 // write key created by the keys CLI, sent as Bearer) and off, so the difference is what
 // auth costs per request. Linux only. Env: BENCH_DATABASE_URL.
 import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
-import pg from "pg";
 import { startApp } from "../e2e/support/app-process";
-import { benchWriteKeys, bearerHeaders, cpuMs, freshDatabase, startAppWithAuth, startBaseline } from "./support";
-
-/** CPU ms so far of each PostgreSQL process working for `databaseUrl` (see the header). */
-async function postgresCpu(databaseUrl: string): Promise<Map<number, number>> {
-  const c = new pg.Client({ connectionString: databaseUrl });
-  await c.connect();
-  try {
-    const { rows } = await c.query<{ pid: number }>(
-      "SELECT pid FROM pg_stat_activity WHERE (datname = current_database() OR datname IS NULL) AND pid <> pg_backend_pid()",
-    );
-    return new Map(rows.map((r) => [r.pid, cpuMs(r.pid)]));
-  } finally {
-    await c.end();
-  }
-}
-
-/** CPU ms PostgreSQL spent between two readings (a process that ended in between is lost). */
-function postgresCpuSince(before: Map<number, number>, after: Map<number, number>): number {
-  let total = 0;
-  for (const [pid, ms] of after) total += ms - (before.get(pid) ?? 0);
-  return total;
-}
+import { cpuMs, perEvent, startCpuWindow } from "./cpu";
+import { benchWriteKeys, bearerHeaders, freshDatabase, startAppWithAuth, startBaseline } from "./support";
 
 const autocannonBin = createRequire(import.meta.url).resolve("autocannon/autocannon.js");
 const source = "client-1";
 const body = JSON.stringify({ source, payload: { metric: "latency", value: 12.5, region: "eu", eventId: "[<id>]" } });
 
 async function measure(name: string, url: string, serverPid: number, databaseUrl: string, authorization?: string): Promise<void> {
-  const server0 = cpuMs(serverPid);
-  const pg0 = await postgresCpu(databaseUrl);
-  const started = Date.now();
-  const headers = ["-H", "content-type=application/json", ...(authorization ? ["-H", `authorization=${authorization}`] : [])];
-  const child = spawn(process.execPath, [autocannonBin, "-c", "32", "-d", "8", "-m", "POST", ...headers, "-b", body, "-I", "-j", `${url}/ingest`], {
-    stdio: ["ignore", "pipe", "ignore"],
-  });
-  let out = "";
-  child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
   // The load generator's own CPU is read just before it exits (its /proc entry goes with it).
   let loadCpu = 0;
+  const window = await startCpuWindow({ appPid: serverPid, databaseUrl, loadCpuMs: () => loadCpu });
+  const headers = ["-H", "content-type=application/json", ...(authorization ? ["-H", `authorization=${authorization}`] : [])];
+  const child = spawn(
+    process.execPath,
+    [autocannonBin, "-c", "32", "-d", "8", "-m", "POST", ...headers, "-b", body, "-I", "-j", `${url}/ingest`],
+    {
+      stdio: ["ignore", "pipe", "ignore"],
+    },
+  );
+  let out = "";
+  child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
   const sampler = setInterval(() => (loadCpu = Math.max(loadCpu, cpuMs(child.pid!))), 100);
   await new Promise((r) => child.on("exit", r));
   clearInterval(sampler);
+  const split = await window.stop();
   const result = JSON.parse(out) as { requests: { total: number }; non2xx: number };
   const ok = result.requests.total - result.non2xx;
-  const wall = (Date.now() - started) / 1000;
-  const server = cpuMs(serverPid) - server0;
-  const postgres = postgresCpuSince(pg0, await postgresCpu(databaseUrl));
-  const per = (ms: number) => (ms / ok).toFixed(3).padStart(7);
-  const cores = (ms: number) => (ms / 1000 / wall).toFixed(2);
+  const cpu = perEvent(split, ok);
+  const per = (us: number | null) => ((us ?? 0) / 1000).toFixed(3).padStart(7);
+  const cores = (ms: number | null) => ((ms ?? 0) / 1000 / split.wallSeconds).toFixed(2);
   console.log(
-    `${name.padEnd(12)} ${(ok / 8).toFixed(0).padStart(6)} req/s   CPU ms/request: server ${per(server)}  postgres ${per(postgres)}  load ${per(loadCpu)}` +
-      `   cores: ${cores(server)} + ${cores(postgres)} + ${cores(loadCpu)}`,
+    `${name.padEnd(12)} ${(ok / 8).toFixed(0).padStart(6)} req/s   CPU ms/request: server ${per(cpu.appUs)}  postgres ${per(cpu.postgresUs)}  load ${per(cpu.loadUs)}` +
+      `   cores: ${cores(split.app)} + ${cores(split.postgres)} + ${cores(split.load)}`,
   );
 }
 
 const appEnv = { SERVE_PAGES: "false", DB_POOL_SIZE: "16", LOG_LEVEL: "error" };
 // One key carries all the load here (~2,000 requests/s), past the default per-key limit of
 // 1000 events/s: the limit is off so every request is answered, not throttled.
-const [appDb, openDb, baselineDb] = [await freshDatabase("ingest_bench_cpu_app"), await freshDatabase("ingest_bench_cpu_app_open"), await freshDatabase("ingest_bench_cpu_baseline")];
+const [appDb, openDb, baselineDb] = [
+  await freshDatabase("ingest_bench_cpu_app"),
+  await freshDatabase("ingest_bench_cpu_app_open"),
+  await freshDatabase("ingest_bench_cpu_baseline"),
+];
 const { app, env } = await startAppWithAuth({ ...appEnv, DATABASE_URL: appDb, RATE_LIMIT_EVENTS_PER_SECOND: "0" });
 const openApp = await startApp({ ...appEnv, DATABASE_URL: openDb, AUTH_REQUIRED: "false" });
 const baseline = await startBaseline(baselineDb, "16");

@@ -1,291 +1,333 @@
-// npm run bench – throughput and latency of the app against the bare baseline
-// (bench/baseline-server.ts), measured alternately in the same run on the same
-// PostgreSQL, each on a database of its own. The app runs as in production, with access
-// control on: one write key per source (20 sources), created by the keys CLI, sent as
-// `Authorization: Bearer`; the baseline has no auth.
-//   1. single-event POST /ingest, 32 connections, about half the requests retries of
-//      earlier events (same Idempotency-Key, same body), against the app with auth on, the
-//      same app with auth off (what auth costs per request) and the baseline, alternating;
-//      the server process's CPU time per request is read from /proc for each;
-//   2. POST /ingest/batch (BENCH_BATCH_SIZE events per request, one source per request, as a
-//      write key writes one source) against the baseline's raw multi-row insert of the same rows;
-//   3. GET /aggregates p50/p99 with 10^4, 10^5 and 10^6 processed events, read with a read key.
+// npm run bench – the write path's targets (issue "write path v2", outcome 4) with their
+// baselines, all measured in the same run on the same PostgreSQL, every side on a database
+// of its own, sides alternating within each round (the order reversed every other round):
+//   1. single events, POST /ingest: the app with access control on (a write key per source,
+//      created by the keys CLI, sent as Bearer), the same app with auth off (what auth costs)
+//      and the bare baseline bench/baseline-server.ts (node:http + pg, one transaction per
+//      event). Target: app ≥ ×1.3 the baseline's events/s, p99 ≤ 100 ms;
+//   2. batches, POST /ingest/batch (BENCH_BATCH_SIZE events of one source per request): the
+//      app with auth on; the app's group-commit SQL as of 8c25579 driven by bare pg with the
+//      same groups over as many connections (bench/baseline-group-commit.ts); and the bare
+//      baseline's multi-row raw insert (the floor: no dedup, no processing). Target: app ≥
+//      ×1.3 the bare group-commit SQL's events/s;
+//   3. GET /aggregates with a read key at 10⁴, 10⁵ and 10⁶ processed events. Target: p99 ≤
+//      10 ms at 10⁶.
+// Every line gets the CPU per event of the server under test, PostgreSQL and the load
+// generator (bench/cpu.ts). For the bare group-commit SQL the driver process is both: its
+// event generation (timed around each call) is the load generator, the rest is the "server".
+// Events per second count events answered 2xx (a re-sent, deduplicated event counts: it was
+// answered). Every side gets the same sequence of events, retries and groups
+// (bench/workload.ts). The rate limit is on but set too high to refuse: the bench measures
+// the write path, not the limiter (at its default, 20 keys would cap batches at 20,000
+// events/s). Results: bench/results/bench.json.
 // Env: BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/postgres),
 // BENCH_SECONDS (per measured window, default 10), BENCH_ROUNDS (default 2),
-// BENCH_CONNECTIONS (default 32), BENCH_BATCH_SIZE (default 200), BENCH_POOL_SIZE (default 16),
-// BENCH_ONLY=single,batch,aggregates to run some parts only.
-import { mkdirSync, writeFileSync } from "node:fs";
-import autocannon from "autocannon";
-import pg from "pg";
+// BENCH_CONNECTIONS (single events, default 32), BENCH_BATCH_CONNECTIONS (default 8),
+// BENCH_BATCH_SIZE (default 200), BENCH_BATCH_RETRIES (share of batches re-sent, default 0.1),
+// BENCH_POOL_SIZE (default 16), BENCH_ONLY=single,batch,aggregates to run some parts only.
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
 import { startApp, type AppProcess } from "../e2e/support/app-process";
 import { measureAuthCpu } from "./auth-cpu";
-import { benchWriteKeys, bearerHeaders, cpuMs, freshDatabase, readAuthorization, startAppWithAuth, startBaseline } from "./support";
+import { startGroupCommitBaseline } from "./baseline-group-commit";
+import { alternate, batchRequests, driverWindow, httpWindow, singleEventRequests, type Authorizations } from "./load";
+import { header, int, ms, ratio, row, summarize, verdict, type Line, type TargetResult } from "./report";
+import { seedProcessed } from "./seed-processed";
+import {
+  benchDatabaseUrl,
+  benchWriteKeys,
+  bearerHeaders,
+  freshDatabase,
+  readAuthorization,
+  startAppWithAuth,
+  startBaseline,
+  withClient,
+} from "./support";
+import { BatchWorkload, SingleEventWorkload, sources } from "./workload";
 
-const seconds = Number(process.env.BENCH_SECONDS ?? 10);
-const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
-const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
-const batchSize = Number(process.env.BENCH_BATCH_SIZE ?? 200);
-const poolSize = String(process.env.BENCH_POOL_SIZE ?? 16);
-const parts = new Set((process.env.BENCH_ONLY ?? "single,batch,aggregates").split(",").map((p) => p.trim()));
-const sources = Array.from({ length: 20 }, (_, i) => `client-${i}`);
-/** Authorization header per source; none for the baseline and the app with auth off. */
-type Authorizations = Map<string, string> | undefined;
+const num = (name: string, fallback: number) => {
+  const v = Number(process.env[name] ?? fallback);
+  if (!Number.isFinite(v) || v < 0) throw new Error(`${name} must be a number ≥ 0 (got ${process.env[name]})`);
+  return v;
+};
+const allParts = ["single", "batch", "aggregates"] as const;
+type Part = (typeof allParts)[number];
+const parts = new Set((process.env.BENCH_ONLY ?? allParts.join(",")).split(",").map((p) => p.trim()));
+for (const p of parts)
+  if (!(allParts as readonly string[]).includes(p)) throw new Error(`BENCH_ONLY: unknown part "${p}" (parts: ${allParts.join(", ")})`);
+const runs = (p: Part) => parts.has(p);
 
-interface Measured {
-  eventsPerSec: number;
-  requestsPerSec: number;
-  p50: number;
-  p99: number;
-  errors: number;
-  non2xx: number;
-  /** CPU time of the server process per answered request, in µs (when its pid was given). */
-  serverCpuUs?: number;
-}
-
-const withAuthorization = (headers: Record<string, string>, auth: Authorizations, source: string): Record<string, string> => {
-  const authorization = auth?.get(source);
-  return authorization ? { ...headers, authorization } : headers;
+const config = {
+  seconds: num("BENCH_SECONDS", 10),
+  rounds: num("BENCH_ROUNDS", 2),
+  warmupSeconds: Math.min(3, num("BENCH_SECONDS", 10)),
+  connections: num("BENCH_CONNECTIONS", 32),
+  singleRetryShare: 0.5,
+  batchConnections: num("BENCH_BATCH_CONNECTIONS", 8),
+  batchSize: num("BENCH_BATCH_SIZE", 200),
+  batchRetryShare: num("BENCH_BATCH_RETRIES", 0.1),
+  poolSize: num("BENCH_POOL_SIZE", 16),
+  aggregatesConnections: 4,
+  aggregatesAt: [10_000, 100_000, 1_000_000],
+  parts: [...parts],
+  sources: sources.length,
+  auth: { required: true, writeKeys: sources.length, scheme: "Bearer" },
+  rateLimitEventsPerSecond: 10_000_000,
+  recoveryDelayMs: 30_000,
 };
 
-/** Bodies for single-event ingest: about half are retries of an earlier event. */
-function singleEventRequests(auth?: Authorizations): autocannon.Request[] {
-  let next = 0;
-  const sent: { key: string; body: string; source: string }[] = [];
-  return [
-    {
-      method: "POST",
-      path: "/ingest",
-      setupRequest: (req) => {
-        let pick: { key: string; body: string; source: string };
-        if (sent.length > 0 && Math.random() < 0.5) {
-          pick = sent[Math.floor(Math.random() * sent.length)]!;
-        } else {
-          const n = next++;
-          const source = sources[n % sources.length]!;
-          pick = {
-            key: `bench-${n}`,
-            source,
-            body: JSON.stringify({ source, payload: { metric: `metric-${n % 10}`, value: (n % 1000) / 10, region: "eu" } }),
-          };
-          sent.push(pick);
-          if (sent.length > 50_000) sent.splice(0, 10_000);
-        }
-        return { ...req, body: pick.body, headers: withAuthorization({ "content-type": "application/json", "idempotency-key": pick.key }, auth, pick.source) };
-      },
-    },
-  ];
-}
+/** The targets of issue 11 (write path v2), outcome 4. */
+const targets = { batchRatio: 1.3, singleRatio: 1.3, singleP99Ms: 100, aggregatesP99Ms: 10, aggregatesAtEvents: 1_000_000 };
 
-function batchRequests(auth?: Authorizations): autocannon.Request[] {
-  let next = 0;
-  let request = 0;
-  return [
-    {
-      method: "POST",
-      path: "/ingest/batch",
-      setupRequest: (req) => {
-        const source = sources[request++ % sources.length]!;
-        const events = Array.from({ length: batchSize }, () => {
-          const n = next++;
-          return { source, payload: { metric: `metric-${n % 10}`, value: (n % 1000) / 10, eventId: `batch-${n}` } };
-        });
-        return { ...req, body: JSON.stringify({ events }), headers: withAuthorization({ "content-type": "application/json" }, auth, source) };
-      },
-    },
-  ];
-}
+// ---- the run -----------------------------------------------------------------------------
 
-async function load(
-  url: string,
-  requests: autocannon.Request[],
-  eventsPerRequest: number,
-  duration = seconds,
-  conns = connections,
-  serverPid?: number,
-): Promise<Measured> {
-  const cpuBefore = serverPid === undefined ? 0 : cpuMs(serverPid);
-  const result = await autocannon({ url, connections: conns, duration, requests, timeout: 30 });
-  const cpu = serverPid === undefined ? undefined : cpuMs(serverPid) - cpuBefore;
-  return {
-    // Only answered-2xx requests count as ingested events.
-    eventsPerSec: ((result.requests.total - result.non2xx) / result.duration) * eventsPerRequest,
-    requestsPerSec: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    errors: result.errors + result.timeouts,
-    non2xx: result.non2xx,
-    ...(cpu === undefined ? {} : { serverCpuUs: (cpu * 1000) / result.requests.total }),
-  };
-}
-
-function average(ms: Measured[]): Measured {
-  const avg = (f: (m: Measured) => number) => ms.reduce((s, m) => s + f(m), 0) / ms.length;
-  return {
-    eventsPerSec: avg((m) => m.eventsPerSec),
-    requestsPerSec: avg((m) => m.requestsPerSec),
-    p50: avg((m) => m.p50),
-    p99: Math.max(...ms.map((m) => m.p99)),
-    errors: ms.reduce((s, m) => s + m.errors, 0),
-    non2xx: ms.reduce((s, m) => s + m.non2xx, 0),
-    ...(ms.every((m) => m.serverCpuUs !== undefined) ? { serverCpuUs: avg((m) => m.serverCpuUs ?? 0) } : {}),
-  };
-}
-
-const fmt = (n: number, d = 0) => n.toFixed(d).padStart(9);
-const errorsNote = (m: Measured) => (m.errors + m.non2xx > 0 ? `   (errors ${m.errors}, non-2xx ${m.non2xx})` : "");
-const nameWidth = 40;
-function row(name: string, m: Measured, ratio?: number): string {
-  const cpu = m.serverCpuUs === undefined ? "" : `${m.serverCpuUs.toFixed(0).padStart(12)} µs`;
-  return `${name.padEnd(nameWidth)}${fmt(m.eventsPerSec)} ev/s ${fmt(m.p50, 1)} ms ${fmt(m.p99, 1)} ms   ${(ratio === undefined ? "" : `×${ratio.toFixed(2)}`).padEnd(8)}${cpu}${errorsNote(m)}`;
-}
-
-async function groupCount(url: string): Promise<number> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
+const cpuPressure = (): string => {
   try {
-    return Number((await c.query<{ n: string }>("SELECT count(*) AS n FROM metric_aggregate")).rows[0]?.n ?? 0);
-  } finally {
-    await c.end();
+    return readFileSync("/proc/pressure/cpu", "utf8").split("\n")[0] ?? "";
+  } catch {
+    return "unavailable";
   }
+};
+
+/** What the write parts share: the app with auth on and its keys, the bare baseline server. */
+interface WriteSetup {
+  app: AppProcess;
+  appDbUrl: string;
+  authEnv: Record<string, string>;
+  keys: Map<string, string>;
+  auth: Authorizations;
+  baseline: Awaited<ReturnType<typeof startBaseline>>;
+  baseDbUrl: string;
 }
 
-async function seedProcessed(url: string, total: number): Promise<void> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    const have = Number((await c.query<{ n: string }>("SELECT count(*) AS n FROM processed_event")).rows[0]?.n ?? 0);
-    const add = total - have;
-    if (add <= 0) return;
-    // Raw and processed rows exactly as the write path leaves them, then the rollup
-    // recomputed from processed events (the same rows the invariant check would compare).
-    await c.query(`
-      WITH raw AS (
-        INSERT INTO raw_event (id, source, payload, status, dedup_key, processed_at, received_at, next_attempt_at)
-        SELECT gen_random_uuid(), 'seed-' || (g % 20), jsonb_build_object('metric', 'seed-metric-' || ((g / 20) % 10), 'value', g % 1000),
-               'processed', 'seed-' || g, now(), now(), now()
-        FROM generate_series(${have + 1}, ${total}) g
-        RETURNING id, source, payload, dedup_key)
-      INSERT INTO processed_event (dedup_key, content_hash, source, metric, value, occurred_at, attributes, raw_event_id)
-      SELECT dedup_key, dedup_key, source, payload->>'metric', (payload->>'value')::numeric, now(), '{}', id FROM raw`);
-    await c.query(
-      `UPDATE raw_event r SET processed_event_id = p.id FROM processed_event p WHERE p.raw_event_id = r.id AND r.processed_event_id IS NULL`,
-    );
-    await c.query(`
-      INSERT INTO metric_aggregate (source, metric, count, sum, min, max, first_seen_at, last_seen_at, updated_at)
-      SELECT source, metric, count(*), sum(value), min(value), max(value), min(occurred_at), max(occurred_at), now()
-      FROM processed_event GROUP BY source, metric
-      ON CONFLICT (source, metric) DO UPDATE SET count = EXCLUDED.count, sum = EXCLUDED.sum, min = EXCLUDED.min, max = EXCLUDED.max,
-        first_seen_at = EXCLUDED.first_seen_at, last_seen_at = EXCLUDED.last_seen_at, updated_at = now()`);
-    await c.query("VACUUM ANALYZE");
-  } finally {
-    await c.end();
-  }
+/** What a part adds to the report. */
+interface PartResult {
+  lines: Line[];
+  targets: TargetResult[];
+  json: unknown;
 }
 
-async function main(): Promise<void> {
+type Stops = (() => Promise<unknown>)[];
+
+const appEnv = {
+  SERVE_PAGES: "false",
+  DB_POOL_SIZE: String(config.poolSize),
+  LOG_LEVEL: "error",
+  RECOVERY_DELAY_MS: String(config.recoveryDelayMs),
+  RATE_LIMIT_EVENTS_PER_SECOND: String(config.rateLimitEventsPerSecond),
+};
+
+async function startWriteSetup(stops: Stops): Promise<WriteSetup> {
   const appDbUrl = await freshDatabase("ingest_bench_app");
   const baseDbUrl = await freshDatabase("ingest_bench_baseline");
-  const appEnv = { DATABASE_URL: appDbUrl, SERVE_PAGES: "false", DB_POOL_SIZE: poolSize, LOG_LEVEL: "error", RECOVERY_DELAY_MS: "30000" };
-  const { app, env: authEnv } = await startAppWithAuth(appEnv);
-  let openApp: AppProcess | undefined;
-  let baseline: Awaited<ReturnType<typeof startBaseline>> | undefined;
-  const results: Record<string, unknown> = {
-    machine: { cores: (await import("node:os")).cpus().length, node: process.version },
-    seconds,
-    rounds,
-    connections,
-    auth: { required: true, writeKeys: sources.length, scheme: "Bearer", rateLimit: "production default" },
+  const { app, env: authEnv } = await startAppWithAuth({ ...appEnv, DATABASE_URL: appDbUrl });
+  stops.push(() => app.stop());
+  console.log(`Creating ${sources.length} write keys with the keys CLI…`);
+  const keys = await benchWriteKeys(authEnv, sources);
+  const baseline = await startBaseline(baseDbUrl, String(config.poolSize));
+  stops.push(async () => baseline.child.kill("SIGTERM"));
+  return { app, appDbUrl, authEnv, keys, auth: bearerHeaders(keys), baseline, baseDbUrl };
+}
+
+const singleTargets = {
+  ratio: { target: "single: POST /ingest ÷ 1-tx-per-event baseline", goal: `≥ ${ratio(targets.singleRatio)}` },
+  p99: { target: "single: POST /ingest p99", goal: `≤ ${targets.singleP99Ms} ms` },
+};
+const batchTarget = { target: "batch: POST /ingest/batch ÷ bare group-commit SQL", goal: `≥ ${ratio(targets.batchRatio)}` };
+const aggregatesTarget = {
+  target: `GET /aggregates p99 at ${int(targets.aggregatesAtEvents)} events`,
+  goal: `≤ ${targets.aggregatesP99Ms} ms`,
+};
+
+/** Part 1: single events against the app with auth on, with auth off, and the bare baseline. */
+async function singlePart(w: WriteSetup, stops: Stops): Promise<PartResult> {
+  const openDbUrl = await freshDatabase("ingest_bench_app_open");
+  const openApp = await startApp({ ...appEnv, DATABASE_URL: openDbUrl, AUTH_REQUIRED: "false" });
+  stops.push(() => openApp.stop());
+  const sides = [
+    { side: { url: w.app.url, pid: w.app.child.pid!, databaseUrl: w.appDbUrl }, auth: w.auth },
+    { side: { url: openApp.url, pid: openApp.child.pid!, databaseUrl: openDbUrl }, auth: undefined },
+    { side: { url: w.baseline.url, pid: w.baseline.child.pid!, databaseUrl: w.baseDbUrl }, auth: undefined },
+  ].map((s) => ({ ...s, workload: new SingleEventWorkload(config.singleRetryShare) }));
+  const measure = (s: (typeof sides)[number], seconds: number) =>
+    httpWindow(s.side, singleEventRequests(s.workload, s.auth), 1, seconds, config.connections);
+  console.log(`\nSingle events, POST /ingest: ${config.connections} connections, ~${config.singleRetryShare * 100}% retries; warm-up…`);
+  for (const s of sides) await measure(s, config.warmupSeconds);
+  const [onW, offW, baseW] = await alternate(
+    config.rounds,
+    sides.map((s) => () => measure(s, config.seconds)),
+  );
+  const on = summarize("app  POST /ingest, auth on (Bearer key)", onW!);
+  const off = summarize("app  POST /ingest, auth off", offW!);
+  const base = summarize("baseline: 1 transaction per event, no auth", baseW!);
+  console.log(header());
+  console.log(row(on, base));
+  console.log(row(off, base));
+  console.log(row(base));
+  const authCost = {
+    eventsPerSecRatio: on.eventsPerSec / off.eventsPerSec,
+    p50Ms: on.p50 - off.p50,
+    p99Ms: on.p99 - off.p99,
+    serverCpuUsPerRequest: on.cpuPerEvent.appUs - off.cpuPerEvent.appUs,
   };
-  try {
-    console.log(`Creating ${sources.length} write keys with the keys CLI…`);
-    const keys = await benchWriteKeys(authEnv, sources);
-    const auth = bearerHeaders(keys);
-    // The same app with access control off, on a database of its own: the auth-off side of
-    // the single-event comparison.
-    if (parts.has("single")) openApp = await startApp({ ...appEnv, DATABASE_URL: await freshDatabase("ingest_bench_app_open"), AUTH_REQUIRED: "false" });
-    baseline = await startBaseline(baseDbUrl, poolSize);
-    if (openApp) {
-      console.log(`\nWarm-up (3 s each)…`);
-      await load(app.url, singleEventRequests(auth), 1, 3);
-      await load(openApp.url, singleEventRequests(), 1, 3);
-      await load(baseline.url, singleEventRequests(), 1, 3);
+  const signed = (n: number, d: number) => `${n >= 0 ? "+" : "−"}${Math.abs(n).toFixed(d)}`;
+  console.log(
+    `auth cost per request (on vs off): server CPU ${signed(authCost.serverCpuUsPerRequest, 0)} µs, p50 ${signed(authCost.p50Ms, 1)} ms, p99 ${signed(authCost.p99Ms, 1)} ms, events/s ×${authCost.eventsPerSecRatio.toFixed(2)}`,
+  );
+  const steps = await measureAuthCpu(w.authEnv, sources[0]!, w.keys.get(sources[0]!) ?? "");
+  console.log(
+    `auth steps alone, in this process (header, cached key, source check, rate-limit bucket): ${steps.bearerUs.toFixed(1)} µs CPU per request with Bearer, ${steps.basicUs.toFixed(1)} µs with Basic, ${steps.offUs.toFixed(1)} µs with auth off; a key lookup in the database (once per key per ${steps.keyCacheMs / 1000} s per instance) ${steps.lookupMs.toFixed(1)} ms`,
+  );
+  const singleRatio = on.eventsPerSec / base.eventsPerSec;
+  return {
+    lines: [on, off, base],
+    targets: [
+      { ...singleTargets.ratio, measured: ratio(singleRatio), ...verdict(singleRatio >= targets.singleRatio, [on, base]) },
+      { ...singleTargets.p99, measured: ms(on.p99), ...verdict(on.p99 <= targets.singleP99Ms, [on]) },
+    ],
+    json: { app: on, appAuthOff: off, baseline: base, ratio: singleRatio, authCost: { ...authCost, steps } },
+  };
+}
 
-      console.log(`\nSingle-event ingest: ${connections} connections, ~50% retries, ${rounds}×${seconds} s each, alternating auth on / auth off / baseline`);
-      const authRuns: Measured[] = [];
-      const openRuns: Measured[] = [];
-      const baseRuns: Measured[] = [];
-      for (let r = 0; r < rounds; r++) {
-        authRuns.push(await load(app.url, singleEventRequests(auth), 1, seconds, connections, app.child.pid));
-        openRuns.push(await load(openApp.url, singleEventRequests(), 1, seconds, connections, openApp.child.pid));
-        baseRuns.push(await load(baseline.url, singleEventRequests(), 1, seconds, connections, baseline.child.pid));
-      }
-      const a = average(authRuns);
-      const o = average(openRuns);
-      const b = average(baseRuns);
-      console.log(`${"".padEnd(nameWidth)}${"events/s".padStart(14)} ${"p50".padStart(12)} ${"p99".padStart(12)}   ${"vs base".padEnd(8)}${"server CPU/req".padStart(15)}`);
-      console.log(row("app  POST /ingest, auth on (Bearer key)", a, a.eventsPerSec / b.eventsPerSec));
-      console.log(row("app  POST /ingest, auth off", o, o.eventsPerSec / b.eventsPerSec));
-      console.log(row("baseline (1 tx per event, no auth)", b));
-      const authCost = {
-        eventsPerSecRatio: a.eventsPerSec / o.eventsPerSec,
-        p50Ms: a.p50 - o.p50,
-        p99Ms: a.p99 - o.p99,
-        serverCpuUsPerRequest: (a.serverCpuUs ?? 0) - (o.serverCpuUs ?? 0),
-      };
-      const signed = (n: number, d: number) => `${n >= 0 ? "+" : "−"}${Math.abs(n).toFixed(d)}`;
-      console.log(
-        `auth cost per request (on vs off): server CPU ${signed(authCost.serverCpuUsPerRequest, 0)} µs, p50 ${signed(authCost.p50Ms, 1)} ms, p99 ${signed(authCost.p99Ms, 1)} ms, events/s ×${authCost.eventsPerSecRatio.toFixed(2)}`,
-      );
-      const steps = await measureAuthCpu(authEnv, sources[0]!, keys.get(sources[0]!) ?? "");
-      console.log(
-        `auth steps alone, in this process (header, cached key, source check, rate-limit bucket): ${steps.bearerUs.toFixed(1)} µs CPU per request with Bearer, ${steps.basicUs.toFixed(1)} µs with Basic, ${steps.offUs.toFixed(1)} µs with auth off; a key lookup in the database (once per key per ${steps.keyCacheMs / 1000} s per instance) ${steps.lookupMs.toFixed(1)} ms`,
-      );
-      results.single = { app: a, appAuthOff: o, baseline: b, ratio: a.eventsPerSec / b.eventsPerSec, authCost: { ...authCost, steps } };
-    }
+/** Part 2: batches against the app, the bare group-commit SQL of 8c25579 and the raw-insert floor. */
+async function batchPart(w: WriteSetup, stops: Stops): Promise<PartResult> {
+  const groupDbUrl = await freshDatabase("ingest_bench_group_commit");
+  const driver = await startGroupCommitBaseline({
+    databaseUrl: groupDbUrl,
+    connections: config.batchConnections,
+    batchSize: config.batchSize,
+    retryShare: config.batchRetryShare,
+    recoveryDelayMs: config.recoveryDelayMs,
+  });
+  stops.push(() => driver.stop());
+  const appSide = { url: w.app.url, pid: w.app.child.pid!, databaseUrl: w.appDbUrl };
+  const rawSide = { url: w.baseline.url, pid: w.baseline.child.pid!, databaseUrl: w.baseDbUrl };
+  // The driver holds the third workload built from the same seed: every side sends the same groups.
+  const appWorkload = new BatchWorkload(config.batchSize, config.batchRetryShare);
+  const rawWorkload = new BatchWorkload(config.batchSize, config.batchRetryShare);
+  const sides = [
+    (seconds: number) => httpWindow(appSide, batchRequests(appWorkload, w.auth), config.batchSize, seconds, config.batchConnections),
+    (seconds: number) => driverWindow(driver, groupDbUrl, seconds),
+    (seconds: number) => httpWindow(rawSide, batchRequests(rawWorkload, undefined), config.batchSize, seconds, config.batchConnections),
+  ];
+  console.log(
+    `\nBatches: ${config.batchSize} events of one source per request/group, ${config.batchConnections} connections, ~${config.batchRetryShare * 100}% of batches re-sent whole; warm-up…`,
+  );
+  for (const s of sides) await s(config.warmupSeconds);
+  const [appW, sqlW, rawW] = await alternate(
+    config.rounds,
+    sides.map((s) => () => s(config.seconds)),
+  );
+  const ba = summarize("app  POST /ingest/batch, auth on", appW!);
+  const bs = summarize("baseline: group-commit SQL of 8c25579, bare pg", sqlW!);
+  const br = summarize("floor: multi-row raw insert, no processing", rawW!);
+  console.log(header());
+  console.log(row(ba, bs));
+  console.log(row(bs));
+  console.log(row(br, bs));
+  console.log(`(p50/p99: per request over HTTP; for the bare SQL per group, capture to processing commit)`);
+  const batchRatio = ba.eventsPerSec / bs.eventsPerSec;
+  return {
+    lines: [ba, bs, br],
+    targets: [{ ...batchTarget, measured: ratio(batchRatio), ...verdict(batchRatio >= targets.batchRatio, [ba, bs]) }],
+    json: { app: ba, groupCommitSql: bs, rawInsert: br, ratio: batchRatio, ratioToRawInsert: ba.eventsPerSec / br.eventsPerSec },
+  };
+}
 
-    if (parts.has("batch")) {
-      console.log(`\nBatch ingest: ${batchSize} events per request (one source each), 8 connections, auth on`);
-      const batchApp: Measured[] = [];
-      const batchBase: Measured[] = [];
-      for (let r = 0; r < rounds; r++) {
-        batchApp.push(await load(app.url, batchRequests(auth), batchSize, seconds, 8));
-        batchBase.push(await load(baseline.url, batchRequests(), batchSize, seconds, 8));
-      }
-      const ba = average(batchApp);
-      const bb = average(batchBase);
-      console.log(row("app  POST /ingest/batch", ba, ba.eventsPerSec / bb.eventsPerSec));
-      console.log(row("baseline (multi-row raw insert)", bb));
-      results.batch = { app: ba, baseline: bb, ratio: ba.eventsPerSec / bb.eventsPerSec };
-    }
-
-    if (parts.has("aggregates")) {
-      console.log(`\nGET /aggregates (4 connections, 10 s each, a database of its own, a read key)`);
-      const aggDbUrl = await freshDatabase("ingest_bench_aggregates");
-      const { app: aggApp, env: aggEnv } = await startAppWithAuth({ DATABASE_URL: aggDbUrl, SERVE_PAGES: "false", DB_POOL_SIZE: poolSize, LOG_LEVEL: "error" });
-      const aggs: Record<string, Measured> = {};
-      try {
-        const readKey = await readAuthorization(aggEnv);
-        for (const total of [10_000, 100_000, 1_000_000]) {
-          await seedProcessed(aggDbUrl, total);
-          const m = await load(aggApp.url, [{ method: "GET", path: "/aggregates", headers: { authorization: readKey } }], 1, 10, 4);
-          aggs[String(total)] = m;
-          console.log(
-            `${`at ${total.toLocaleString("en")} processed events`.padEnd(nameWidth)}${fmt(m.requestsPerSec)} req/s ${fmt(m.p50, 1)} ms ${fmt(m.p99, 1)} ms   (${await groupCount(aggDbUrl)} groups)${errorsNote(m)}`,
-          );
-        }
-      } finally {
-        await aggApp.stop();
-      }
-      results.aggregates = aggs;
-    }
-  } finally {
-    await app.stop();
-    await openApp?.stop();
-    baseline?.child.kill("SIGTERM");
+/** Part 3: GET /aggregates at 10⁴, 10⁵ and 10⁶ processed events, on an app and a database of its own. */
+async function aggregatesPart(stops: Stops): Promise<PartResult> {
+  console.log(
+    `\nGET /aggregates: ${config.aggregatesConnections} connections, ${config.seconds} s each, a database of its own, a read key`,
+  );
+  const aggDbUrl = await freshDatabase("ingest_bench_aggregates");
+  const { app, env } = await startAppWithAuth({ ...appEnv, DATABASE_URL: aggDbUrl });
+  stops.push(() => app.stop());
+  const readKey = await readAuthorization(env);
+  const side = { url: app.url, pid: app.child.pid!, databaseUrl: aggDbUrl };
+  const aggs: Record<string, Line & { groups: number; seedSeconds: number }> = {};
+  const lines: Line[] = [];
+  console.log(header().replace("events/s", "   req/s").replace("CPU µs per event: server", "CPU µs per request: server"));
+  for (const total of config.aggregatesAt) {
+    const t0 = performance.now();
+    await seedProcessed(aggDbUrl, total);
+    const seedSeconds = (performance.now() - t0) / 1000;
+    const request = { method: "GET" as const, path: "/aggregates", headers: { authorization: readKey } };
+    const line = summarize(`GET /aggregates at ${int(total)} processed events`, [
+      await httpWindow(side, [request], 1, config.seconds, config.aggregatesConnections),
+    ]);
+    const groups = await withClient(aggDbUrl, async (c) =>
+      Number((await c.query<{ n: string }>("SELECT count(*) AS n FROM metric_aggregate")).rows[0]?.n ?? 0),
+    );
+    aggs[String(total)] = { ...line, groups, seedSeconds };
+    lines.push(line);
+    console.log(`${row(line)}   (${groups} groups; seeded in ${seedSeconds.toFixed(1)} s)`);
   }
+  const atTarget = aggs[String(targets.aggregatesAtEvents)]!;
+  return {
+    lines,
+    targets: [{ ...aggregatesTarget, measured: ms(atTarget.p99), ...verdict(atTarget.p99 <= targets.aggregatesP99Ms, [atTarget]) }],
+    json: aggs,
+  };
+}
+
+const notRun = (t: { target: string; goal: string }): TargetResult => ({ ...t, measured: "—", verdict: "NOT RUN" });
+
+async function main(): Promise<void> {
+  const startedAt = new Date();
+  const postgres = await withClient(benchDatabaseUrl, async (c) => ({
+    version: (await c.query<{ v: string }>("SELECT version() AS v")).rows[0]?.v ?? "",
+    synchronousCommit: (await c.query<{ s: string }>("SELECT current_setting('synchronous_commit') AS s")).rows[0]?.s ?? "",
+  }));
+  const machine = { cores: cpus().length, node: process.version, loadavgAtStart: loadavg(), cpuPressureAtStart: cpuPressure(), postgres };
+  console.log(
+    `npm run bench — ${startedAt.toISOString()}; ${config.rounds} round(s) × ${config.seconds} s per side (warm-up ${config.warmupSeconds} s); parts: ${config.parts.join(", ")}\n` +
+      `${machine.cores} cores, load ${machine.loadavgAtStart.map((l) => l.toFixed(2)).join(" ")}, ${postgres.version.split(" on ")[0]}, synchronous_commit ${postgres.synchronousCommit}\n` +
+      `CPU per event: "server" is the process under test (the app, the bare baseline server, or the bare-SQL driver less its event generation); "load" the load generator.`,
+  );
+
+  const stops: Stops = [];
+  const done: Partial<Record<Part, PartResult>> = {};
+  try {
+    const write = runs("single") || runs("batch") ? await startWriteSetup(stops) : undefined;
+    if (write && runs("single")) done.single = await singlePart(write, stops);
+    if (write && runs("batch")) done.batch = await batchPart(write, stops);
+    if (runs("aggregates")) done.aggregates = await aggregatesPart(stops);
+  } finally {
+    for (const stop of stops.reverse()) await stop().catch(() => {});
+  }
+
+  const targetResults = [
+    ...(done.single?.targets ?? [notRun(singleTargets.ratio), notRun(singleTargets.p99)]),
+    ...(done.batch?.targets ?? [notRun(batchTarget)]),
+    ...(done.aggregates?.targets ?? [notRun(aggregatesTarget)]),
+  ];
+  console.log(`\nTargets (issue 11 "write path v2", outcome 4)`);
+  const width = Math.max(...targetResults.map((t) => t.target.length)) + 2;
+  console.log(`${"".padEnd(width)}${"target".padStart(10)}${"measured".padStart(12)}   verdict`);
+  for (const t of targetResults)
+    console.log(`${t.target.padEnd(width)}${t.goal.padStart(10)}${t.measured.padStart(12)}   ${t.verdict}${t.note ? ` (${t.note})` : ""}`);
+  const allLines = allParts.flatMap((p) => done[p]?.lines ?? []);
+  if (allLines.length > 0) {
+    console.log(`\nEvery line (GET /aggregates: per request)`);
+    console.log(header());
+    for (const line of allLines) console.log(row(line));
+  }
+
+  const results = {
+    date: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    command: "npm run bench",
+    config,
+    targets,
+    machine: { ...machine, loadavgAtEnd: loadavg(), cpuPressureAtEnd: cpuPressure() },
+    single: done.single?.json ?? null,
+    batch: done.batch?.json ?? null,
+    aggregates: done.aggregates?.json ?? null,
+    targetResults,
+  };
   mkdirSync("bench/results", { recursive: true });
-  writeFileSync("bench/results/latest.json", `${JSON.stringify(results, null, 2)}\n`);
-  console.log(`\nSaved bench/results/latest.json`);
+  writeFileSync("bench/results/bench.json", `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`Saved bench/results/bench.json`);
 }
 
 await main();

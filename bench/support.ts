@@ -1,8 +1,7 @@
 // What every benchmark needs: the PostgreSQL server to run on, a fresh database of its
-// own there, the bare baseline server as a child process, the app with access control on
-// as in production (keys created by the keys CLI), and a process's CPU time from /proc.
+// own there, the bare baseline server as a child process and the app with access control on
+// as in production (keys created by the keys CLI). CPU time per process: bench/cpu.ts.
 import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
 import pg from "pg";
 import { freePort, startApp, type AppProcess } from "../e2e/support/app-process";
 import { authorizationHeader, createKeyWithCli, createWriteKeys, newAdminToken } from "../e2e/faults/support/keys-cli";
@@ -57,14 +56,13 @@ export async function readAuthorization(env: Record<string, string>): Promise<st
   return authorizationHeader(await createKeyWithCli(env, { read: true, label: "bench" }));
 }
 
-const TICKS_PER_SECOND = 100;
-
-/** User + system CPU milliseconds a process has used so far (0 once it is gone). Linux only. */
-export function cpuMs(pid: number): number {
+/** Runs `fn` on a connection of its own to `url`. */
+export async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
-  } catch {
-    return 0;
+    return await fn(c);
+  } finally {
+    await c.end();
   }
 }
