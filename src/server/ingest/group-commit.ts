@@ -1,14 +1,17 @@
-// Capture and process: the two database stages of the write path, for groups of events.
+// Capture and process: the two database stages of the write path, for groups of events
+// (docs/write-path.md: stages, data model, SQL, failure model).
 // Every event goes through here — a single request is a group of one, concurrent requests
 // in one process share their groups, and the recovery worker processes what it claims with
 // the same processing code:
-// - capture is one multi-row INSERT, atomic: all of a group's raw events are stored, or
-//   none are and every request in it gets the error (503 for an outage). Events already known
-//   not to count (rejected, not counted) are stored with their outcome and go no further;
-// - processing is one transaction: lock the group's raw rows, insert the processed events
-//   in dedup-key order with ON CONFLICT DO NOTHING, update each touched rollup row once
-//   (in key order, so concurrent groups in any number of instances cannot deadlock on
-//   them), mark every raw row; every request is answered only after that commit;
+// - capture is one multi-row INSERT, atomic: all of a group's raw events are stored (each
+//   with a pending row), or none are and every request in it gets the error (503 for an
+//   outage). Events already known not to count (rejected, not counted) are stored with their
+//   outcome row and go no further. The raw row is never written again;
+// - processing is one transaction: lock the group's pending rows, insert the processed
+//   events in dedup-key order with ON CONFLICT DO NOTHING, record each outcome (delete the
+//   pending row; an outcome row for everything but a first-try count), update each touched
+//   rollup row once (in key order, so concurrent groups in any number of instances cannot
+//   deadlock on them); every request is answered only after that commit;
 // - if capture or processing fails for a reason tied to the data (a value the database
 //   refuses, a constraint, a raised error, a deadlock), the group falls back to one
 //   statement or transaction per event, so one poison event fails alone: an event the

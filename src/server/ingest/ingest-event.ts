@@ -1,4 +1,4 @@
-// The write path, top to bottom (README "Failure model"). Every event takes these stages,
+// The write path, top to bottom (docs/write-path.md). Every event takes these stages,
 // whatever route it came by (REST, tRPC, batch, SDK protocols):
 //   1. check envelope: simulation allowed, size within the limit;
 //   2. normalize: read the payload as an event to count (read-event.ts), or decide it is
