@@ -93,7 +93,7 @@ function RunResult({ run }: { run: SubmissionRun }) {
           : "The server already had this event; it was not counted again."
         : run.status === "rejected"
           ? `${run.error?.code ?? "ERROR"}: ${run.error?.message ?? "the server refused the event"}`
-          : `Stopped after ${attempts} attempts: ${run.error?.message ?? "no answer"}. The event may already be stored and recovered by the server; sending again is safe.`;
+          : `${run.stopReason === "left-page" ? "Retrying stopped when you left the Submit page" : "Stopped"} after ${attempts} attempt${attempts === 1 ? "" : "s"}: ${run.error?.message ?? "no answer"}. The event may already be stored and recovered by the server; sending again is safe.`;
   return (
     <motion.div
       role="status"
@@ -102,6 +102,7 @@ function RunResult({ run }: { run: SubmissionRun }) {
       transition={{ duration: 0.2 }}
       data-testid="submit-result"
       data-result={run.status}
+      data-stop-reason={run.stopReason}
       data-run={run.id}
       className={`rounded-lg border p-4 ${style.className}`}
     >
