@@ -298,6 +298,7 @@ describe.each(backends)("honest states in the console on %s", (kind) => {
     expect(await result.getAttribute("data-stop-reason")).toBe("left-page");
     expect(await result.innerText()).toContain("Retrying stopped when you left the Submit page after 2 attempts: ");
     expect(await attemptStates(page)).toEqual(["retryable-error", "retryable-error"]);
+    expect(await page.locator('[data-testid="attempt"][data-attempt="2"]').innerText()).toContain("failed, retrying stopped");
     // The wait after the first attempt was real; none is announced after the last.
     expect(await page.getByTestId("wait").count()).toBe(1);
     // The loop has ended (the result above is written when it returns): nothing more was sent.
