@@ -32,10 +32,18 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-export async function startApp(env: Record<string, string> = {}, opts: { port?: number; readyTimeoutMs?: number } = {}): Promise<AppProcess> {
+export interface StartOptions {
+  port?: number;
+  readyTimeoutMs?: number;
+  /** Start through `npm start`'s script (scripts/start.mjs) rather than dist/server/main.js itself. */
+  npmStart?: boolean;
+}
+
+/** `env` overrides the suites' defaults below; a variable given as undefined is not passed at all (the app's own default applies). */
+export async function startApp(env: Record<string, string | undefined> = {}, opts: StartOptions = {}): Promise<AppProcess> {
   const port = opts.port ?? (await freePort());
   let out = "";
-  const child = spawn(process.execPath, ["--enable-source-maps", "dist/server/main.js"], {
+  const child = spawn(process.execPath, opts.npmStart ? ["scripts/start.mjs"] : ["--enable-source-maps", "dist/server/main.js"], {
     cwd: projectRoot,
     env: {
       ...process.env,
@@ -94,7 +102,7 @@ export type AppOnDatabase = AppProcess & {
   dispose(): Promise<void>;
 };
 
-export async function startAppOn(kind: BackendKind, env: Record<string, string> = {}): Promise<AppOnDatabase> {
+export async function startAppOn(kind: BackendKind, env: Record<string, string | undefined> = {}, opts: StartOptions = {}): Promise<AppOnDatabase> {
   let dir: string | undefined;
   let database: TestDatabase | undefined;
   const dbEnv: Record<string, string> = {};
@@ -106,7 +114,7 @@ export async function startAppOn(kind: BackendKind, env: Record<string, string> 
     await database.db.close();
     dbEnv.DATABASE_URL = database.url ?? "";
   }
-  const app = await startApp({ ...env, ...dbEnv });
+  const app = await startApp({ ...env, ...dbEnv }, opts);
   return {
     ...app,
     databaseEnv: dbEnv,

@@ -246,6 +246,8 @@ describe.each(backends)("operator console on %s", (kind) => {
     const { page } = w;
     await openConsole(page, "/console/submit");
     const toggle = page.getByRole("switch", { name: "Simulate DB failure" });
+    // Disabled until the server has said it allows simulation (tRPC console.settings).
+    await expect.poll(() => toggle.isEnabled()).toBe(true);
     await toggle.focus();
     await page.keyboard.press("Space");
     await expect.poll(() => toggle.getAttribute("aria-checked")).toBe("true");

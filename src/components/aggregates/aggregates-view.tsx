@@ -1,7 +1,9 @@
 "use client";
 // The Aggregates page: live rollup per (source, metric) with summary numbers, charts and
 // a sortable, filterable table. Polls every second, so an event sent anywhere shows up
-// here within about a second without reloading.
+// here within about a second without reloading. Until the first answer every number is
+// "—" and every panel a skeleton (never a 0 or "no data"); a failed refresh keeps the last
+// data on screen and says so.
 import { useMemo, useState } from "react";
 import { LiveIndicator } from "@/components/live-indicator";
 import { BarListChart } from "@/components/charts/bar-list-chart";
@@ -9,10 +11,13 @@ import { TimeSeriesChart } from "@/components/charts/time-series-chart";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { Field } from "@/components/ui/field";
 import { Input } from "@/components/ui/input";
+import { LoadError } from "@/components/ui/load-error";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
+import { LoadingBlock, Skeleton } from "@/components/ui/skeleton";
 import { filterAggregates, nextSort, sortAggregates, type SortState } from "@/lib/aggregate-table";
 import { bucketSizeSchema, type BucketSize } from "@/lib/events-schema";
 import { formatClock, formatDateTime, formatDayHour, formatNumber } from "@/lib/format";
+import { toIngestClientError } from "@/lib/ingest-client-error";
 import { trpc } from "@/lib/trpc/react";
 import { AggregatesTable } from "./aggregates-table";
 
@@ -36,6 +41,9 @@ export function AggregatesView() {
     const last = rows.reduce<string | undefined>((m, r) => (!m || r.lastSeenAt > m ? r.lastSeenAt : m), undefined);
     return { events, groups: rows.length, sources: new Set(rows.map((r) => r.source)).size, last };
   }, [rows]);
+  const loaded = aggregates.data !== undefined;
+  const loadError = aggregates.error ? toIngestClientError(aggregates.error).message : undefined;
+  const seriesError = series.error ? toIngestClientError(series.error).message : undefined;
   const bars = useMemo(
     () =>
       [...rows]
@@ -52,14 +60,14 @@ export function AggregatesView() {
           <h1 className="text-2xl font-semibold tracking-tight">Aggregates</h1>
           <p className="mt-1 text-sm text-muted-foreground">Count, sum, average, min and max per client and metric, always equal to the processed events.</p>
         </div>
-        <LiveIndicator fetching={aggregates.isFetching} error={aggregates.error?.message} updatedAt={aggregates.dataUpdatedAt} />
+        <LiveIndicator fetching={aggregates.isFetching} error={loadError ?? seriesError} updatedAt={aggregates.dataUpdatedAt} />
       </div>
 
       <dl className="grid grid-cols-2 gap-4 md:grid-cols-4">
-        <Stat label="Events counted" value={formatNumber(totals.events)} testId="stat-events" />
-        <Stat label="Source · metric groups" value={formatNumber(totals.groups)} />
-        <Stat label="Sources" value={formatNumber(totals.sources)} />
-        <Stat label="Last event" value={totals.last ? formatDateTime(totals.last) : "—"} small />
+        <Stat label="Events counted" value={loaded ? formatNumber(totals.events) : undefined} testId="stat-events" />
+        <Stat label="Source · metric groups" value={loaded ? formatNumber(totals.groups) : undefined} testId="stat-groups" />
+        <Stat label="Sources" value={loaded ? formatNumber(totals.sources) : undefined} testId="stat-sources" />
+        <Stat label="Last event" value={loaded ? (totals.last ? formatDateTime(totals.last) : "none yet") : undefined} small testId="stat-last" />
       </dl>
 
       <div className="grid gap-6 lg:grid-cols-2">
@@ -83,7 +91,13 @@ export function AggregatesView() {
             </Select>
           </CardHeader>
           <CardContent data-testid="metric-chart">
-            <BarListChart data={bars} title={`${measures[measure]} per source and metric`} format={formatNumber} />
+            {loaded ? (
+              <BarListChart data={bars} title={`${measures[measure]} per source and metric`} format={formatNumber} />
+            ) : loadError ? (
+              <LoadError what="the aggregates" message={loadError} />
+            ) : (
+              <LoadingBlock what="the totals per metric" rows={5} />
+            )}
           </CardContent>
         </Card>
         <Card>
@@ -105,8 +119,12 @@ export function AggregatesView() {
           <CardContent data-testid="time-chart">
             {series.data ? (
               <TimeSeriesChart points={series.data.points} title={`Processed events per ${bucket}`} formatTime={bucket === "minute" ? formatClock : formatDayHour} />
+            ) : seriesError ? (
+              <LoadError what="the events over time" message={seriesError} />
             ) : (
-              <p className="text-sm text-muted-foreground">{series.error ? `Could not load: ${series.error.message}` : "Loading…"}</p>
+              <LoadingBlock what="the events over time">
+                <Skeleton className="h-44 w-full" />
+              </LoadingBlock>
             )}
           </CardContent>
         </Card>
@@ -128,7 +146,13 @@ export function AggregatesView() {
           </div>
         </CardHeader>
         <CardContent>
-          {aggregates.data && rows.length === 0 ? (
+          {!aggregates.data ? (
+            loadError ? (
+              <LoadError what="the aggregates" message={loadError} />
+            ) : (
+              <LoadingBlock what="the aggregates" rows={6} />
+            )
+          ) : rows.length === 0 ? (
             <p className="py-6 text-center text-sm text-muted-foreground">
               {aggregates.data.length === 0 ? "No events counted yet. Send one from the Submit page." : "No group matches the filter."}
             </p>
@@ -141,12 +165,23 @@ export function AggregatesView() {
   );
 }
 
-function Stat({ label, value, small, testId }: { label: string; value: string; small?: boolean; testId?: string }) {
+/** A summary number; `undefined` while it is not known yet: "—", never a 0. */
+function Stat({ label, value, small, testId }: { label: string; value: string | undefined; small?: boolean; testId?: string }) {
   return (
     <div className="rounded-xl border border-border bg-card p-4 shadow-sm">
       <dt className="text-xs font-medium uppercase tracking-wide text-muted-foreground">{label}</dt>
-      <dd className={small ? "mt-1 text-sm font-medium" : "mt-1 text-2xl font-semibold tabular-nums"} data-testid={testId}>
-        {value}
+      <dd
+        className={small ? "mt-1 text-sm font-medium" : "mt-1 text-2xl font-semibold tabular-nums"}
+        data-testid={testId}
+        data-state={value === undefined ? "loading" : "loaded"}
+        aria-busy={value === undefined ? true : undefined}
+      >
+        {value ?? (
+          <>
+            <span aria-hidden>—</span>
+            <span className="sr-only">not loaded yet</span>
+          </>
+        )}
       </dd>
     </div>
   );

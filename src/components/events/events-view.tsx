@@ -1,7 +1,9 @@
 "use client";
 // The Events page: every raw event as captured, live. Filter by status and source, page
 // back with a cursor, and watch `received` events (left behind by a failure) turn
-// `counted` or `deduplicated` as the recovery worker catches up, without reloading.
+// `counted` or `deduplicated` as the recovery worker catches up, without reloading. Until
+// the first answer the counts read "—" and the table is a skeleton; a failed refresh keeps
+// the rows on screen and says so.
 import { useDeferredValue, useMemo, useState } from "react";
 import { LiveIndicator } from "@/components/live-indicator";
 import { Button } from "@/components/ui/button";
@@ -9,8 +11,11 @@ import { Card, CardContent, CardHeader } from "@/components/ui/card";
 import { Field } from "@/components/ui/field";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
+import { LoadError } from "@/components/ui/load-error";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
+import { LoadingBlock } from "@/components/ui/skeleton";
 import { rawEventStatuses, rawEventStatusSchema, type RawEventStatus } from "@/lib/events-schema";
+import { toIngestClientError } from "@/lib/ingest-client-error";
 import { trpc } from "@/lib/trpc/react";
 import { RawEventsTable } from "./raw-events-table";
 import { statusTone } from "./status-badge";
@@ -34,6 +39,8 @@ export function EventsView({ initialSource, initialStatus }: { initialSource?: s
 
   const rows = useMemo(() => list.data?.pages.flatMap((p) => p.items) ?? [], [list.data]);
   const onPage = useMemo(() => new Set(rows.map((r) => r.id)), [rows]);
+  const listError = list.error ? toIngestClientError(list.error).message : undefined;
+  const countsError = counts.error ? toIngestClientError(counts.error).message : undefined;
 
   return (
     <div className="grid gap-6">
@@ -44,7 +51,7 @@ export function EventsView({ initialSource, initialStatus }: { initialSource?: s
             Every request captured raw, before processing. A <code>received</code> event is one whose processing failed; the recovery worker finishes it.
           </p>
         </div>
-        <LiveIndicator fetching={list.isFetching} error={list.error?.message} updatedAt={list.dataUpdatedAt} />
+        <LiveIndicator fetching={list.isFetching} error={listError ?? countsError} updatedAt={list.dataUpdatedAt} />
       </div>
 
       <ul className="flex flex-wrap gap-2" aria-label="Raw events per status">
@@ -56,8 +63,8 @@ export function EventsView({ initialSource, initialStatus }: { initialSource?: s
               aria-pressed={status === s}
               className="rounded-full focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring"
             >
-              <Badge tone={status === s ? statusTone[s] : "neutral"} className="px-3 py-1 text-sm" data-testid={`count-${s}`}>
-                {s} <span className="tabular-nums font-semibold">{counts.data?.[s] ?? "–"}</span>
+              <Badge tone={status === s ? statusTone[s] : "neutral"} className="px-3 py-1 text-sm" data-testid={`count-${s}`} data-state={counts.data ? "loaded" : "loading"}>
+                {s} <span className="tabular-nums font-semibold">{counts.data?.[s] ?? "—"}</span>
               </Badge>
             </button>
           </li>
@@ -87,13 +94,19 @@ export function EventsView({ initialSource, initialStatus }: { initialSource?: s
           </Field>
         </CardHeader>
         <CardContent className="grid gap-4">
-          {list.data && rows.length === 0 ? (
+          {!list.data ? (
+            listError ? (
+              <LoadError what="the raw events" message={listError} />
+            ) : (
+              <LoadingBlock what="the raw events" rows={6} />
+            )
+          ) : rows.length === 0 ? (
             <p className="py-6 text-center text-sm text-muted-foreground">No raw events match.</p>
           ) : (
             <RawEventsTable rows={rows} onPage={onPage} />
           )}
-          {!list.data && !list.error && <p className="text-sm text-muted-foreground">Loading…</p>}
-          <div className="flex items-center gap-3">
+          {/* Hidden until the first page arrives: "Showing 0 events" would be a made-up number. */}
+          <div className="flex items-center gap-3" hidden={!list.data}>
             <Button variant="outline" size="sm" disabled={!list.hasNextPage || list.isFetchingNextPage} onClick={() => void list.fetchNextPage()}>
               {list.isFetchingNextPage ? "Loading…" : list.hasNextPage ? "Load older events" : "No older events"}
             </Button>

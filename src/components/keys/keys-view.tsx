@@ -1,9 +1,12 @@
 "use client";
 // The Keys page: create a key (its text shown once), and every key with when it was last
-// used, refreshed every few seconds, with a Revoke button per active key.
+// used, refreshed every few seconds, with a Revoke button per active key. A skeleton until
+// the list arrives; a failed refresh keeps the list on screen and says so.
 import { useState } from "react";
 import { useConsoleSession } from "@/components/auth/use-console-session";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
+import { LoadError } from "@/components/ui/load-error";
+import { LoadingBlock } from "@/components/ui/skeleton";
 import { toIngestClientError } from "@/lib/ingest-client-error";
 import type { CreatedKeyView } from "@/lib/keys-schema";
 import { trpc } from "@/lib/trpc/react";
@@ -52,13 +55,14 @@ export function KeysView() {
           </CardDescription>
         </CardHeader>
         <CardContent>
-          {listError && (
-            <p role="alert" className="mb-4 text-sm text-danger">
-              Could not load the keys: {listError.message}
+          {listError && !list.data && <LoadError what="the keys" message={listError.message} />}
+          {listError && list.data && (
+            <p role="alert" className="mb-4 text-sm text-danger" data-testid="refresh-error">
+              Could not refresh the keys: {listError.message} — showing the list from {new Date(list.dataUpdatedAt).toLocaleTimeString()}.
             </p>
           )}
           {!list.data ? (
-            !listError && <p className="text-sm text-muted-foreground">Loading…</p>
+            !listError && <LoadingBlock what="the keys" rows={3} />
           ) : list.data.length === 0 ? (
             <p className="py-6 text-center text-sm text-muted-foreground">No keys yet: create one above.</p>
           ) : (

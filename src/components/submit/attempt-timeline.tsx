@@ -37,7 +37,7 @@ export function AttemptTimeline({ run }: { run: SubmissionRun }) {
               data-state={e.state}
               className="rounded-lg border border-border bg-background/60 p-3"
             >
-              <AttemptRow entry={e} />
+              <AttemptRow entry={e} stopped={run.status === "stopped" && e.attempt === run.entries.length} />
             </motion.li>
           ))}
         </AnimatePresence>
@@ -47,8 +47,11 @@ export function AttemptTimeline({ run }: { run: SubmissionRun }) {
   );
 }
 
-function AttemptRow({ entry: e }: { entry: TimelineEntry }) {
-  const badge = stateBadge[e.state];
+/** The last attempt of a stopped run failed retryably, but no retry follows: say so. */
+const stoppedBadge = { tone: "warning", text: "failed, retrying stopped" } as const satisfies { tone: BadgeTone; text: string };
+
+function AttemptRow({ entry: e, stopped }: { entry: TimelineEntry; stopped: boolean }) {
+  const badge = stopped && e.state === "retryable-error" ? stoppedBadge : stateBadge[e.state];
   return (
     <div className="grid gap-1 text-sm">
       <div className="flex flex-wrap items-center gap-2">
@@ -93,7 +96,7 @@ function RunResult({ run }: { run: SubmissionRun }) {
           : "The server already had this event; it was not counted again."
         : run.status === "rejected"
           ? `${run.error?.code ?? "ERROR"}: ${run.error?.message ?? "the server refused the event"}`
-          : `Stopped after ${attempts} attempts: ${run.error?.message ?? "no answer"}. The event may already be stored and recovered by the server; sending again is safe.`;
+          : `${run.stopReason === "left-page" ? "Retrying stopped when you left the Submit page" : "Stopped"} after ${attempts} attempt${attempts === 1 ? "" : "s"}: ${run.error?.message ?? "no answer"}. The event may already be stored and recovered by the server; sending again is safe.`;
   return (
     <motion.div
       role="status"
@@ -102,6 +105,7 @@ function RunResult({ run }: { run: SubmissionRun }) {
       transition={{ duration: 0.2 }}
       data-testid="submit-result"
       data-result={run.status}
+      data-stop-reason={run.stopReason}
       data-run={run.id}
       className={`rounded-lg border p-4 ${style.className}`}
     >

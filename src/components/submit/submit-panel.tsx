@@ -1,7 +1,7 @@
 "use client";
 // The Submit page's interactive part: compose an event (form or raw JSON), optionally ask
-// for simulated failures, send it with visible retries, and send it again to watch it be
-// deduplicated.
+// for simulated failures (where the server allows them), send it with visible retries, and
+// send it again to watch it be deduplicated.
 import { useId, useMemo, useRef, useState, type FormEvent } from "react";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
@@ -9,10 +9,13 @@ import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/com
 import { Label } from "@/components/ui/label";
 import { Tabs, TabsContent, TabsList, TabsTrigger } from "@/components/ui/tabs";
 import { Textarea } from "@/components/ui/textarea";
+import type { SimulationSetting } from "@/lib/console-settings-schema";
 import { checkRawJson, formToEnvelope, formToRawJson, validateForm, type EventFormValues } from "@/lib/event-form";
+import { toIngestClientError } from "@/lib/ingest-client-error";
+import { trpc } from "@/lib/trpc/react";
 import { AttemptTimeline } from "./attempt-timeline";
 import { EventFormFields } from "./event-form-fields";
-import { SimulationSettings, type SimulationState } from "./simulation-settings";
+import { SimulationSettings, simulationAllowed, type SimulationState } from "./simulation-settings";
 import { useIngestSubmission, type Simulation, type SubmissionRun } from "./use-ingest-submission";
 
 const initialValues: EventFormValues = {
@@ -26,6 +29,9 @@ const initialValues: EventFormValues = {
 
 type Mode = "form" | "json";
 
+/** The server's settings change only when it restarts: asking once a minute is plenty. */
+const settingsStaleMs = 60_000;
+
 export function SubmitPanel() {
   const [mode, setMode] = useState<Mode>("form");
   const [values, setValues] = useState(initialValues);
@@ -36,12 +42,20 @@ export function SubmitPanel() {
   const rowIds = useRef(1);
   const rawId = useId();
   const { runs, running, submit, sendAgain, stop } = useIngestSubmission();
+  const settings = trpc.console.settings.useQuery(undefined, { staleTime: settingsStaleMs });
+  // Unknown until the server answers; if it cannot be asked, simulation is not offered.
+  const simulationSetting: SimulationSetting | undefined = settings.data
+    ? settings.data.simulation
+    : settings.error
+      ? { enabled: false, reason: `Could not ask the server whether it allows failure simulation: ${toIngestClientError(settings.error).message}` }
+      : undefined;
 
   const formErrors = useMemo(() => validateForm(values), [values]);
   const visibleErrors = Object.fromEntries(Object.entries(formErrors).filter(([k]) => triedSubmit || touched.has(k)));
   const raw = useMemo(() => checkRawJson(rawText), [rawText]);
   const canSend = mode === "form" ? Object.keys(formErrors).length === 0 : raw.blocking.length === 0;
-  const activeSimulation: Simulation | null = simulation.enabled ? { point: simulation.point, failures: simulation.failures } : null;
+  const activeSimulation: Simulation | null =
+    simulationAllowed(simulationSetting) && simulation.enabled ? { point: simulation.point, failures: simulation.failures } : null;
 
   const onSubmit = (e: FormEvent) => {
     e.preventDefault();
@@ -109,7 +123,7 @@ export function SubmitPanel() {
               </TabsContent>
             </Tabs>
 
-            <SimulationSettings value={simulation} onChange={setSimulation} />
+            <SimulationSettings value={simulation} onChange={setSimulation} setting={simulationSetting} />
 
             <div className="flex flex-wrap items-center gap-3">
               <Button type="submit" disabled={running || (triedSubmit && !canSend)}>
@@ -118,10 +132,17 @@ export function SubmitPanel() {
               <Button variant="outline" disabled={running || !latest} onClick={() => sendAgain(activeSimulation)}>
                 Send again
               </Button>
-              {running && (
+              {running && !latest?.stopReason && (
                 <Button variant="outline" onClick={stop}>
                   Stop retrying
                 </Button>
+              )}
+              {running && (
+                <p className="basis-full text-xs text-muted-foreground" data-testid="retry-note">
+                  {latest?.stopReason
+                    ? "Retrying has stopped; waiting for the answer to the attempt already sent."
+                    : "Retries until the server answers. Leaving this page stops retrying."}
+                </p>
               )}
               {triedSubmit && !canSend && (
                 <p role="alert" className="text-sm text-danger">

@@ -3,13 +3,20 @@
 // (src/lib/retry.ts) until the server answers, and records every attempt for the
 // timeline. A simulated failure is requested on the first N attempts only, so the retries
 // after them show what a real client would see once the database is back.
-import { useCallback, useRef, useState } from "react";
+//
+// A retry loop lives exactly as long as the Submit page: leaving the page stops it (the
+// attempt in flight, already sent, is left to finish and recorded). The loop exists to show
+// a client retrying; running on unseen, with its Stop button off screen, it would go on
+// sending from a page nobody is looking at. The record of every submission stays for the
+// tab (submission-store.ts), so coming back shows how each ended and why.
+import { useCallback, useEffect, useRef, useSyncExternalStore } from "react";
 import type { Envelope } from "@/lib/event-form";
 import { newIdempotencyKey } from "@/lib/idempotency-key";
 import { toIngestClientError, type IngestClientError } from "@/lib/ingest-client-error";
 import type { FailurePoint, IngestOutput } from "@/lib/ingest-schema";
 import { defaultBackoffPolicy, retryWithBackoff, type AttemptOutcome } from "@/lib/retry";
 import { trpc } from "@/lib/trpc/react";
+import { addSubmission, submissionsServerSnapshot, submissionsSnapshot, subscribeSubmissions, updateSubmission as update } from "./submission-store";
 
 export interface Simulation {
   point: FailurePoint;
@@ -29,6 +36,9 @@ export interface TimelineEntry {
 
 export type RunStatus = "running" | "counted" | "deduplicated" | "rejected" | "stopped";
 
+/** Why retrying stopped: the person pressed Stop, or left the Submit page. */
+export type StopReason = "stop-button" | "left-page";
+
 export interface SubmissionRun {
   id: number;
   idempotencyKey: string;
@@ -36,6 +46,8 @@ export interface SubmissionRun {
   simulation: Simulation | null;
   entries: TimelineEntry[];
   status: RunStatus;
+  /** Set as soon as retrying is stopped; the run ends once the attempt in flight settles. */
+  stopReason?: StopReason;
   error?: IngestClientError;
 }
 
@@ -51,21 +63,31 @@ export function keyFor(envelope: Envelope): string {
 
 export function useIngestSubmission() {
   const utils = trpc.useUtils();
-  const [runs, setRuns] = useState<SubmissionRun[]>([]);
-  const nextId = useRef(1);
-  const current = useRef<AbortController | null>(null);
+  const runs = useSyncExternalStore(subscribeSubmissions, submissionsSnapshot, submissionsServerSnapshot);
+  /** This page's retry loops still going, by run id. */
+  const loops = useRef(new Map<number, AbortController>());
   const running = runs[0]?.status === "running";
 
-  const update = useCallback((id: number, change: (run: SubmissionRun) => SubmissionRun) => {
-    setRuns((all) => all.map((r) => (r.id === id ? change(r) : r)));
+  const stopLoop = useCallback((id: number, reason: StopReason) => {
+    const controller = loops.current.get(id);
+    if (!controller || controller.signal.aborted) return;
+    controller.abort(reason);
+    update(id, (r) => ({ ...r, stopReason: reason }));
   }, []);
+
+  // Leaving the page stops its loops (see the header).
+  useEffect(() => {
+    const mine = loops.current;
+    return () => {
+      for (const id of mine.keys()) stopLoop(id, "left-page");
+    };
+  }, [stopLoop]);
 
   const start = useCallback(
     async (envelope: Envelope, idempotencyKey: string, simulation: Simulation | null) => {
-      const id = nextId.current++;
-      setRuns((all) => [{ id, idempotencyKey, envelope, simulation, entries: [], status: "running" as const }, ...all].slice(0, 10));
+      const id = addSubmission({ idempotencyKey, envelope, simulation, entries: [], status: "running" });
       const controller = new AbortController();
-      current.current = controller;
+      loops.current.set(id, controller);
       const simulateOn = (attempt: number) => (simulation && attempt <= simulation.failures ? simulation.point : undefined);
 
       const result = await retryWithBackoff<IngestOutput, IngestClientError>(
@@ -84,6 +106,7 @@ export function useIngestSubmission() {
             })),
         },
       );
+      loops.current.delete(id);
 
       // The server invalidated nothing in our cache: refresh the live views now rather
       // than at their next poll.
@@ -98,10 +121,16 @@ export function useIngestSubmission() {
           entries: r.entries.map((e) => (e.state === "success" ? { ...e, deduplicated } : e)),
         }));
       } else {
-        update(id, (r) => ({ ...r, status: result.retryable ? "stopped" : "rejected", error: result.error }));
+        // A stopped loop announced a wait before a next attempt that will not come: drop it.
+        update(id, (r) => ({
+          ...r,
+          status: result.retryable ? "stopped" : "rejected",
+          error: result.error,
+          entries: r.entries.map((e) => (e.attempt === r.entries.length ? { ...e, waitMs: undefined } : e)),
+        }));
       }
     },
-    [utils, update],
+    [utils],
   );
 
   const submit = useCallback((envelope: Envelope, simulation: Simulation | null) => start(envelope, keyFor(envelope), simulation), [start]);
@@ -116,7 +145,10 @@ export function useIngestSubmission() {
   );
 
   /** Stops retrying the running submission (a person's choice; a client would go on). */
-  const stop = useCallback(() => current.current?.abort(), []);
+  const stop = useCallback(() => {
+    const latest = runs[0];
+    if (latest) stopLoop(latest.id, "stop-button");
+  }, [runs, stopLoop]);
 
   return { runs, running, submit, sendAgain, stop };
 }

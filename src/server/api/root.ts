@@ -1,5 +1,6 @@
 // The app router: every procedure the UI, the REST adapter and tests can call.
 import { aggregatesProcedure } from "./routers/aggregates";
+import { consoleRouter } from "./routers/console";
 import { eventsRouter } from "./routers/events";
 import { ingestBatchProcedure, ingestProcedure } from "./routers/ingest";
 import { keysRouter } from "./routers/keys";
@@ -13,6 +14,7 @@ export const appRouter = router({
   events: eventsRouter,
   keys: keysRouter,
   rollups: rollupsRouter,
+  console: consoleRouter,
 });
 
 export type AppRouter = typeof appRouter;

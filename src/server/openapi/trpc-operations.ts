@@ -1,7 +1,7 @@
 // The public tRPC procedures in the OpenAPI document, one path each: every procedure has its
 // own method (query: GET, mutation: POST) and its own input and output schemas, which one
 // parameterised `/api/trpc/{procedure}` path could only describe as "any JSON". The console's
-// own procedures (`events.*`, `keys.*`) are its internals, not an API for clients, and are
+// own procedures (`events.*`, `keys.*`, `console.*`) are its internals, not an API for clients, and are
 // left out; so is tRPC's HTTP batching (`/api/trpc/ingest,aggregates?batch=1`), which
 // calls the same procedures. A result comes wrapped as `{ "result": { "data": … } }`, an
 // error as tRPC's envelope around the same error body as REST (`error.data.appError`).
