@@ -150,7 +150,7 @@ describe.each(backends)("honest states in the console on %s", (kind) => {
     await screenshot(page, `${kind}-loading-events`);
 
     await gate.release();
-    await page.locator('[data-testid="raw-event"][data-status="processed"]').waitFor();
+    await page.locator('[data-testid="raw-event"][data-status="counted"]').waitFor();
     expect(await counts()).toEqual(["received 0", "processed 1", "duplicate 0", "rejected 0", "failed 0", "not_counted 0"]);
     expect(await page.getByText("Showing 1 event", { exact: true }).isVisible()).toBe(true);
   });
@@ -250,7 +250,7 @@ describe.each(backends)("honest states in the console on %s", (kind) => {
     await expect.poll(() => submit.getByRole("switch", { name: "Simulate DB failure" }).isEnabled()).toBe(true);
 
     proxy?.setRefusing(false);
-    await events.locator('[data-testid="raw-event"][data-status="processed"]').waitFor({ timeout: 15_000 });
+    await events.locator('[data-testid="raw-event"][data-status="counted"]').waitFor({ timeout: 15_000 });
     expect(await events.getByTestId("count-processed").textContent()).toBe("processed 1");
     await expect.poll(() => indicator.getAttribute("data-state"), { timeout: 10_000 }).toBe("live");
     expect(await row.getAttribute("data-count")).toBe("1");

@@ -107,7 +107,7 @@ describe.each(backends)("a production start (npm start) on %s", (kind) => {
 
     await page.getByRole("link", { name: "Events", exact: true }).click();
     await page.getByLabel("Source (exact)").fill(source);
-    await page.locator('[data-testid="raw-event"][data-status="processed"]').waitFor();
+    await page.locator('[data-testid="raw-event"][data-status="counted"]').waitFor();
     // The counts for the new filter read "—" until they arrive, then the one event.
     await page.locator('[data-testid="count-processed"]', { hasText: "processed 1" }).waitFor();
 
