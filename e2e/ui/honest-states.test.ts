@@ -142,7 +142,7 @@ describe.each(backends)("honest states in the console on %s", (kind) => {
     await gate.waitForHeld();
 
     const counts = () => page.locator('[data-testid^="count-"]').evaluateAll((els) => els.map((e) => e.textContent));
-    expect(await counts()).toEqual(["received —", "processed —", "duplicate —", "rejected —", "failed —", "not_counted —"]);
+    expect(await counts()).toEqual(["received —", "counted —", "deduplicated —", "rejected —", "failed —", "not_counted —"]);
     expect(await page.locator('[data-loading="the raw events"]').isVisible()).toBe(true);
     expect(await page.getByText("No raw events match.").count()).toBe(0);
     expect(await page.getByText(/^Showing \d+ events?$/).isVisible()).toBe(false);
@@ -151,7 +151,7 @@ describe.each(backends)("honest states in the console on %s", (kind) => {
 
     await gate.release();
     await page.locator('[data-testid="raw-event"][data-status="counted"]').waitFor();
-    expect(await counts()).toEqual(["received 0", "processed 1", "duplicate 0", "rejected 0", "failed 0", "not_counted 0"]);
+    expect(await counts()).toEqual(["received 0", "counted 1", "deduplicated 0", "rejected 0", "failed 0", "not_counted 0"]);
     expect(await page.getByText("Showing 1 event", { exact: true }).isVisible()).toBe(true);
   });
 
@@ -190,7 +190,7 @@ describe.each(backends)("honest states in the console on %s", (kind) => {
     await row.locator("[data-col=count]", { hasText: "2" }).waitFor();
     const events = await w.newPage();
     await openConsole(events, `/console/events?source=${encodeURIComponent(source)}`);
-    await events.locator('[data-testid="count-processed"]', { hasText: "processed 2" }).waitFor();
+    await events.locator('[data-testid="count-counted"]', { hasText: "counted 2" }).waitFor();
 
     provoked = [connectionRefused];
     excused = [answeredWhileStopping];
@@ -204,14 +204,14 @@ describe.each(backends)("honest states in the console on %s", (kind) => {
     expect(await row.getAttribute("data-count")).toBe("2");
     expect(await aggregates.getByTestId("stat-events").textContent()).toBe("2");
     expect(await events.locator('[data-testid="raw-event"]').count()).toBe(2);
-    expect(await events.getByTestId("count-processed").textContent()).toBe("processed 2");
+    expect(await events.getByTestId("count-counted").textContent()).toBe("counted 2");
     await screenshot(aggregates, `${kind}-server-gone-aggregates`);
     await screenshot(events, `${kind}-server-gone-events`);
 
     app = await startApp(appEnv, { port: app.port });
     expect((await post(source, "orders", 5)).status).toBe(200);
     await row.locator("[data-col=count]", { hasText: "3" }).waitFor({ timeout: 10_000 });
-    await events.locator('[data-testid="count-processed"]', { hasText: "processed 3" }).waitFor({ timeout: 10_000 });
+    await events.locator('[data-testid="count-counted"]', { hasText: "counted 3" }).waitFor({ timeout: 10_000 });
     for (const page of [aggregates, events]) await expect.poll(() => page.getByTestId("live-indicator").getAttribute("data-state")).toBe("live");
   });
 
@@ -241,7 +241,7 @@ describe.each(backends)("honest states in the console on %s", (kind) => {
     await error.waitFor({ timeout: 15_000 });
     expect(await error.innerText()).toMatch(/^Could not load the raw events: .+/);
     expect(await events.getByText("No raw events match.").count()).toBe(0);
-    expect(await events.getByTestId("count-processed").textContent()).toBe("processed —");
+    expect(await events.getByTestId("count-counted").textContent()).toBe("counted —");
     expect(await events.getByText(/^Showing \d+ events?$/).isVisible()).toBe(false);
     await screenshot(events, `${kind}-db-gone-events`);
     // The Submit page's settings need no database: simulation is still offered.
@@ -251,7 +251,7 @@ describe.each(backends)("honest states in the console on %s", (kind) => {
 
     proxy?.setRefusing(false);
     await events.locator('[data-testid="raw-event"][data-status="counted"]').waitFor({ timeout: 15_000 });
-    expect(await events.getByTestId("count-processed").textContent()).toBe("processed 1");
+    expect(await events.getByTestId("count-counted").textContent()).toBe("counted 1");
     await expect.poll(() => indicator.getAttribute("data-state"), { timeout: 10_000 }).toBe("live");
     expect(await row.getAttribute("data-count")).toBe("1");
   });

@@ -109,7 +109,7 @@ describe.each(backends)("a production start (npm start) on %s", (kind) => {
     await page.getByLabel("Source (exact)").fill(source);
     await page.locator('[data-testid="raw-event"][data-status="counted"]').waitFor();
     // The counts for the new filter read "—" until they arrive, then the one event.
-    await page.locator('[data-testid="count-processed"]', { hasText: "processed 1" }).waitFor();
+    await page.locator('[data-testid="count-counted"]', { hasText: "counted 1" }).waitFor();
 
     await page.getByRole("link", { name: "Keys", exact: true }).click();
     await page.getByText("No keys yet: create one above.").waitFor();
