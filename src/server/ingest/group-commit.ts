@@ -31,7 +31,7 @@ import type { Prisma as P } from "../../generated/prisma/client";
 import type { EventIdentity } from "./dedup-key";
 import type { NormalizedEvent } from "./normalize";
 import { eventFailedError, keyReusedError, outcomeOfFinished, type ProcessOutcome } from "./outcome";
-import { addToRollupsSql } from "./rollup";
+import { addToRollupsCtes } from "./rollup";
 
 /** What reading an event decided before it is stored: count it, or store it with its outcome. */
 export type ReadDecision =
@@ -335,7 +335,7 @@ async function processGroup(db: Database, group: CapturedEvent[], opts: { failBe
           processed_at = now()
         FROM e WHERE r.id = e.raw_id
         RETURNING r.id::text AS raw_id, e.pid, e.same),
-      agg AS (${addToRollupsSql(insertedIds)})
+      ${addToRollupsCtes(insertedIds)}
       SELECT raw_id, pid, same FROM marked`;
     const byRawId = new Map(rest.map((c) => [c.rawId, c]));
     for (const r of second) {
