@@ -1,5 +1,6 @@
 // npm run aggregates:check     recomputes every aggregate from the processed events and prints
-//                              the (source, metric) rows that differ; exit 1 if any, 0 if none
+//                              the rows that differ, all-time per (source, metric) and per hour;
+//                              exit 1 if any, 0 if none
 // npm run aggregates:rebuild   rewrites those rows from the processed events, while ingestion
 //                              goes on (src/server/aggregates/rebuild-rollups.ts says why that
 //                              is safe); exit 0 once every row agrees
@@ -30,13 +31,20 @@ if (values.help || (command !== "check" && command !== "rebuild") || positionals
 const config = loadProcessConfig();
 const print = (line = "") => process.stdout.write(`${line}\n`);
 const list = (differences: RollupDifference[]) => differences.forEach((d) => print(`  ${describeRollupDifference(d)}`));
-const groups = (n: number) => `${n} aggregate${n === 1 ? "" : "s"}`;
+type Counts = Pick<RollupCheck, "groups" | "hours">;
+const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
+/** "2 of 200 aggregates (source/metric) and 1 of 3400 hourly rows": how many of each level differ. */
+const counted = (differences: RollupDifference[], of: Counts) => {
+  const allTime = differences.filter((d) => d.hour === null).length;
+  return `${allTime} of ${plural(of.groups, "aggregate")} (source/metric) and ${differences.length - allTime} of ${plural(of.hours, "hourly row")}`;
+};
+const everything = (of: Counts) => `${plural(of.groups, "aggregate")} (source/metric) and ${plural(of.hours, "hourly row")}`;
 
 function report(result: RollupCheck | RollupRebuild): number {
   if ("repaired" in result) {
-    if (result.repaired.length === 0) print(`Nothing to repair: all ${groups(result.groups)} agree with the processed events.`);
+    if (result.repaired.length === 0) print(`Nothing to repair: all ${everything(result)} agree with the processed events.`);
     else {
-      print(`Repaired ${result.repaired.length} of ${groups(result.groups)} (source/metric); what was wrong:`);
+      print(`Repaired ${counted(result.repaired, result)}; what was wrong:`);
       list(result.repaired);
     }
     if (result.remaining.length === 0) return 0;
@@ -45,10 +53,10 @@ function report(result: RollupCheck | RollupRebuild): number {
     return 1;
   }
   if (result.differences.length === 0) {
-    print(`All ${groups(result.groups)} agree with the processed events.`);
+    print(`All ${everything(result)} agree with the processed events.`);
     return 0;
   }
-  print(`${result.differences.length} of ${groups(result.groups)} (source/metric) differ from the processed events:`);
+  print(`${counted(result.differences, result)} differ from the processed events:`);
   list(result.differences);
   print(`Repair them with: npm run aggregates:rebuild`);
   return 1;

@@ -130,6 +130,8 @@ describe("OpenAPI document", () => {
       });
     expect(documented.sort()).toEqual([
       "GET /api/trpc/aggregates query",
+      "GET /api/trpc/aggregatesPage query",
+      "GET /api/trpc/aggregatesSummary query",
       "POST /api/trpc/ingest mutation",
       "POST /api/trpc/ingestBatch mutation",
     ]);
@@ -221,6 +223,20 @@ describe("OpenAPI document", () => {
     ]);
   });
 
+  it("GET /aggregates with a window, a series and a page: the answer, its Link header and a refused window are as documented", async () => {
+    const source = uniqueSource("window");
+    const events = ["10:15", "10:45", "12:00"].map((t, i) => ({ source, payload: { metric: `m${i % 2}`, value: i + 1, timestamp: `2026-11-24T${t}:00Z` } }));
+    await fetch(`${app.url}/ingest/batch`, { method: "POST", headers: { ...json, ...operator }, body: JSON.stringify({ events }) });
+    const page = await fetch(`${app.url}/aggregates?source=${source}&from=2026-11-24T10:00:00Z&to=2026-11-24T13:00:00Z&bucket=hour&sort=-count&limit=1`, { headers: operator });
+    expect(await expectDocumented("GET", "/aggregates", page, 200)).toEqual([
+      expect.objectContaining({ source, metric: "m0", count: 2, sum: 4, series: [expect.objectContaining({ count: 1 }), expect.objectContaining({ count: 0, avg: null }), expect.objectContaining({ count: 1 })] }),
+    ]);
+    expect(operation("GET", "/aggregates").responses["200"]?.headers?.Link).toBeDefined();
+    expect(page.headers.get("link")).toMatch(/^<\/aggregates\?.*cursor=[\w-]+>; rel="next"$/);
+    const halfHour = await fetch(`${app.url}/aggregates?from=2026-11-24T10:30:00Z`, { headers: operator });
+    expect(await expectDocumented("GET", "/aggregates", halfHour, 400)).toMatchObject({ error: { code: "INVALID_ENVELOPE", field: "from" } });
+  });
+
   it("tRPC: results and errors come in the documented envelopes", async () => {
     const source = uniqueSource("trpc");
     const input = { source, payload: { metric: "clicks", value: 1 }, idempotencyKey: `${source}-k` };
@@ -237,6 +253,17 @@ describe("OpenAPI document", () => {
     });
     expect(await expectDocumented("GET", "/api/trpc/aggregates", query, 200)).toMatchObject({
       result: { data: [{ source, metric: "clicks", count: 1 }] },
+    });
+    const get = (procedure: string, input: unknown) =>
+      fetch(`${app.url}/api/trpc/${procedure}?input=${encodeURIComponent(JSON.stringify(input))}`, { headers: operator });
+    expect(await expectDocumented("GET", "/api/trpc/aggregatesPage", await get("aggregatesPage", { source, sort: "-count" }), 200)).toMatchObject({
+      result: { data: { items: [{ source, metric: "clicks", count: 1 }], nextCursor: null } },
+    });
+    expect(await expectDocumented("GET", "/api/trpc/aggregatesSummary", await get("aggregatesSummary", { q: source }), 200)).toEqual({
+      result: { data: { groups: 1, sources: 1, count: 1, lastSeenAt: expect.any(String) } },
+    });
+    expect(await expectDocumented("GET", "/api/trpc/aggregatesPage", await get("aggregatesPage", { bucket: "day" }), 400)).toMatchObject({
+      error: { data: { appError: { code: "INVALID_ENVELOPE", field: "from" } } },
     });
   });
 

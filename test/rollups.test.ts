@@ -1,9 +1,9 @@
-// The rollup check and rebuild (src/server/aggregates): a corrupted rollup row is reported with
-// its exact values and rewritten from the processed events; a rebuild while events keep
-// arriving loses no increment and counts none twice. Both databases.
+// The rollup check and rebuild (src/server/aggregates): a corrupted rollup row, all-time or
+// hourly, is reported with its exact values and rewritten from the processed events; a rebuild
+// while events keep arriving loses no increment and counts none twice. Both databases.
 import { describe, expect, it } from "vitest";
 import { createCaller } from "../src/server/api/root";
-import { checkRollups } from "../src/server/aggregates/check-rollups";
+import { checkRollups, describeRollupDifference } from "../src/server/aggregates/check-rollups";
 import { rebuildRollups } from "../src/server/aggregates/rebuild-rollups";
 import type { Database } from "../src/server/db/database";
 import { backends, testContext } from "./support/test-db";
@@ -25,7 +25,7 @@ describe.each(backends)("rollup check and rebuild on %s", (kind) => {
         { source: "pos", payload: { metric: "refunds", value: -2.5, eventId: "r-1", timestamp: "2026-11-24T09:00:00Z" } },
       ],
     });
-    expect(await checkRollups(t.db)).toEqual({ groups: 3, differences: [] });
+    expect(await checkRollups(t.db)).toEqual({ groups: 3, hours: 4, differences: [] });
 
     await t.db.execScript(`
       UPDATE metric_aggregate SET count = count + 1, sum = sum + 0.000000000000000000000000000001 WHERE source = 'shop' AND metric = 'orders';
@@ -40,22 +40,68 @@ describe.each(backends)("rollup check and rebuild on %s", (kind) => {
       {
         source: "ghost",
         metric: "visits",
+        hour: null,
         fields: ["count", "sum", "min", "max", "firstSeenAt", "lastSeenAt"],
         stored: { count: "2", sum: "10", min: "5", max: "5", firstSeenAt: "2026-11-20T00:00:00.000Z", lastSeenAt: "2026-11-21T00:00:00.000Z" },
         recomputed: null,
       },
-      { source: "pos", metric: "refunds", fields: ["min", "lastSeenAt"], stored: { ...refunds, min: "-3", lastSeenAt: "2026-11-25T00:00:00.000Z" }, recomputed: refunds },
-      { source: "shop", metric: "clicks", fields: ["count", "sum", "min", "max", "firstSeenAt", "lastSeenAt"], stored: null, recomputed: clicks },
-      { source: "shop", metric: "orders", fields: ["count", "sum"], stored: { ...orders, count: "3", sum: "0.300000000000000000000000000001" }, recomputed: orders },
+      { source: "pos", metric: "refunds", hour: null, fields: ["min", "lastSeenAt"], stored: { ...refunds, min: "-3", lastSeenAt: "2026-11-25T00:00:00.000Z" }, recomputed: refunds },
+      { source: "shop", metric: "clicks", hour: null, fields: ["count", "sum", "min", "max", "firstSeenAt", "lastSeenAt"], stored: null, recomputed: clicks },
+      { source: "shop", metric: "orders", hour: null, fields: ["count", "sum"], stored: { ...orders, count: "3", sum: "0.300000000000000000000000000001" }, recomputed: orders },
     ];
-    expect(await checkRollups(t.db)).toEqual({ groups: 4, differences: expected });
+    expect(await checkRollups(t.db)).toEqual({ groups: 4, hours: 4, differences: expected });
 
-    expect(await rebuildRollups(t.db)).toEqual({ groups: 4, repaired: expected, remaining: [] });
-    expect(await checkRollups(t.db)).toEqual({ groups: 3, differences: [] });
+    expect(await rebuildRollups(t.db)).toEqual({ groups: 4, hours: 4, repaired: expected, remaining: [] });
+    expect(await checkRollups(t.db)).toEqual({ groups: 3, hours: 4, differences: [] });
     expect(await createCaller(testContext(t.db)).aggregates({ source: "shop" })).toEqual([
       { source: "shop", metric: "clicks", count: 1, sum: 1, avg: 1, min: 1, max: 1, firstSeenAt: clicks.firstSeenAt, lastSeenAt: clicks.lastSeenAt },
       { source: "shop", metric: "orders", count: 2, sum: 0.3, avg: 0.15, min: 0.1, max: 0.2, firstSeenAt: orders.firstSeenAt, lastSeenAt: orders.lastSeenAt },
     ]);
+  });
+
+  it("reports changed, missing and orphan hourly rows (hours of the events' own time, UTC), and the rebuild rewrites them", async () => {
+    await ingest(t.db)({
+      events: [
+        { source: "cafe", payload: { metric: "sales", value: 2.5, eventId: "s-1", timestamp: "2026-11-24T10:00:00Z" } },
+        // 10:59:59.999 in UTC, written in another zone: the same hour.
+        { source: "cafe", payload: { metric: "sales", value: 1.5, eventId: "s-2", timestamp: "2026-11-24T16:29:59.999+05:30" } },
+        { source: "cafe", payload: { metric: "sales", value: 4, eventId: "s-3", timestamp: "2026-11-24T11:00:00Z" } },
+        { source: "cafe", payload: { metric: "tips", value: 1, eventId: "t-1", timestamp: "2026-11-24T12:30:00Z" } },
+      ],
+    });
+    const hourly = await t.db.prisma.$queryRaw<{ metric: string; hour: Date; count: bigint; sum: string }[]>`
+      SELECT metric, hour, count, trim_scale(sum)::text AS sum FROM metric_aggregate_hour WHERE source = 'cafe' ORDER BY metric, hour`;
+    expect(hourly.map((h) => [h.metric, h.hour.toISOString(), Number(h.count), h.sum])).toEqual([
+      ["sales", "2026-11-24T10:00:00.000Z", 2, "4"],
+      ["sales", "2026-11-24T11:00:00.000Z", 1, "4"],
+      ["tips", "2026-11-24T12:00:00.000Z", 1, "1"],
+    ]);
+    const before = await checkRollups(t.db);
+    expect(before.differences).toEqual([]);
+
+    await t.db.execScript(`
+      UPDATE metric_aggregate_hour SET count = 3, max = 9 WHERE source = 'cafe' AND metric = 'sales' AND hour = '2026-11-24T10:00:00Z';
+      DELETE FROM metric_aggregate_hour WHERE source = 'cafe' AND metric = 'tips';
+      INSERT INTO metric_aggregate_hour (source, metric, hour, count, sum, min, max, first_seen_at, last_seen_at, updated_at)
+        VALUES ('cafe', 'sales', '2026-11-24T13:00:00Z', 1, 7, 7, 7, '2026-11-24T13:05:00Z', '2026-11-24T13:05:00Z', now());`);
+    const sales10 = { count: "2", sum: "4", min: "1.5", max: "2.5", firstSeenAt: "2026-11-24T10:00:00.000Z", lastSeenAt: "2026-11-24T10:59:59.999Z" };
+    const tips12 = { count: "1", sum: "1", min: "1", max: "1", firstSeenAt: "2026-11-24T12:30:00.000Z", lastSeenAt: "2026-11-24T12:30:00.000Z" };
+    const orphan = { count: "1", sum: "7", min: "7", max: "7", firstSeenAt: "2026-11-24T13:05:00.000Z", lastSeenAt: "2026-11-24T13:05:00.000Z" };
+    const expected = [
+      { source: "cafe", metric: "sales", hour: "2026-11-24T10:00:00.000Z", fields: ["count", "max"], stored: { ...sales10, count: "3", max: "9" }, recomputed: sales10 },
+      { source: "cafe", metric: "sales", hour: "2026-11-24T13:00:00.000Z", fields: ["count", "sum", "min", "max", "firstSeenAt", "lastSeenAt"], stored: orphan, recomputed: null },
+      { source: "cafe", metric: "tips", hour: "2026-11-24T12:00:00.000Z", fields: ["count", "sum", "min", "max", "firstSeenAt", "lastSeenAt"], stored: null, recomputed: tips12 },
+    ];
+    const check = await checkRollups(t.db);
+    expect(check).toEqual({ groups: before.groups, hours: before.hours + 1, differences: expected });
+    expect(check.differences.map(describeRollupDifference)).toEqual([
+      "cafe/sales, hour 2026-11-24T10:00:00.000Z: count stored 3, recomputed 2; max stored 9, recomputed 2.5",
+      "cafe/sales, hour 2026-11-24T13:00:00.000Z: rollup row without any processed event (stored count=1 sum=7 min=7 max=7 firstSeenAt=2026-11-24T13:05:00.000Z lastSeenAt=2026-11-24T13:05:00.000Z)",
+      "cafe/tips, hour 2026-11-24T12:00:00.000Z: rollup row missing; recomputed count=1 sum=1 min=1 max=1 firstSeenAt=2026-11-24T12:30:00.000Z lastSeenAt=2026-11-24T12:30:00.000Z",
+    ]);
+
+    expect(await rebuildRollups(t.db, { groupsPerTransaction: 2 })).toEqual({ groups: before.groups, hours: before.hours + 1, repaired: expected, remaining: [] });
+    expect(await checkRollups(t.db)).toEqual(before);
   });
 
   it("a rebuild while events keep arriving on the same rows loses no increment and counts none twice", { timeout: 120_000 }, async () => {
@@ -95,7 +141,9 @@ describe.each(backends)("rollup check and rebuild on %s", (kind) => {
       const [changed, deleted] = [metrics[rounds % 4]!, metrics[(rounds + 1) % 4]!];
       await t.db.execScript(`
         UPDATE metric_aggregate SET count = count + 1000, sum = sum + 12.34, max = max + 1 WHERE source = '${source}' AND metric = '${changed}';
-        DELETE FROM metric_aggregate WHERE source = '${source}' AND metric = '${deleted}';`);
+        DELETE FROM metric_aggregate WHERE source = '${source}' AND metric = '${deleted}';
+        UPDATE metric_aggregate_hour SET count = count + 1000, sum = sum + 12.34, max = max + 1 WHERE source = '${source}' AND metric = '${deleted}';
+        DELETE FROM metric_aggregate_hour WHERE source = '${source}' AND metric = '${changed}';`);
       const result = await rebuildRollups(t.db, { groupsPerTransaction: 1 });
       expect(result.remaining).toEqual([]);
       repairedRows += result.repaired.length;
@@ -114,5 +162,8 @@ describe.each(backends)("rollup check and rebuild on %s", (kind) => {
       return { metric, count: BigInt((writers * batches * perBatch) / metrics.length), cents: sum };
     });
     expect(rows.map((r) => ({ metric: r.metric, count: r.count, cents: Number(r.cents) }))).toEqual(expected);
+    const hours = await t.db.prisma.$queryRaw<{ metric: string; count: bigint; cents: string }[]>`
+      SELECT metric, sum(count)::bigint AS count, (sum(sum) * 100)::text AS cents FROM metric_aggregate_hour WHERE source = ${source} GROUP BY metric ORDER BY metric`;
+    expect(hours.map((r) => ({ metric: r.metric, count: r.count, cents: Number(r.cents) }))).toEqual(expected);
   });
 });

@@ -6,7 +6,7 @@
 // SDK says so.
 import { randomBytes, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Aggregate } from "../src/lib/ingest-schema";
+import type { Aggregate } from "../src/lib/aggregates-schema";
 import { createApiKey } from "../src/server/auth/api-keys";
 import { startHttpApp, type HttpApp } from "./support/http-app";
 import { checkInvariants } from "./support/invariants";

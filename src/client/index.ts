@@ -13,6 +13,7 @@
 // runs: the package's module is empty.
 /* eslint-disable @typescript-eslint/no-unused-vars -- each value below exists for its type alone (see above) */
 import type { AnyTRPCRootTypes, TRPCBuiltRouter, TRPCRouterRecord } from "@trpc/server";
+import type * as aggregates from "../lib/aggregates-schema";
 import type * as api from "../lib/ingest-schema";
 import type { AppRouter as ServerRouter } from "../server/api/root";
 
@@ -63,10 +64,26 @@ const batchOutput = valueOf<api.BatchOutput>();
 /** `POST /ingest/batch` answer (200); tRPC `ingestBatch` output. */
 export type BatchOutput = typeof batchOutput;
 
-const aggregatesInput = valueOf<api.AggregatesInput>();
-/** `GET /aggregates` query parameters; tRPC `aggregates` input. */
+const aggregatesInput = valueOf<aggregates.AggregatesInput>();
+/** `GET /aggregates` query parameters; tRPC `aggregates` and `aggregatesPage` input. */
 export type AggregatesInput = typeof aggregatesInput;
 
-const aggregate = valueOf<api.Aggregate>();
+const aggregate = valueOf<aggregates.Aggregate>();
 /** One row of `GET /aggregates` (an array of them); tRPC `aggregates` output. */
 export type Aggregate = typeof aggregate;
+
+const aggregatePoint = valueOf<aggregates.AggregatePoint>();
+/** One bucket of a row's `series` (with `bucket`). */
+export type AggregatePoint = typeof aggregatePoint;
+
+const aggregatesPage = valueOf<aggregates.AggregatesPage>();
+/** tRPC `aggregatesPage` output: a page of rows and the next page's cursor. */
+export type AggregatesPage = typeof aggregatesPage;
+
+const aggregatesFilter = valueOf<aggregates.AggregatesFilter>();
+/** tRPC `aggregatesSummary` input: the filters and window of `AggregatesInput`. */
+export type AggregatesFilter = typeof aggregatesFilter;
+
+const aggregatesSummary = valueOf<aggregates.AggregatesSummary>();
+/** tRPC `aggregatesSummary` output: every group the filters and window select, counted. */
+export type AggregatesSummary = typeof aggregatesSummary;

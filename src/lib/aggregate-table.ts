@@ -1,7 +1,7 @@
 // Filtering and sorting of the aggregates table, kept out of the component so the rules
 // (case-insensitive substring filters; numeric, textual and date columns; stable ties by
 // source then metric) are plain functions.
-import type { Aggregate } from "./ingest-schema";
+import type { Aggregate } from "./aggregates-schema";
 
 export const sortableColumns = ["source", "metric", "count", "sum", "avg", "min", "max", "lastSeenAt"] as const;
 export type SortColumn = (typeof sortableColumns)[number];

@@ -118,24 +118,3 @@ export const batchOutputSchema = z.object({
   results: z.array(batchResultSchema),
 });
 export type BatchOutput = z.infer<typeof batchOutputSchema>;
-
-export const aggregatesInputSchema = z
-  .object({
-    source: z.string().trim().normalize("NFC").min(1).optional(),
-    metric: z.string().trim().normalize("NFC").min(1).optional(),
-  })
-  .default({});
-export type AggregatesInput = z.infer<typeof aggregatesInputSchema>;
-
-export const aggregateSchema = z.object({
-  source: z.string(),
-  metric: z.string(),
-  count: z.number().int(),
-  sum: z.number(),
-  avg: z.number(),
-  min: z.number(),
-  max: z.number(),
-  firstSeenAt: z.string(),
-  lastSeenAt: z.string(),
-});
-export type Aggregate = z.infer<typeof aggregateSchema>;

@@ -14,12 +14,15 @@ export const rollupValuesSchema = z.object({
 export type RollupValues = z.infer<typeof rollupValuesSchema>;
 
 /**
- * A (source, metric) whose stored rollup is not what its processed events add up to: `stored`
- * null when the rollup row is missing, `recomputed` null when the row has no processed events.
+ * A rollup row that is not what its processed events add up to: the all-time row of a
+ * (source, metric) (`hour` null), or one of its hourly rows (`hour`: the hour's start,
+ * ISO-8601 UTC). `stored` null when the rollup row is missing, `recomputed` null when the row
+ * has no processed events.
  */
 export const rollupDifferenceSchema = z.object({
   source: z.string(),
   metric: z.string(),
+  hour: z.string().nullable(),
   fields: z.array(rollupValuesSchema.keyof()),
   stored: rollupValuesSchema.nullable(),
   recomputed: rollupValuesSchema.nullable(),
@@ -29,12 +32,16 @@ export type RollupDifference = z.infer<typeof rollupDifferenceSchema>;
 export const rollupCheckSchema = z.object({
   /** (source, metric) groups compared: in the rollup, in the processed events, or both. */
   groups: z.number().int(),
+  /** (source, metric, hour) rows compared, the same way. */
+  hours: z.number().int(),
+  /** In key order: source, metric, then the all-time row before the hours, oldest first. */
   differences: z.array(rollupDifferenceSchema),
 });
 export type RollupCheck = z.infer<typeof rollupCheckSchema>;
 
 export const rollupRebuildSchema = z.object({
   groups: z.number().int(),
+  hours: z.number().int(),
   /** What was wrong before the rebuild (each of these groups was rewritten). */
   repaired: z.array(rollupDifferenceSchema),
   /** A check after the rebuild: empty unless something other than the write path changed a rollup meanwhile. */

@@ -4,7 +4,7 @@
 import { AnimatePresence, motion } from "motion/react";
 import { formatDateTime, formatNumber } from "@/lib/format";
 import { sortableColumns, type SortColumn, type SortState } from "@/lib/aggregate-table";
-import type { Aggregate } from "@/lib/ingest-schema";
+import type { Aggregate } from "@/lib/aggregates-schema";
 import { cn } from "@/lib/utils";
 
 const headings: Record<SortColumn, string> = {

@@ -1,14 +1,25 @@
-// The rollup check: every (source, metric) row of metric_aggregate against a recomputation
-// from processed_event. One statement, so one snapshot: the rollup and the processed events
-// it is compared with are committed together by the write path (same transaction), and the
+// The rollup check: every row of both rollups — metric_aggregate, per (source, metric), and
+// metric_aggregate_hour, per (source, metric, hour) — against a recomputation from
+// processed_event. One statement, so one snapshot: the rollups and the processed events they
+// are compared with are committed together by the write path (same transaction), and the
 // check is exact while ingestion goes on. Values are compared in SQL (numeric(65,30), exact)
 // and returned as text. `npm run aggregates:check`, `rollups.check` and every storage test's
 // invariants (test/support/invariants.ts) use this one implementation.
 import { Prisma } from "../../generated/prisma/client";
 import type { RollupCheck, RollupDifference, RollupValues } from "../../lib/rollups-schema";
 import type { Database } from "../db/database";
+import { hourOfOccurrenceSql } from "../ingest/rollup";
 
 type Side = "stored" | "recomputed";
+
+/** A rollup table: all-time per (source, metric), or per (source, metric, hour). */
+export type RollupLevel = "all-time" | "hour";
+export const rollupTable: Record<RollupLevel, Prisma.Sql> = {
+  "all-time": Prisma.raw("metric_aggregate"),
+  hour: Prisma.raw("metric_aggregate_hour"),
+};
+
+const isoText = (e: string) => `to_char(${e} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 /** Each value's SQL column on the rollup (stored) and in the recomputation, and how it reads as text. */
 const columns: { field: keyof RollupValues; column: string; text: (expr: string) => string }[] = [
@@ -16,22 +27,39 @@ const columns: { field: keyof RollupValues; column: string; text: (expr: string)
   { field: "sum", column: "sum", text: (e) => `trim_scale(${e})::text` },
   { field: "min", column: "min", text: (e) => `trim_scale(${e})::text` },
   { field: "max", column: "max", text: (e) => `trim_scale(${e})::text` },
-  { field: "firstSeenAt", column: "first_seen_at", text: (e) => `to_char(${e} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')` },
-  { field: "lastSeenAt", column: "last_seen_at", text: (e) => `to_char(${e} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')` },
+  { field: "firstSeenAt", column: "first_seen_at", text: isoText },
+  { field: "lastSeenAt", column: "last_seen_at", text: isoText },
 ];
 const alias = (side: Side, column: string) => `${side === "stored" ? "s" : "r"}_${column}`;
 
+const aggregatesSql = Prisma.raw(
+  "count(*) AS count, sum(p.value) AS sum, min(p.value) AS min, max(p.value) AS max, min(p.occurred_at) AS first_seen_at, max(p.occurred_at) AS last_seen_at",
+);
+
 /**
- * The groups of processed events, as rollup rows would hold them; `keys` (a `(source, metric)`
- * relation) limits it to those groups. The write path's rollup statement (ingest/rollup.ts)
- * adds exactly these aggregates, so a correct rollup row equals this.
+ * The groups of processed events, as rollup rows of `level` would hold them; `keys` (a relation
+ * `k` of `(source, metric)`, or of `(source, metric, hour)` for the hourly level) limits it to
+ * those rows, each read as a range of processed_event's (source, metric, occurred_at) index. The
+ * write path's statements (ingest/rollup.ts) add exactly these aggregates, so a correct rollup
+ * row equals this.
  */
-export function recomputedRollupsSql(keys?: Prisma.Sql): Prisma.Sql {
+export function recomputedRollupsSql(level: RollupLevel, keys?: Prisma.Sql): Prisma.Sql {
+  if (level === "all-time") {
+    return Prisma.sql`
+      SELECT p.source, p.metric, ${aggregatesSql}
+      FROM processed_event p ${keys ? Prisma.sql`JOIN ${keys} USING (source, metric)` : Prisma.empty}
+      GROUP BY p.source, p.metric`;
+  }
+  if (!keys) {
+    return Prisma.sql`
+      SELECT p.source, p.metric, ${hourOfOccurrenceSql} AS hour, ${aggregatesSql}
+      FROM processed_event p GROUP BY 1, 2, 3`;
+  }
   return Prisma.sql`
-    SELECT p.source, p.metric, count(*) AS count, sum(p.value) AS sum, min(p.value) AS min, max(p.value) AS max,
-           min(p.occurred_at) AS first_seen_at, max(p.occurred_at) AS last_seen_at
-    FROM processed_event p ${keys ? Prisma.sql`JOIN ${keys} USING (source, metric)` : Prisma.empty}
-    GROUP BY p.source, p.metric`;
+    SELECT k.source, k.metric, k.hour, ${aggregatesSql}
+    FROM ${keys} JOIN processed_event p
+      ON p.source = k.source AND p.metric = k.metric AND p.occurred_at >= k.hour AND p.occurred_at < k.hour + interval '1 hour'
+    GROUP BY k.source, k.metric, k.hour`;
 }
 
 const differsSql = Prisma.raw(
@@ -41,40 +69,66 @@ const valuesSql = Prisma.raw(
   columns.flatMap((c) => [`${c.text(`a.${c.column}`)} AS ${alias("stored", c.column)}`, `${c.text(`r.${c.column}`)} AS ${alias("recomputed", c.column)}`]).join(", "),
 );
 
-type Row = { groups: number; source: string | null; metric: string | null; fields: (keyof RollupValues)[] | null; has_stored: boolean; has_recomputed: boolean } & Record<string, string | null>;
+type Row = {
+  groups: number;
+  hours: number;
+  source: string | null;
+  metric: string | null;
+  hour: string | null;
+  fields: (keyof RollupValues)[] | null;
+  has_stored: boolean;
+  has_recomputed: boolean;
+} & Record<string, string | null>;
 
-/** Compares every rollup row with its recomputation; the groups that differ, in key order. */
+/**
+ * Compares every rollup row, of both levels, with its recomputation; the rows that differ, in
+ * key order. processed_event is read once: the all-time recomputation adds up the hourly one.
+ */
 export async function checkRollups(db: Database): Promise<RollupCheck> {
   const rows = await db.prisma.$queryRaw<Row[]>`
-    WITH r AS (${recomputedRollupsSql()}),
+    WITH rh AS (${recomputedRollupsSql("hour")}),
+    r AS (
+      SELECT source, metric, sum(count) AS count, sum(sum) AS sum, min(min) AS min, max(max) AS max,
+             min(first_seen_at) AS first_seen_at, max(last_seen_at) AS last_seen_at
+      FROM rh GROUP BY source, metric),
     j AS (
-      SELECT coalesce(a.source, r.source) AS source, coalesce(a.metric, r.metric) AS metric,
+      SELECT coalesce(a.source, r.source) AS source, coalesce(a.metric, r.metric) AS metric, NULL::timestamptz AS hour,
              a.source IS NOT NULL AS has_stored, r.source IS NOT NULL AS has_recomputed,
              ${differsSql} AS fields, ${valuesSql}
-      FROM metric_aggregate a FULL JOIN r ON a.source = r.source AND a.metric = r.metric)
-    SELECT (SELECT count(*) FROM j)::int AS groups, d.*
+      FROM metric_aggregate a FULL JOIN r ON a.source = r.source AND a.metric = r.metric
+      UNION ALL
+      SELECT coalesce(a.source, r.source), coalesce(a.metric, r.metric), coalesce(a.hour, r.hour),
+             a.source IS NOT NULL, r.source IS NOT NULL,
+             ${differsSql}, ${valuesSql}
+      FROM metric_aggregate_hour a FULL JOIN rh r ON a.source = r.source AND a.metric = r.metric AND a.hour = r.hour)
+    SELECT (SELECT count(*) FROM j WHERE hour IS NULL)::int AS groups, (SELECT count(*) FROM j WHERE hour IS NOT NULL)::int AS hours,
+           d.source, d.metric, ${Prisma.raw(isoText("d.hour"))} AS hour, d.fields, d.has_stored, d.has_recomputed,
+           ${Prisma.raw(columns.flatMap((c) => [alias("stored", c.column), alias("recomputed", c.column)].map((a) => `d.${a}`)).join(", "))}
     FROM (SELECT 1) AS one LEFT JOIN (SELECT * FROM j WHERE cardinality(fields) > 0) AS d ON true
-    ORDER BY d.source, d.metric`;
-  const groups = Number(rows[0]?.groups ?? 0);
+    ORDER BY d.source, d.metric, d.hour NULLS FIRST`;
   const differences = rows
     .filter((r) => r.source !== null && r.metric !== null)
     .map((r): RollupDifference => ({
       source: r.source!,
       metric: r.metric!,
+      hour: r.hour,
       fields: r.fields ?? [],
       stored: r.has_stored ? valuesOf(r, "stored") : null,
       recomputed: r.has_recomputed ? valuesOf(r, "recomputed") : null,
     }));
-  return { groups, differences };
+  return { groups: Number(rows[0]?.groups ?? 0), hours: Number(rows[0]?.hours ?? 0), differences };
 }
 
 function valuesOf(row: Row, side: Side): RollupValues {
   return Object.fromEntries(columns.map((c) => [c.field, String(row[alias(side, c.column)])])) as RollupValues;
 }
 
-/** One line per difference: `shop/orders: count stored 3, recomputed 2; sum …` (the CLI's and the tests' wording). */
+/**
+ * One line per difference: `shop/orders: count stored 3, recomputed 2; sum …`, or for an hourly
+ * row `shop/orders, hour 2026-11-24T10:00:00.000Z: …` (the CLI's and the tests' wording).
+ */
 export function describeRollupDifference(d: RollupDifference): string {
-  const name = `${d.source}/${d.metric}`;
+  const name = `${d.source}/${d.metric}${d.hour === null ? "" : `, hour ${d.hour}`}`;
   if (!d.stored) return `${name}: rollup row missing; recomputed ${formatValues(d.recomputed!)}`;
   if (!d.recomputed) return `${name}: rollup row without any processed event (stored ${formatValues(d.stored)})`;
   return `${name}: ${d.fields.map((f) => `${f} stored ${d.stored![f]}, recomputed ${d.recomputed![f]}`).join("; ")}`;

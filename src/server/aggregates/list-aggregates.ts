@@ -1,8 +1,110 @@
-// GET /aggregates: reads the rollup maintained by the write path, so the cost is
-// O(groups) whatever the number of events, and the numbers are exact (numeric columns,
-// converted to the nearest double only on the way out).
-import type { Aggregate, AggregatesInput } from "../../lib/ingest-schema";
+// GET /aggregates and the tRPC aggregates* procedures: pages of the rollups, never of the
+// processed events, so the cost follows the number of groups (and hours) read, whatever the
+// number of events; the numbers are exact (numeric columns, converted to the nearest double
+// only on the way out).
+// - All time: the rows of metric_aggregate, one per (source, metric).
+// - A window [from, to): the rows of metric_aggregate_hour in it, added up per (source, metric);
+//   both bounds are whole UTC hours (the schema refuses others), so those rows hold exactly the
+//   events whose own time is in the window.
+// - A series (bucket): for each row of the page, its hourly rows in the window added up per
+//   bucket (an hour, or 24 hours counted from `from`), read in the same statement as the page, so
+//   a row's totals are always the sum of its series.
+// Filters and sorting run in SQL; pages are keyset-paginated (aggregates-cursor.ts).
+import { Prisma } from "../../generated/prisma/client";
+import {
+  AGGREGATES_PAGE,
+  bucketMs,
+  HOUR_MS,
+  type Aggregate,
+  type AggregatePoint,
+  type AggregatesPage,
+  type AggregatesQuery,
+  type AggregatesSummary,
+  type AggregateSort,
+  type AggregateSortColumn,
+} from "../../lib/aggregates-schema";
 import type { Database } from "../db/database";
+import { decodeCursor, encodeCursor, type CursorPosition } from "./aggregates-cursor";
+
+/** The filters and window of a query, with the source a read key is bound to already applied. */
+type Selection = Pick<AggregatesQuery, "source" | "metric" | "q" | "from" | "to">;
+
+const sortColumns: Record<AggregateSortColumn, { expr: string; kind: "text" | "number" | "time" }> = {
+  source: { expr: "source", kind: "text" },
+  metric: { expr: "metric", kind: "text" },
+  count: { expr: "count", kind: "number" },
+  sum: { expr: "sum", kind: "number" },
+  avg: { expr: "(sum / count)", kind: "number" },
+  min: { expr: "min", kind: "number" },
+  max: { expr: "max", kind: "number" },
+  firstSeenAt: { expr: "first_seen_at", kind: "time" },
+  lastSeenAt: { expr: "last_seen_at", kind: "time" },
+};
+
+function parseSort(sort: AggregateSort): { column: AggregateSortColumn; desc: boolean } {
+  return sort.startsWith("-") ? { column: sort.slice(1) as AggregateSortColumn, desc: true } : { column: sort as AggregateSortColumn, desc: false };
+}
+
+/** The (source, metric) groups selected, with their totals: all time, or over the window. */
+function groupsSql(s: Selection): Prisma.Sql {
+  const where: Prisma.Sql[] = [];
+  if (s.source !== undefined) where.push(Prisma.sql`source = ${s.source}`);
+  if (s.metric !== undefined) where.push(Prisma.sql`metric = ${s.metric}`);
+  for (const word of (s.q ?? "").split(/\s+/).filter(Boolean)) {
+    where.push(Prisma.sql`(strpos(lower(source), lower(${word})) > 0 OR strpos(lower(metric), lower(${word})) > 0)`);
+  }
+  if (s.from === undefined && s.to === undefined) {
+    return Prisma.sql`
+      SELECT source, metric, count, sum, min, max, first_seen_at, last_seen_at FROM metric_aggregate
+      ${where.length > 0 ? Prisma.sql`WHERE ${Prisma.join(where, " AND ")}` : Prisma.empty}`;
+  }
+  if (s.from !== undefined) where.push(Prisma.sql`hour >= ${s.from}::timestamptz`);
+  if (s.to !== undefined) where.push(Prisma.sql`hour < ${s.to}::timestamptz`);
+  return Prisma.sql`
+    SELECT source, metric, sum(count) AS count, sum(sum) AS sum, min(min) AS min, max(max) AS max,
+           min(first_seen_at) AS first_seen_at, max(last_seen_at) AS last_seen_at
+    FROM metric_aggregate_hour WHERE ${Prisma.join(where, " AND ")}
+    GROUP BY source, metric`;
+}
+
+/** The rows after the cursor's position, in the sort's order. */
+function afterSql(sort: AggregateSort, at: CursorPosition): Prisma.Sql {
+  const { column, desc } = parseSort(sort);
+  const cmp = Prisma.raw(desc ? "<" : ">");
+  if (column === "source") return Prisma.sql`(source, metric) ${cmp} (${at.source}, ${at.metric})`;
+  if (column === "metric") return Prisma.sql`(metric, source) ${cmp} (${at.metric}, ${at.source})`;
+  const { expr, kind } = sortColumns[column];
+  const value = Prisma.sql`${at.value}::${Prisma.raw(kind === "time" ? "timestamptz" : "numeric")}`;
+  return Prisma.sql`(${Prisma.raw(expr)} ${cmp} ${value} OR (${Prisma.raw(expr)} = ${value} AND (source, metric) > (${at.source}, ${at.metric})))`;
+}
+
+function orderSql(sort: AggregateSort): Prisma.Sql {
+  const { column, desc } = parseSort(sort);
+  const dir = desc ? "DESC" : "ASC";
+  if (column === "source") return Prisma.raw(`source ${dir}, metric ${dir}`);
+  if (column === "metric") return Prisma.raw(`metric ${dir}, source ${dir}`);
+  return Prisma.raw(`${sortColumns[column].expr} ${dir}, source, metric`);
+}
+
+/** The sort column's value as exact text, for the next page's cursor. */
+function sortValueSql(sort: AggregateSort): Prisma.Sql {
+  const { expr, kind } = sortColumns[parseSort(sort).column];
+  if (kind === "text") return Prisma.sql`NULL::text`;
+  if (kind === "time") return Prisma.raw(`to_char(${expr} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`);
+  return Prisma.raw(`${expr}::text`);
+}
+
+/** Each page row's hourly rows in the window, added up per bucket (index from `from`), as JSON. */
+function seriesSql(from: string, to: string, hoursPerBucket: number): Prisma.Sql {
+  return Prisma.sql`(
+    SELECT coalesce(json_agg(json_build_object('i', b.i, 'count', b.count, 'sum', b.sum, 'avg', b.avg, 'min', b.min, 'max', b.max) ORDER BY b.i), '[]'::json)
+    FROM (SELECT (extract(epoch FROM h.hour - ${from}::timestamptz)::bigint / ${HOUR_MS / 1000 * hoursPerBucket}::bigint) AS i,
+                 sum(h.count)::float8 AS count, sum(h.sum)::float8 AS sum, (sum(h.sum) / sum(h.count))::float8 AS avg,
+                 min(h.min)::float8 AS min, max(h.max)::float8 AS max
+          FROM metric_aggregate_hour h
+          WHERE h.source = page.source AND h.metric = page.metric AND h.hour >= ${from}::timestamptz AND h.hour < ${to}::timestamptz
+          GROUP BY 1) AS b)`;
+}
 
 interface Row {
   source: string;
@@ -14,18 +116,37 @@ interface Row {
   max: number;
   first_seen_at: Date;
   last_seen_at: Date;
+  sort_value: string | null;
+  series?: { i: number; count: number; sum: number; avg: number; min: number; max: number }[];
 }
 
-export async function listAggregates(db: Database, filter: AggregatesInput = {}): Promise<Aggregate[]> {
-  // One query, converted in SQL: no per-row Decimal objects on a path clients poll.
+/** One page of aggregates, and the cursor of the next one. `source` is the read key's, if bound. */
+export async function listAggregates(db: Database, q: AggregatesQuery): Promise<AggregatesPage> {
+  const sort = q.sort ?? "source";
+  const limit = q.limit ?? (q.bucket ? AGGREGATES_PAGE.seriesDefaultLimit : AGGREGATES_PAGE.defaultLimit);
+  const { kind } = sortColumns[parseSort(sort).column];
+  const at = decodeCursor(q, q.source, sort, kind === "text" ? "none" : kind);
+  const series = q.bucket && q.from && q.to ? { from: q.from, to: q.to, size: bucketMs[q.bucket] } : null;
+  // One statement, one snapshot: a row and its series always agree.
   const rows = await db.prisma.$queryRaw<Row[]>`
+    WITH g AS (${groupsSql(q)}),
+    page AS (
+      SELECT * FROM g ${at ? Prisma.sql`WHERE ${afterSql(sort, at)}` : Prisma.empty}
+      ORDER BY ${orderSql(sort)} LIMIT ${limit + 1})
     SELECT source, metric, count::float8 AS count, sum::float8 AS sum, (sum / count)::float8 AS avg,
-           min::float8 AS min, max::float8 AS max, first_seen_at, last_seen_at
-    FROM metric_aggregate
-    WHERE (${filter.source ?? null}::text IS NULL OR source = ${filter.source ?? null}::text)
-      AND (${filter.metric ?? null}::text IS NULL OR metric = ${filter.metric ?? null}::text)
-    ORDER BY source, metric`;
-  return rows.map((r) => ({
+           min::float8 AS min, max::float8 AS max, first_seen_at, last_seen_at, ${sortValueSql(sort)} AS sort_value
+           ${series ? Prisma.sql`, ${seriesSql(series.from, series.to, series.size / HOUR_MS)} AS series` : Prisma.empty}
+    FROM page ORDER BY ${orderSql(sort)}`;
+  const items = rows.slice(0, limit).map((r) => toAggregate(r, series));
+  const last = rows.length > limit ? rows[limit - 1] : undefined;
+  return {
+    items,
+    nextCursor: last ? encodeCursor(q, q.source, sort, { value: last.sort_value, source: last.source, metric: last.metric }) : null,
+  };
+}
+
+function toAggregate(r: Row, series: { from: string; to: string; size: number } | null): Aggregate {
+  const row: Aggregate = {
     source: r.source,
     metric: r.metric,
     count: r.count,
@@ -35,5 +156,33 @@ export async function listAggregates(db: Database, filter: AggregatesInput = {})
     max: r.max,
     firstSeenAt: new Date(r.first_seen_at).toISOString(),
     lastSeenAt: new Date(r.last_seen_at).toISOString(),
-  }));
+  };
+  if (series) row.series = densePoints(r.series ?? [], series);
+  return row;
+}
+
+/** Every bucket of [from, to), oldest first; a bucket with no event counts 0 and has no avg/min/max. */
+function densePoints(buckets: NonNullable<Row["series"]>, s: { from: string; to: string; size: number }): AggregatePoint[] {
+  const from = Date.parse(s.from);
+  const n = Math.ceil((Date.parse(s.to) - from) / s.size);
+  const byIndex = new Map(buckets.map((b) => [Number(b.i), b]));
+  return Array.from({ length: n }, (_, i) => {
+    const b = byIndex.get(i);
+    const start = new Date(from + i * s.size).toISOString();
+    return b ? { start, count: b.count, sum: b.sum, avg: b.avg, min: b.min, max: b.max } : { start, count: 0, sum: 0, avg: null, min: null, max: null };
+  });
+}
+
+/** How many groups the filters and window select, of how many sources, with how many events. */
+export async function summarizeAggregates(db: Database, s: Selection): Promise<AggregatesSummary> {
+  const [row] = await db.prisma.$queryRaw<{ groups: number; sources: number; count: number; last_seen_at: Date | null }[]>`
+    WITH g AS (${groupsSql(s)})
+    SELECT count(*)::int AS groups, count(DISTINCT source)::int AS sources, coalesce(sum(count), 0)::float8 AS count, max(last_seen_at) AS last_seen_at
+    FROM g`;
+  return {
+    groups: Number(row?.groups ?? 0),
+    sources: Number(row?.sources ?? 0),
+    count: Number(row?.count ?? 0),
+    lastSeenAt: row?.last_seen_at ? new Date(row.last_seen_at).toISOString() : null,
+  };
 }

@@ -1,5 +1,5 @@
 // The app router: every procedure the UI, the REST adapter and tests can call.
-import { aggregatesProcedure } from "./routers/aggregates";
+import { aggregatesPageProcedure, aggregatesProcedure, aggregatesSummaryProcedure } from "./routers/aggregates";
 import { consoleRouter } from "./routers/console";
 import { eventsRouter } from "./routers/events";
 import { ingestBatchProcedure, ingestProcedure } from "./routers/ingest";
@@ -11,6 +11,8 @@ export const appRouter = router({
   ingest: ingestProcedure,
   ingestBatch: ingestBatchProcedure,
   aggregates: aggregatesProcedure,
+  aggregatesPage: aggregatesPageProcedure,
+  aggregatesSummary: aggregatesSummaryProcedure,
   events: eventsRouter,
   keys: keysRouter,
   rollups: rollupsRouter,

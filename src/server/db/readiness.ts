@@ -32,6 +32,9 @@ export const writePathPrivileges: readonly (readonly [relation: string, privileg
   ["metric_aggregate", "SELECT"],
   ["metric_aggregate", "INSERT"],
   ["metric_aggregate", "UPDATE"],
+  ["metric_aggregate_hour", "SELECT"],
+  ["metric_aggregate_hour", "INSERT"],
+  ["metric_aggregate_hour", "UPDATE"],
   // Access control: every authenticated request looks its key up; last use is recorded;
   // the operator creates and revokes keys.
   ["api_key", "SELECT"],

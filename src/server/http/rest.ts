@@ -101,9 +101,29 @@ export async function postIngestBatch(req: IncomingMessage, res: ServerResponse,
   sendJson(res, 200, await ingestBatch(input as { events: unknown[] }));
 }
 
-// GET /aggregates – count/sum/avg/min/max per (source, metric); ?source=&metric= filter
+// GET /aggregates – count/sum/avg/min/max per (source, metric), a plain array: filters (source,
+// metric, q), a time window (from, to), series (bucket), one page at a time (sort, limit, cursor;
+// the next page is named by `Link: <…>; rel="next"`)
 export async function getAggregates(url: URL, res: ServerResponse, ctx: ServerContext, principal: Principal): Promise<void> {
-  const source = url.searchParams.get("source") ?? undefined;
-  const metric = url.searchParams.get("metric") ?? undefined;
-  sendJson(res, 200, await createCaller({ ...ctx, principal }).aggregates({ source, metric }));
+  const param = (name: string) => url.searchParams.get(name) ?? undefined;
+  const limit = param("limit");
+  const page = await createCaller({ ...ctx, principal }).aggregatesPage({
+    source: param("source"),
+    metric: param("metric"),
+    q: param("q"),
+    from: param("from"),
+    to: param("to"),
+    bucket: param("bucket") as never,
+    sort: param("sort") as never,
+    // A number when it reads as one; anything else goes on as text, for the schema to refuse naming `limit`.
+    limit: limit !== undefined && /^\d{1,9}$/.test(limit) ? Number(limit) : (limit as never),
+    cursor: param("cursor"),
+  });
+  const headers: Record<string, string> = {};
+  if (page.nextCursor !== null) {
+    const next = new URLSearchParams(url.searchParams);
+    next.set("cursor", page.nextCursor);
+    headers.link = `</aggregates?${next.toString()}>; rel="next"`;
+  }
+  sendJson(res, 200, page.items, headers);
 }

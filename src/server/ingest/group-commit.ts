@@ -34,7 +34,7 @@ import type { Prisma as P } from "../../generated/prisma/client";
 import type { EventIdentity } from "./dedup-key";
 import type { NormalizedEvent } from "./normalize";
 import { eventFailedError, keyReusedError, outcomeOfFinished, type ProcessOutcome } from "./outcome";
-import { addToRollupsSql } from "./rollup";
+import { addToRollupsCtes } from "./rollup";
 
 /** What reading an event decided before it is stored: count it, or store it with its outcome. */
 export type ReadDecision =
@@ -372,7 +372,7 @@ async function processGroup(db: Database, group: CapturedEvent[], opts: { failBe
                CASE WHEN same THEN pid END, attempts
         FROM done
         RETURNING raw_event_id::text AS raw_id),
-      agg AS (${addToRollupsSql(insertedIds)})
+      ${addToRollupsCtes(insertedIds)}
       SELECT done.raw_event_id::text AS raw_id, done.pid, done.same FROM done`;
     const byRawId = new Map(rest.map((c) => [c.rawId, c]));
     for (const r of second) {

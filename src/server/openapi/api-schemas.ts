@@ -6,8 +6,8 @@
 // payload also passes eventPayloadSchema (messages: segmentMessageSchema,
 // posthogEventSchema), so that is what the document shows.
 import { z } from "zod";
+import { aggregateSchema, aggregatePointSchema, aggregatesPageSchema, aggregatesSummarySchema } from "../../lib/aggregates-schema";
 import {
-  aggregateSchema,
   batchEventSchema,
   batchInputSchema,
   batchOutputSchema,
@@ -45,7 +45,10 @@ export function batchBody(maxEvents: number) {
 
 export const ingestAnswer = ingestOutputSchema.meta({ id: "IngestAnswer" });
 export const batchAnswer = batchOutputSchema.meta({ id: "BatchAnswer" });
-export const aggregate = aggregateSchema.meta({ id: "Aggregate" });
+const aggregatePoint = aggregatePointSchema.meta({ id: "AggregatePoint", description: "One bucket of a series; avg, min and max are null for a bucket with no event" });
+export const aggregate = aggregateSchema.extend({ series: z.array(aggregatePoint).optional().meta({ description: "With `bucket`: every bucket of [from, to), oldest first" }) }).meta({ id: "Aggregate" });
+export const aggregatesPage = aggregatesPageSchema.extend({ items: z.array(aggregate) }).meta({ id: "AggregatesPage" });
+export const aggregatesSummary = aggregatesSummarySchema.meta({ id: "AggregatesSummary" });
 
 const segmentMessage = segmentMessageSchema.meta({ id: "SegmentMessage" });
 export const segmentCall = segmentSingleBodySchema.meta({ id: "SegmentCall", description: "One message; its `type` is the route's" });

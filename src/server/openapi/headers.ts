@@ -24,6 +24,12 @@ export const wwwAuthenticateHeader = z
   .literal(WWW_AUTHENTICATE)
   .meta({ description: "How to authenticate", header: { id: "WWW-Authenticate" } });
 
+export const linkNextHeader = z.string().meta({
+  description:
+    'Present when more rows follow this page: `</aggregates?…&cursor=…>; rel="next"` (RFC 8288), the same query with the next page\'s cursor',
+  header: { id: "Link" },
+});
+
 export const setCookieHeader = z
   .string()
   .meta({ description: "The console's session cookie (HttpOnly, SameSite=Strict, 12 hours), or its removal" });

@@ -1,10 +1,10 @@
 // The REST routes in the OpenAPI document (handlers: src/server/http/rest.ts).
 import type { Config } from "../config";
-import { aggregatesInputSchema } from "../../lib/ingest-schema";
+import { AGGREGATES_PAGE, aggregatesInputSchema, SERIES_MAX_BUCKETS } from "../../lib/aggregates-schema";
 import { z } from "zod";
 import { aggregate, batchAnswer, batchBody, ingestAnswer, restEvent } from "./api-schemas";
 import { bodyErrors, databaseErrors, writeErrors } from "./error-responses";
-import { idempotencyKeyParam, simulateParam } from "./headers";
+import { idempotencyKeyParam, linkNextHeader, simulateParam } from "./headers";
 import type { OperationTable } from "./operation";
 
 export function restOperations(config: Config): OperationTable {
@@ -50,14 +50,25 @@ export function restOperations(config: Config): OperationTable {
     },
     "GET /aggregates": {
       operationId: "aggregates",
-      summary: "Count, sum, average, minimum and maximum per source and metric",
+      summary: "Count, sum, average, minimum and maximum per source and metric, over all time or a time window",
       description:
-        "Read from the rollup, which always agrees with the processed events. `firstSeenAt`/`lastSeenAt` are the earliest and latest " +
-        "event times. A read key bound to one source sees that source only.",
+        "Read from the rollups (all-time, and hourly for a window), which always agree with the processed events; the cost follows the " +
+        "groups and hours read, never the number of events. `firstSeenAt`/`lastSeenAt` are the earliest and latest event times (in the window).\n\n" +
+        "**Time window**: `from` (inclusive) and `to` (exclusive), ISO-8601 date-times on whole UTC hours (`2026-11-24T10:00:00Z`; an offset " +
+        "such as `+01:00` is fine when the instant is a whole UTC hour; write `+` as `%2B` in a URL); any other instant is refused `400` " +
+        "naming the field. An event belongs to the hour of its own time: the payload's `timestamp`, else when it was captured. A group " +
+        "with no event in the window is left out.\n\n" +
+        `**Series**: \`bucket=hour|day\` (needs \`from\` and \`to\`) adds each row's \`series\`: every bucket of the window, oldest first, empty ones ` +
+        `included; days are 24 hours counted from \`from\` (so \`from\` at a local midnight gives that zone's days), the last bucket ends at \`to\`; ` +
+        `at most ${SERIES_MAX_BUCKETS} buckets.\n\n` +
+        `**Paging**: still a plain array, of at most \`limit\` rows (default ${AGGREGATES_PAGE.defaultLimit}, the most; with \`bucket\` ` +
+        `${AGGREGATES_PAGE.seriesDefaultLimit}). When more follow, the \`Link\` header names the next page (\`rel="next"\`, the same query with a ` +
+        "`cursor`); no `Link`, no more rows. `sort` orders by a column (`-` for descending), ties by source then metric. " +
+        "A read key bound to one source sees that source only.",
       tag: "Events",
       access: "read",
       query: aggregatesInputSchema.unwrap(),
-      answer: { schema: z.array(aggregate), description: "One row per (source, metric), filtered as asked" },
+      answer: { schema: z.array(aggregate), description: "One row per (source, metric), filtered, sorted and paged as asked", headers: { Link: linkNextHeader.optional() } },
       errors: ["INVALID_ENVELOPE", ...databaseErrors],
       envelope: "plain",
     },

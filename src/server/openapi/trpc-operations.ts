@@ -7,14 +7,23 @@
 // error as tRPC's envelope around the same error body as REST (`error.data.appError`).
 // Paths are under the server's TRPC_PREFIX (test/openapi.test.ts checks each names a procedure).
 import { z } from "zod";
-import { createSchema } from "zod-openapi";
+import { createSchema, type oas31 } from "zod-openapi";
 import type { Config } from "../config";
-import { aggregatesInputSchema } from "../../lib/ingest-schema";
-import { aggregate, batchAnswer, batchBody, ingestAnswer, trpcIngestInput } from "./api-schemas";
+import { aggregatesFilterSchema, aggregatesInputSchema } from "../../lib/aggregates-schema";
+import { aggregate, aggregatesPage, aggregatesSummary, batchAnswer, batchBody, ingestAnswer, trpcIngestInput } from "./api-schemas";
 import { bodyErrors, databaseErrors, writeErrors } from "./error-responses";
 import type { OperationTable } from "./operation";
 
 const result = (data: z.ZodType) => z.object({ result: z.object({ data }) });
+
+/** A query's input: JSON in the `input` query parameter. */
+const inputParameter = (schema: z.ZodType, example: string): oas31.ParameterObject => ({
+  in: "query",
+  name: "input",
+  required: false,
+  description: `The procedure's input as JSON, e.g. \`?input=${example}\` (URL-encoded)`,
+  content: { "application/json": { schema: createSchema(schema, { io: "input" }).schema } },
+});
 
 export function trpcOperations(config: Config): OperationTable {
   return {
@@ -44,20 +53,34 @@ export function trpcOperations(config: Config): OperationTable {
     },
     "GET /api/trpc/aggregates": {
       operationId: "trpcAggregates",
-      summary: "aggregates (query): the rollup per source and metric",
-      description: "The procedure behind `GET /aggregates`; its input is JSON in the `input` query parameter.",
+      summary: "aggregates (query): the rollup per source and metric, one page",
+      description: "The procedure behind `GET /aggregates` (the same input: filters, window, series, paging); its input is JSON in the `input` query parameter.",
       tag: "tRPC",
       access: "read",
-      parameters: [
-        {
-          in: "query",
-          name: "input",
-          required: false,
-          description: 'The procedure\'s input as JSON, e.g. `?input={"source":"shop"}` (URL-encoded)',
-          content: { "application/json": { schema: createSchema(aggregatesInputSchema, { io: "input" }).schema } },
-        },
-      ],
+      parameters: [inputParameter(aggregatesInputSchema, '{"source":"shop"}')],
       answer: { schema: result(z.array(aggregate)), description: "The procedure's output" },
+      errors: ["INVALID_JSON", "INVALID_ENVELOPE", ...databaseErrors],
+      envelope: "trpc",
+    },
+    "GET /api/trpc/aggregatesPage": {
+      operationId: "trpcAggregatesPage",
+      summary: "aggregatesPage (query): one page of the rollup and the next page's cursor",
+      description: "The same input and rows as `aggregates`, with `nextCursor` (null on the last page) to pass as `cursor` for the next page.",
+      tag: "tRPC",
+      access: "read",
+      parameters: [inputParameter(aggregatesInputSchema, '{"sort":"-count","limit":50,"from":"2026-11-24T00:00:00Z","to":"2026-11-25T00:00:00Z"}')],
+      answer: { schema: result(aggregatesPage), description: "The procedure's output" },
+      errors: ["INVALID_JSON", "INVALID_ENVELOPE", ...databaseErrors],
+      envelope: "trpc",
+    },
+    "GET /api/trpc/aggregatesSummary": {
+      operationId: "trpcAggregatesSummary",
+      summary: "aggregatesSummary (query): every group the filters and window select, counted",
+      description: "How many (source, metric) groups, of how many sources, with how many events, and the latest event time: over every page, not one.",
+      tag: "tRPC",
+      access: "read",
+      parameters: [inputParameter(aggregatesFilterSchema, '{"q":"shop"}')],
+      answer: { schema: result(aggregatesSummary), description: "The procedure's output" },
       errors: ["INVALID_JSON", "INVALID_ENVELOPE", ...databaseErrors],
       envelope: "trpc",
     },
