@@ -4,7 +4,7 @@
 // package.json named and versioned like the service whose only dependency is @trpc/server.
 // This script refuses a bundle that imports anything but @trpc/server: a client project
 // would then need the server's own packages. That the bundle compiles on its own, with
-// skipLibCheck off, test/typed-client.test.ts shows (the bundler's own check would compile
+// skipLibCheck off, e2e/typed-client.test.ts shows (the bundler's own check would compile
 // it a second time, here, on every build).
 import { spawnSync } from "node:child_process";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";

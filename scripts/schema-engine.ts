@@ -23,12 +23,16 @@ function loadWasm(): Promise<void> {
   return loaded;
 }
 
-/** The SQL that takes a database from `fromDatamodel` (or empty) to `toDatamodel`. */
-export async function diffDatamodels(fromDatamodel: string | null, toDatamodel: string): Promise<string> {
+/**
+ * The SQL that takes a database from `fromDatamodel` (or empty) to `toDatamodel`.
+ * `pgliteLoadDataDir`: a PGlite data folder tarball for the throwaway connection to start
+ * from instead of running initdb (the tests pass their empty template).
+ */
+export async function diffDatamodels(fromDatamodel: string | null, toDatamodel: string, opts: { pgliteLoadDataDir?: Blob } = {}): Promise<string> {
   await loadWasm();
   // The engine insists on a connection even for a datamodel diff: a throwaway in-memory
   // PGlite keeps this offline and server-free.
-  const lite = new PGlite("memory://");
+  const lite = new PGlite("memory://", opts.pgliteLoadDataDir ? { loadDataDir: opts.pgliteLoadDataDir } : {});
   const factory = bindMigrationAwareSqlAdapterFactory(new PrismaPGlite(lite));
   const engine = await bg.SchemaEngine.new({ datamodels: [["schema.prisma", toDatamodel]] }, () => {}, factory);
   try {

@@ -9,6 +9,7 @@ import type { FailurePoint } from "../src/lib/ingest-schema";
 import { createCaller } from "../src/server/api/root";
 import { recoverStuckEvents } from "../src/server/ingest/recover-stuck-events";
 import { checkInvariants } from "./support/invariants";
+import { failure } from "./support/trpc-failure";
 import { useTestDatabase } from "./support/use-test-database";
 import { backends, testContext } from "./support/test-db";
 
@@ -66,7 +67,7 @@ describe.each(backends)("aggregates always agree with processed events on %s", (
             if (cmd.kind === "recover") {
               await recoverStuckEvents(ctx);
             } else if (cmd.kind === "invalid") {
-              await expect(api.ingest({ source, payload: { metric: cmd.metric, value: "not a number" } })).rejects.toMatchObject({ code: "UNPROCESSABLE_CONTENT" });
+              expect(await failure(api.ingest({ source, payload: { metric: cmd.metric, value: "not a number" } }))).toMatchObject({ code: "INVALID_EVENT", status: 422, field: "payload.value" });
             } else {
               const e = pool[cmd.event]!;
               const payload = { metric: e.metric, value: e.value, ...(e.keyed === "eventId" ? { eventId: e.id } : {}) };

@@ -5,6 +5,8 @@ import { describe, expect, it } from "vitest";
 import type { TRPCError } from "@trpc/server";
 import { createCaller } from "../src/server/api/root";
 import { appErrorOf } from "../src/server/api/trpc";
+import { startHttpApp } from "./support/http-app";
+import { sample } from "./support/prometheus-text";
 import { useTestDatabase } from "./support/use-test-database";
 import { backends, postgresUrl, testContext } from "./support/test-db";
 
@@ -24,9 +26,9 @@ describe.each(backends)("group commit on %s", (kind) => {
     ];
     const settled = await Promise.allSettled(calls);
     const ok = settled.filter((s) => s.status === "fulfilled").map((s) => (s as PromiseFulfilledResult<{ deduplicated: boolean }>).value);
-    const failed = settled.filter((s) => s.status === "rejected").map((s) => (s as PromiseRejectedResult).reason as { code: string; message: string });
+    const failed = settled.filter((s) => s.status === "rejected").map((s) => appErrorOf((s as PromiseRejectedResult).reason as TRPCError));
     // "a" is counted once: either value 1 (two requests) or value 2 (one request) wins, the other is a clash.
-    expect(failed.map((f) => f.code).sort()).toEqual(["UNPROCESSABLE_CONTENT", "UNPROCESSABLE_CONTENT"]);
+    expect(failed.map((f) => f.code).sort()).toEqual(["IDEMPOTENCY_KEY_REUSED", "INVALID_EVENT"]);
     expect(ok.filter((r) => !r.deduplicated)).toHaveLength(3);
     const aggs = await api.aggregates({ source });
     expect(aggs.find((a) => a.metric === "m")?.count).toBe(2);
@@ -63,6 +65,30 @@ describe.each(backends)("group commit on %s", (kind) => {
     const source = `group-${kind}-off`;
     const results = await Promise.all(Array.from({ length: 8 }, () => api.ingest({ source, payload: { metric: "m", value: 1 }, idempotencyKey: "same" })));
     expect(results.filter((r) => !r.deduplicated)).toHaveLength(1);
+  });
+
+  it("GROUP_COMMIT_MAX_EVENTS=1 takes the path of one event per group: 12 concurrent events, 12 groups of one in /metrics", async () => {
+    const app = await startHttpApp(testContext(t.db));
+    // ingest_group_commit_events (this database handle's metrics, as GET /metrics serves them) moved by `burst`.
+    const groups = async () => {
+      const text = await (await fetch(`${app.url}/metrics`)).text();
+      return [sample(text, "ingest_group_commit_events_count") ?? 0, sample(text, "ingest_group_commit_events_sum") ?? 0, sample(text, "ingest_group_commit_events_bucket", { le: "1" }) ?? 0];
+    };
+    const burst = async (overrides: Record<string, string>, source: string) => {
+      const api = createCaller(testContext(t.db, overrides));
+      const before = await groups();
+      const results = await Promise.all(Array.from({ length: 12 }, (_, i) => api.ingest({ source, payload: { metric: "m", value: i } })));
+      expect(results.filter((r) => !r.deduplicated)).toHaveLength(12);
+      const after = await groups();
+      return { groups: after[0]! - before[0]!, events: after[1]! - before[1]!, groupsOfOne: after[2]! - before[2]! };
+    };
+    try {
+      expect(await burst({ GROUP_COMMIT_MAX_EVENTS: "1" }, `group-${kind}-max1`)).toEqual({ groups: 12, events: 12, groupsOfOne: 12 });
+      // The same burst, started in one tick, with grouping on: one group of twelve.
+      expect(await burst({}, `group-${kind}-max256`)).toEqual({ groups: 1, events: 12, groupsOfOne: 0 });
+    } finally {
+      await app.close();
+    }
   });
 });
 

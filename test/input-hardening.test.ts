@@ -137,7 +137,7 @@ describe.skipIf(!postgresUrl)("the recovery worker under timeouts (PostgreSQL)",
     const impatient = openTestDatabase(t.url, { poolSize: 2, connectTimeoutMs: 2000, queryTimeoutMs: 300 });
     try {
       const ctx = testContext(impatient, { RECOVERY_MAX_ATTEMPTS: "1", RECOVERY_DELAY_MS: "0" });
-      await expect(createCaller(ctx).ingest({ source: "slow", payload: { metric: "slow", value: 1 } })).rejects.toMatchObject({ code: "SERVICE_UNAVAILABLE" });
+      expect(await failure(createCaller(ctx).ingest({ source: "slow", payload: { metric: "slow", value: 1 } }))).toMatchObject({ code: "DATABASE_UNAVAILABLE", status: 503 });
       for (let i = 0; i < 2; i++) {
         await t.db.prisma.rawEventPending.updateMany({ where: { rawEvent: { source: "slow" } }, data: { nextAttemptAt: new Date(Date.now() - 1000) } });
         await recoverStuckEvents(ctx);

@@ -11,7 +11,7 @@ import { useTestDatabase } from "./support/use-test-database";
 import { backends, postgresUrl, testContext } from "./support/test-db";
 
 const failAfterCapture = async (ctx: ServerContext, source: string, payload: Record<string, unknown>, idempotencyKey?: string) => {
-  await expect(createCaller(ctx).ingest({ source, payload, idempotencyKey, simulate: "after-capture" })).rejects.toThrow(/Simulated/);
+  expect(await failure(createCaller(ctx).ingest({ source, payload, idempotencyKey, simulate: "after-capture" }))).toMatchObject({ code: "SIMULATED_FAILURE", status: 503 });
 };
 
 /** Runs worker passes until `done()` holds (bounded), as the loop in every instance would. */

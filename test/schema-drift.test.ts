@@ -8,9 +8,11 @@ import { afterAll, describe, expect, it } from "vitest";
 import { diffDatamodels } from "../scripts/schema-engine";
 import type { Database } from "../src/server/db/database";
 import { migrate, readMigrations } from "../src/server/db/migrate";
-import { createEmptyDatabase, openTestDatabase, postgresUrl, type TestDatabase } from "./support/test-db";
+import { createEmptyDatabase, openTestDatabase, pgliteTemplate, postgresUrl, type TestDatabase } from "./support/test-db";
 
 const schema = readFileSync(new URL("../prisma/schema.prisma", import.meta.url), "utf8");
+/** The schema engine's throwaway connection starts from the run's empty PGlite template. */
+const engineDb = { pgliteLoadDataDir: pgliteTemplate("empty") };
 
 /** Everything about the public schema that matters, as sorted text lines. */
 async function catalog(db: Database): Promise<string[]> {
@@ -74,7 +76,7 @@ describe("schema.prisma and prisma/migrations", () => {
 
   it("migrations produce exactly the database schema.prisma describes", async () => {
     const fromSchema = await fresh("pglite");
-    await fromSchema.execScript(await diffDatamodels(null, schema));
+    await fromSchema.execScript(await diffDatamodels(null, schema, engineDb));
     const fromMigrations = await fresh("pglite");
     await migrate(fromMigrations);
     const expected = await catalog(fromSchema);
@@ -87,14 +89,14 @@ describe("schema.prisma and prisma/migrations", () => {
     const drifted = schema.replace("  attempts         Int ", "  priority         Int @default(0)\n  attempts         Int ");
     expect(drifted).not.toBe(schema);
     const fromSchema = await fresh("pglite");
-    await fromSchema.execScript(await diffDatamodels(null, drifted));
+    await fromSchema.execScript(await diffDatamodels(null, drifted, engineDb));
     const fromMigrations = await fresh("pglite");
     await migrate(fromMigrations);
     expect(await catalog(fromMigrations)).not.toEqual(await catalog(fromSchema));
   }, 180_000);
 
   it("there is no pending schema change: diffing the schema against itself is empty", async () => {
-    expect((await diffDatamodels(schema, schema)).trim()).toMatch(/^(-- This is an empty migration\.)?$/);
+    expect((await diffDatamodels(schema, schema, engineDb)).trim()).toMatch(/^(-- This is an empty migration\.)?$/);
   });
 
   it("records each migration as Prisma does (name, SHA-256 checksum, finished) and applies nothing twice", async () => {

@@ -1,12 +1,9 @@
-// Once per run: compiles the server the way `npm run build` does (dist/server, esbuild, well
-// under a second), since suites that start the app as a real process run what `npm start`
-// runs; and says loudly which real databases the suites will use.
-import { execFileSync } from "node:child_process";
-import { projectRoot } from "../../e2e/support/app-process";
+// Once per run: says loudly which real databases the suites will use. (Suites that start
+// the app as a real process are end-to-end suites, whose global setup compiles the server:
+// e2e/support/build-server.ts.)
 import { postgresUrl } from "./test-db";
 
 export default function setup(): void {
-  execFileSync(process.execPath, ["scripts/build-server.mjs"], { cwd: projectRoot, stdio: "inherit" });
   if (postgresUrl) {
     const u = new URL(postgresUrl);
     console.log(`\n[db] Storage suites run on PGlite AND on PostgreSQL at ${u.host}${u.pathname}.\n`);

@@ -17,6 +17,11 @@ export interface DatabaseOptions {
   url?: string;
   /** PGlite data folder, or `memory://` for a throwaway in-memory database. */
   pgliteDataDir: string;
+  /**
+   * A PGlite data folder as a tarball (PGlite's `dumpDataDir()`) to start from instead of
+   * running initdb: the tests clone one migrated template per database this way.
+   */
+  pgliteLoadDataDir?: Blob;
   poolSize: number;
   connectTimeoutMs: number;
   queryTimeoutMs: number;
@@ -126,7 +131,7 @@ export function openDatabase(opts: DatabaseOptions): Database {
   const lock = opts.pgliteDataDir.startsWith("memory://") ? undefined : claimPgliteDataDir(opts.pgliteDataDir);
   let lite: PGlite;
   try {
-    lite = new PGlite(opts.pgliteDataDir);
+    lite = new PGlite(opts.pgliteDataDir, opts.pgliteLoadDataDir ? { loadDataDir: opts.pgliteLoadDataDir } : {});
   } catch (err) {
     lock?.release();
     throw err;

@@ -60,7 +60,7 @@ async function readMigrationFiles(dir: string): Promise<Migration[]> {
 const quote = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
 /** Applies every pending migration; returns the names it applied. */
-export async function migrate(db: Database, dir = defaultMigrationsDir): Promise<string[]> {
+export async function migrate(db: Pick<Database, "withSession">, dir = defaultMigrationsDir): Promise<string[]> {
   const migrations = await readMigrations(dir);
   return db.withSession(async (query) => {
     // No statement timeout here: waiting for another instance's migration, or building an

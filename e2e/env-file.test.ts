@@ -7,10 +7,10 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { freePort, projectRoot } from "../e2e/support/app-process";
+import { freePort, projectRoot } from "./support/app-process";
 import { readMigrations } from "../src/server/db/migrate";
-import { startScript, runToExit, type ScriptEnv } from "./support/run-script";
-import { createEmptyDatabase, postgresUrl } from "./support/test-db";
+import { startScript, runToExit, type ScriptEnv } from "../test/support/run-script";
+import { createEmptyDatabase, postgresUrl } from "../test/support/test-db";
 
 const root = mkdtempSync(join(tmpdir(), "ingest-env-file-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

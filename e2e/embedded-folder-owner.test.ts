@@ -8,8 +8,8 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { startApp, type AppProcess } from "../e2e/support/app-process";
-import { runToExit } from "./support/run-script";
+import { startApp, type AppProcess } from "./support/app-process";
+import { runToExit } from "../test/support/run-script";
 import { claimPgliteDataDir, LOCK_FILE, PgliteDataDirError } from "../src/server/db/embedded-folder";
 
 const root = mkdtempSync(join(tmpdir(), "ingest-pglite-lock-"));

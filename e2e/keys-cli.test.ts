@@ -7,8 +7,8 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { freePort, startApp } from "../e2e/support/app-process";
-import { runToExit } from "./support/run-script";
+import { freePort, startApp } from "./support/app-process";
+import { runToExit } from "../test/support/run-script";
 
 const root = mkdtempSync(join(tmpdir(), "ingest-keys-cli-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

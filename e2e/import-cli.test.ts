@@ -10,10 +10,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiKey } from "../src/server/auth/api-keys";
-import { startHttpApp, type HttpApp } from "./support/http-app";
-import { runToExit, startScript } from "./support/run-script";
-import { backends, testContext } from "./support/test-db";
-import { useTestDatabase } from "./support/use-test-database";
+import { startHttpApp, type HttpApp } from "../test/support/http-app";
+import { runToExit, startScript } from "../test/support/run-script";
+import { backends, testContext } from "../test/support/test-db";
+import { useTestDatabase } from "../test/support/use-test-database";
 
 const ADMIN = "operator-token-for-the-import-test-0123456789";
 const root = mkdtempSync(join(tmpdir(), "ingest-import-"));

@@ -6,12 +6,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { freePort, startApp } from "../e2e/support/app-process";
+import { freePort, startApp } from "./support/app-process";
 import { createCaller } from "../src/server/api/root";
 import { openDatabase } from "../src/server/db/database";
 import { migrate } from "../src/server/db/migrate";
-import { runToExit } from "./support/run-script";
-import { testContext } from "./support/test-db";
+import { runToExit } from "../test/support/run-script";
+import { testContext } from "../test/support/test-db";
 
 const root = mkdtempSync(join(tmpdir(), "ingest-aggregates-cli-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

@@ -9,13 +9,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
-import { freePort, projectRoot } from "../e2e/support/app-process";
+import { freePort, projectRoot } from "./support/app-process";
 import { createCaller } from "../src/server/api/root";
 import { openDatabase } from "../src/server/db/database";
 import { claimPgliteDataDir, PgliteDataDirInUseError } from "../src/server/db/embedded-folder";
 import { migrate } from "../src/server/db/migrate";
-import { runToExit, startScript, type ScriptEnv } from "./support/run-script";
-import { testContext } from "./support/test-db";
+import { runToExit, startScript, type ScriptEnv } from "../test/support/run-script";
+import { testContext } from "../test/support/test-db";
 
 const root = mkdtempSync(join(tmpdir(), "ingest-studio-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -63,7 +63,7 @@ describe("npm run db:studio", { timeout: 180_000 }, () => {
     } finally {
       await studio.stop("SIGTERM");
     }
-    await expect(fetch(`http://127.0.0.1:${studioPort}/`)).rejects.toThrow(); // Studio stopped with it
+    await expect(fetch(`http://127.0.0.1:${studioPort}/`)).rejects.toMatchObject({ cause: { code: "ECONNREFUSED" } }); // Studio stopped with it
     claimPgliteDataDir(folder).release();
   });
 

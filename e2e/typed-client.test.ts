@@ -10,10 +10,10 @@ import { cp, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { projectRoot } from "../e2e/support/app-process";
-import { startHttpApp } from "./support/http-app";
-import { testContext } from "./support/test-db";
-import { useTestDatabase } from "./support/use-test-database";
+import { projectRoot } from "./support/app-process";
+import { startHttpApp } from "../test/support/http-app";
+import { testContext } from "../test/support/test-db";
+import { useTestDatabase } from "../test/support/use-test-database";
 
 interface Exit {
   code: number;
