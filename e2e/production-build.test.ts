@@ -12,9 +12,18 @@ import { freePort, projectRoot } from "./support/app-process";
 
 const pkg = JSON.parse(readFileSync(join(projectRoot, "package.json"), "utf8")) as { dependencies: Record<string, string> };
 
-/** The bare specifiers a compiled file imports (statically, or with import()). */
+/**
+ * The bare specifiers a compiled file imports (statically, or with import()). A static import
+ * is a statement that starts a line in esbuild's output (`import … from "x";`, possibly over
+ * several lines), so a string that merely contains `from "` (a schema's `"from"` parameter)
+ * is not mistaken for one.
+ */
 function importsOf(code: string): string[] {
-  const found = [...code.matchAll(/\bfrom\s*"([^"]+)"/g), ...code.matchAll(/\bimport\s*\(\s*"([^"]+)"\s*\)/g), ...code.matchAll(/^import\s*"([^"]+)"/gm)];
+  const found = [
+    ...code.matchAll(/^(?:import|export)\b[^;"]*?\bfrom\s*"([^"]+)";/gm),
+    ...code.matchAll(/\bimport\s*\(\s*"([^"]+)"\s*\)/g),
+    ...code.matchAll(/^import\s*"([^"]+)"/gm),
+  ];
   return found.map((m) => m[1]!).filter((s) => !s.startsWith("."));
 }
 
