@@ -16,9 +16,13 @@ import { trpc } from "./react";
  * and come back here afterwards.
  */
 function signInAgainIfSessionEnded(error: unknown) {
-  if (toIngestClientError(error).code !== "UNAUTHENTICATED") return;
+  if (leavingToSignIn || toIngestClientError(error).code !== "UNAUTHENTICATED") return;
+  // Several polls are refused at once when a session ends: navigate once, or each later
+  // call would abort the navigation the first one started.
+  leavingToSignIn = true;
   window.location.assign(signInUrl(`${window.location.pathname}${window.location.search}`));
 }
+let leavingToSignIn = false;
 
 function makeQueryClient() {
   return new QueryClient({
