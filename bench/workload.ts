@@ -2,21 +2,10 @@
 // workload object of its own, built from the same seed, so every side sees the same sequence
 // of events, retries and groups (it only gets further along it when it is faster). A
 // workload lives for the whole run: later rounds continue it instead of re-sending round 1.
+import { seededRandom } from "../e2e/support/seeded-random";
 
 /** The sources events come from, one write key each. */
 export const sources = Array.from({ length: 20 }, (_, i) => `client-${i}`);
-
-/** A small seeded PRNG (mulberry32): the same seed gives every side the same choices. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface SingleEvent {
   /** Sent as the Idempotency-Key header. */
@@ -36,7 +25,7 @@ export class SingleEventWorkload {
     private readonly retryShare = 0.5,
     seed = 1,
   ) {
-    this.random = seeded(seed);
+    this.random = seededRandom(seed);
   }
 
   take(): SingleEvent {
@@ -88,7 +77,7 @@ export class BatchWorkload {
     private readonly retryShare: number,
     seed = 2,
   ) {
-    this.random = seeded(seed);
+    this.random = seededRandom(seed);
   }
 
   take(): BatchGroup {

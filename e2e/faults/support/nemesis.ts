@@ -8,6 +8,7 @@
 import type { AppInstance } from "./app-fleet";
 import type { PgCluster } from "./pg-cluster";
 import type { TcpProxy } from "./tcp-proxy";
+import { seededRandom } from "../../support/seeded-random";
 
 export interface NemesisTarget {
   cluster: PgCluster;
@@ -105,20 +106,8 @@ export const schedule: Step[] = [
   { op: "kill PostgreSQL (immediate), down 2 s, restart", run: (t) => restartPostgres(t, 2000) },
 ];
 
-/** mulberry32: a tiny seeded PRNG, so a shuffled round can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function shuffled<T>(items: T[], seed: number): T[] {
-  const random = prng(seed);
+  const random = seededRandom(seed);
   const out = [...items];
   for (let i = out.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));

@@ -10,7 +10,7 @@ import { AppError } from "../errors";
 import { computeDedupKey } from "./dedup-key";
 import { finishPending, outcomeOfRaw, processCaptured, type CapturedEvent, type DecidedOutcome, type ProcessResult } from "./group-commit";
 import { notCountedReason, readEvent, type ReadRules } from "./read-event";
-import type { ProcessOutcome } from "./outcome";
+import { outcomeOfFinished, type ProcessOutcome } from "./outcome";
 
 /** A raw event as stored. */
 export interface StoredRawEvent {
@@ -53,10 +53,11 @@ export async function processStoredRawEvents(db: Database, rows: StoredRawEvent[
 export async function processRawEvent(db: Database, rawEventId: string, rules: ReadRules): Promise<ProcessOutcome> {
   const raw = await db.prisma.rawEventState.findUnique({
     where: { id: rawEventId },
-    select: { id: true, source: true, payload: true, format: true, idempotencyKey: true, receivedAt: true, status: true },
+    select: { id: true, source: true, payload: true, format: true, idempotencyKey: true, receivedAt: true, status: true, processedEventId: true, reason: true, reasonCode: true },
   });
   if (!raw) throw new Error(`raw event ${rawEventId} does not exist`);
-  if (raw.status !== "received") return outcomeOfRaw(db.prisma, rawEventId);
+  // Finished already (by the worker, or an earlier attempt): answered from the row just read.
+  if (raw.status !== "received") return outcomeOfFinished(raw);
   const [result] = await processStoredRawEvents(db, [{ id: raw.id, source: raw.source, payload: raw.payload, format: raw.format, idempotency_key: raw.idempotencyKey, received_at: raw.receivedAt }], rules);
   if (!result || "failure" in result) throw result?.failure ?? new Error("no result");
   return result;

@@ -13,6 +13,16 @@ import { Prisma } from "../../generated/prisma/client";
  */
 export const hourOfOccurrenceSql = Prisma.raw(`date_trunc('hour', occurred_at, 'UTC')`);
 
+/** How a rollup row `a` (all-time or hourly) takes in the rollup of new events (EXCLUDED). */
+const absorbNewEvents = Prisma.raw(`
+        count = a.count + EXCLUDED.count,
+        sum = a.sum + EXCLUDED.sum,
+        min = LEAST(a.min, EXCLUDED.min),
+        max = GREATEST(a.max, EXCLUDED.max),
+        first_seen_at = LEAST(a.first_seen_at, EXCLUDED.first_seen_at),
+        last_seen_at = GREATEST(a.last_seen_at, EXCLUDED.last_seen_at),
+        updated_at = now()`);
+
 /**
  * The two rollup upserts as CTEs of the processing statement (`WITH …, agg AS (…), agg_hour AS (…)`),
  * adding the processed events with these ids.
@@ -25,25 +35,11 @@ export function addToRollupsCtes(processedEventIds: (bigint | string)[]): Prisma
       SELECT source, metric, count(*), sum(value), min(value), max(value), min(occurred_at), max(occurred_at), now()
       FROM processed_event WHERE id = ANY(${ids}::bigint[])
       GROUP BY source, metric ORDER BY source, metric
-      ON CONFLICT (source, metric) DO UPDATE SET
-        count = a.count + EXCLUDED.count,
-        sum = a.sum + EXCLUDED.sum,
-        min = LEAST(a.min, EXCLUDED.min),
-        max = GREATEST(a.max, EXCLUDED.max),
-        first_seen_at = LEAST(a.first_seen_at, EXCLUDED.first_seen_at),
-        last_seen_at = GREATEST(a.last_seen_at, EXCLUDED.last_seen_at),
-        updated_at = now()),
+      ON CONFLICT (source, metric) DO UPDATE SET ${absorbNewEvents}),
     agg_hour AS (
       INSERT INTO metric_aggregate_hour AS a (source, metric, hour, count, sum, min, max, first_seen_at, last_seen_at, updated_at)
       SELECT source, metric, ${hourOfOccurrenceSql}, count(*), sum(value), min(value), max(value), min(occurred_at), max(occurred_at), now()
       FROM processed_event WHERE id = ANY(${ids}::bigint[])
       GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-      ON CONFLICT (source, metric, hour) DO UPDATE SET
-        count = a.count + EXCLUDED.count,
-        sum = a.sum + EXCLUDED.sum,
-        min = LEAST(a.min, EXCLUDED.min),
-        max = GREATEST(a.max, EXCLUDED.max),
-        first_seen_at = LEAST(a.first_seen_at, EXCLUDED.first_seen_at),
-        last_seen_at = GREATEST(a.last_seen_at, EXCLUDED.last_seen_at),
-        updated_at = now())`;
+      ON CONFLICT (source, metric, hour) DO UPDATE SET ${absorbNewEvents})`;
 }
