@@ -2,7 +2,8 @@
 // batches) and any window of whole hours with bucket=hour or day, every row's series and
 // totals, read from the hourly rollup, are exactly what processed_event recomputes (same
 // events, same buckets, the same doubles) and what a model of the events sent says (counts
-// and sums in cents); groups without an event in the window are left out. The suite ends with
+// and sums in cents); groups without an event in the window are left out; the summary's series
+// (every group added up per bucket) is processed_event's too. The suite ends with
 // the invariants, whose rollup check compares every hourly row with processed_event.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -66,6 +67,8 @@ interface Recomputed {
   last: Date;
 }
 
+type Bucketed = Pick<Recomputed, "i" | "count" | "sum" | "avg" | "min" | "max">;
+
 let run = 0;
 
 describe.each(backends)("series and windows always agree with processed events on %s", (kind) => {
@@ -90,6 +93,15 @@ describe.each(backends)("series and windows always agree with processed events o
         const buckets = Math.ceil((to - from) / size);
         const window = { from: new Date(from).toISOString(), to: new Date(to).toISOString() };
         const rows = await api.aggregates({ q: prefix, ...window, bucket: c.bucket, limit: 100 });
+        /** Every bucket of the window from recomputed buckets (by index): empty ones count 0, with no avg/min/max. */
+        const dense = (recomputedBuckets: Bucketed[]) => {
+          const byIndex = new Map(recomputedBuckets.map((r) => [r.i, r]));
+          return Array.from({ length: buckets }, (_, i) => {
+            const r = byIndex.get(i);
+            const start = new Date(from + i * size).toISOString();
+            return r ? { start, count: r.count, sum: r.sum, avg: r.avg, min: r.min, max: r.max } : { start, count: 0, sum: 0, avg: null, min: null, max: null };
+          });
+        };
 
         // The recomputation from processed_event: the same groups, buckets and doubles.
         const recomputed = await t.db.prisma.$queryRaw<Recomputed[]>`
@@ -117,15 +129,22 @@ describe.each(backends)("series and windows always agree with processed events o
             firstSeenAt: new Date(total.first).toISOString(),
             lastSeenAt: new Date(total.last).toISOString(),
           });
-          const byIndex = new Map(recomputed.filter((r) => r.source === row.source && r.metric === row.metric).map((r) => [r.i, r]));
-          expect(row.series).toEqual(
-            Array.from({ length: buckets }, (_, i) => {
-              const r = byIndex.get(i);
-              const start = new Date(from + i * size).toISOString();
-              return r ? { start, count: r.count, sum: r.sum, avg: r.avg, min: r.min, max: r.max } : { start, count: 0, sum: 0, avg: null, min: null, max: null };
-            }),
-          );
+          expect(row.series).toEqual(dense(recomputed.filter((r) => r.source === row.source && r.metric === row.metric)));
         });
+
+        // The summary's series: every selected group's events per bucket, the same doubles as
+        // processed_event's, in the same statement as its count.
+        const summary = await api.aggregatesSummary({ q: prefix, ...window, bucket: c.bucket });
+        const overall = await t.db.prisma.$queryRaw<Bucketed[]>`
+          SELECT floor(extract(epoch FROM occurred_at - ${window.from}::timestamptz) * 1000 / ${size})::int AS i,
+                 count(*)::int AS count, sum(value)::float8 AS sum, (sum(value) / count(*))::float8 AS avg,
+                 min(value)::float8 AS min, max(value)::float8 AS max
+          FROM processed_event
+          WHERE starts_with(source, ${prefix}) AND occurred_at >= ${window.from}::timestamptz AND occurred_at < ${window.to}::timestamptz
+          GROUP BY 1 ORDER BY 1`;
+        expect(summary.series).toEqual(dense(overall));
+        expect(summary.series!.reduce((n, p) => n + p.count, 0)).toBe(summary.count);
+        expect(summary.groups).toBe(rows.length);
 
         // And what was sent: each distinct event once, in the bucket of its own time.
         const model = new Map<string, { count: number; cents: number }[]>();

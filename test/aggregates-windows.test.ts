@@ -1,11 +1,13 @@
 // GET /aggregates (and tRPC aggregates, aggregatesPage, aggregatesSummary) over real HTTP, on
 // both databases: time windows by the events' own time, on whole UTC hours (anything else is a
 // 400 naming the field); series per hour and per 24-hour day counted from `from`; filters, sort
-// and keyset pages, with the next page named by the Link header; the answer still a plain array.
+// and keyset pages, with the next page named by the Link header; the answer still a plain array;
+// the summary over every selected group, with its totals per bucket.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Aggregate } from "../src/lib/aggregates-schema";
 import { createCaller } from "../src/server/api/root";
 import { startHttpApp, type HttpApp } from "./support/http-app";
+import { failure } from "./support/trpc-failure";
 import { useTestDatabase } from "./support/use-test-database";
 import { backends, testContext } from "./support/test-db";
 
@@ -255,5 +257,39 @@ describe.each(backends)("aggregates over time windows, a page at a time, on %s",
     expect(await api().aggregatesSummary({ source, from: input.from, to: input.to })).toEqual({ groups: 2, sources: 1, count: 2, lastSeenAt: "2026-11-24T11:00:00.000Z" });
     expect(await api().aggregatesSummary({ source })).toEqual({ groups: 2, sources: 1, count: 3, lastSeenAt: "2026-11-25T11:00:00.000Z" });
     expect(await api().aggregatesSummary({ q: `${source} nothing-matches` })).toEqual({ groups: 0, sources: 0, count: 0, lastSeenAt: null });
+  });
+
+  it("aggregatesSummary with a bucket adds every selected group's events per bucket, empty buckets included, adding up to its count", async () => {
+    const source = src("summary-series");
+    await send([
+      { source, metric: "a", value: 1, timestamp: "2026-11-24T10:15:00Z" },
+      { source, metric: "b", value: 2, timestamp: "2026-11-24T10:45:00Z" },
+      { source, metric: "b", value: -3, timestamp: "2026-11-24T12:59:59.999Z" },
+      { source, metric: "b", value: 9, timestamp: "2026-11-24T13:00:00Z" },
+    ]);
+    const window = { source, from: "2026-11-24T10:00:00Z", to: "2026-11-24T13:00:00Z" };
+    expect(await api().aggregatesSummary({ ...window, bucket: "hour" })).toEqual({
+      groups: 2,
+      sources: 1,
+      count: 3,
+      lastSeenAt: "2026-11-24T12:59:59.999Z",
+      series: [
+        { start: "2026-11-24T10:00:00.000Z", count: 2, sum: 3, avg: 1.5, min: 1, max: 2 },
+        { start: "2026-11-24T11:00:00.000Z", count: 0, sum: 0, avg: null, min: null, max: null },
+        { start: "2026-11-24T12:00:00.000Z", count: 1, sum: -3, avg: -3, min: -3, max: -3 },
+      ],
+    });
+    // Days are 24 hours from `from`; the filters apply to the series as to the count.
+    expect((await api().aggregatesSummary({ q: `${source} b`, from: "2026-11-24T10:00:00Z", to: "2026-11-26T10:00:00Z", bucket: "day" })).series).toEqual([
+      { start: "2026-11-24T10:00:00.000Z", count: 3, sum: 8, avg: 8 / 3, min: -3, max: 9 },
+      { start: "2026-11-25T10:00:00.000Z", count: 0, sum: 0, avg: null, min: null, max: null },
+    ]);
+    // Without a bucket, no series; a bucket needs the window.
+    expect(await api().aggregatesSummary(window)).not.toHaveProperty("series");
+    expect(await failure(api().aggregatesSummary({ source, bucket: "hour", from: window.from }))).toMatchObject({ code: "INVALID_ENVELOPE", field: "to" });
+    expect(await failure(api().aggregatesSummary({ source, bucket: "hour", from: "2026-11-01T00:00:00Z", to: "2026-12-02T01:00:00Z" }))).toMatchObject({
+      code: "INVALID_ENVELOPE",
+      field: "bucket",
+    });
   });
 });

@@ -81,9 +81,13 @@ const aggregatesPage = valueOf<aggregates.AggregatesPage>();
 export type AggregatesPage = typeof aggregatesPage;
 
 const aggregatesFilter = valueOf<aggregates.AggregatesFilter>();
-/** tRPC `aggregatesSummary` input: the filters and window of `AggregatesInput`. */
+/** The filters and window of `AggregatesInput`, which select the groups a summary counts. */
 export type AggregatesFilter = typeof aggregatesFilter;
 
+const aggregatesSummaryInput = valueOf<aggregates.AggregatesSummaryInput>();
+/** tRPC `aggregatesSummary` input: an `AggregatesFilter`, and `bucket` for the totals per hour or day of the window. */
+export type AggregatesSummaryInput = typeof aggregatesSummaryInput;
+
 const aggregatesSummary = valueOf<aggregates.AggregatesSummary>();
-/** tRPC `aggregatesSummary` output: every group the filters and window select, counted. */
+/** tRPC `aggregatesSummary` output: every group the filters and window select, counted (with `bucket`, over time). */
 export type AggregatesSummary = typeof aggregatesSummary;

@@ -55,6 +55,20 @@ const windowInOrder = (v: Window, ctx: z.RefinementCtx) => {
 export const aggregatesFilterSchema = z.object(filterShape).superRefine(windowInOrder).default({});
 export type AggregatesFilter = z.input<typeof aggregatesFilterSchema>;
 
+/** A series needs a window [from, to) of at most SERIES_MAX_BUCKETS buckets. */
+const seriesInWindow = (v: Window & { bucket?: Bucket }, ctx: z.RefinementCtx) => {
+  if (v.bucket === undefined) return;
+  for (const field of ["from", "to"] as const) {
+    if (v[field] === undefined) ctx.addIssue({ code: "custom", path: [field], message: `${field} is required with bucket: a series covers [from, to)` });
+  }
+  if (v.from !== undefined && v.to !== undefined) {
+    const buckets = Math.ceil((Date.parse(v.to) - Date.parse(v.from)) / bucketMs[v.bucket]);
+    if (buckets > SERIES_MAX_BUCKETS) {
+      ctx.addIssue({ code: "custom", path: ["bucket"], message: `bucket=${v.bucket} over this window makes ${buckets} buckets; at most ${SERIES_MAX_BUCKETS}: narrow the window or use bucket=day` });
+    }
+  }
+};
+
 export const aggregatesInputSchema = z
   .object({
     ...filterShape,
@@ -73,17 +87,8 @@ export const aggregatesInputSchema = z
   })
   .superRefine((v, ctx) => {
     windowInOrder(v, ctx);
-    if (v.bucket === undefined) return;
-    for (const field of ["from", "to"] as const) {
-      if (v[field] === undefined) ctx.addIssue({ code: "custom", path: [field], message: `${field} is required with bucket: a series covers [from, to)` });
-    }
-    if (v.from !== undefined && v.to !== undefined) {
-      const buckets = Math.ceil((Date.parse(v.to) - Date.parse(v.from)) / bucketMs[v.bucket]);
-      if (buckets > SERIES_MAX_BUCKETS) {
-        ctx.addIssue({ code: "custom", path: ["bucket"], message: `bucket=${v.bucket} over this window makes ${buckets} buckets; at most ${SERIES_MAX_BUCKETS}: narrow the window or use bucket=day` });
-      }
-    }
-    if (v.limit !== undefined && v.limit > AGGREGATES_PAGE.seriesMaxLimit) {
+    seriesInWindow(v, ctx);
+    if (v.bucket !== undefined && v.limit !== undefined && v.limit > AGGREGATES_PAGE.seriesMaxLimit) {
       ctx.addIssue({ code: "custom", path: ["limit"], message: `limit must be at most ${AGGREGATES_PAGE.seriesMaxLimit} with bucket (each row carries its series)` });
     }
   })
@@ -92,6 +97,23 @@ export const aggregatesInputSchema = z
 export type AggregatesInput = z.input<typeof aggregatesInputSchema>;
 /** What the procedures get once it is parsed. */
 export type AggregatesQuery = z.output<typeof aggregatesInputSchema>;
+
+/** The summary's input: the filters and window, and a bucket for the totals over time. */
+export const aggregatesSummaryInputSchema = z
+  .object({
+    ...filterShape,
+    bucket: bucketSchema.optional().meta({
+      description:
+        "Adds `series`: every selected group's events added up per bucket of [from, to): hours, or 24-hour days starting at `from` (the last one ends at `to`). Needs from and to",
+    }),
+  })
+  .superRefine((v, ctx) => {
+    windowInOrder(v, ctx);
+    seriesInWindow(v, ctx);
+  })
+  .default({});
+export type AggregatesSummaryInput = z.input<typeof aggregatesSummaryInputSchema>;
+export type AggregatesSummaryQuery = z.output<typeof aggregatesSummaryInputSchema>;
 
 /** One bucket of a series: count and sum (0 when empty), avg/min/max (null when empty). */
 export const aggregatePointSchema = z.object({
@@ -139,5 +161,7 @@ export const aggregatesSummarySchema = z.object({
   count: z.number().int(),
   /** The latest event time among them; null when there is none. */
   lastSeenAt: z.string().nullable(),
+  /** With `bucket`: their events per bucket of the window, oldest first, empty ones included; the counts add up to `count`. */
+  series: z.array(aggregatePointSchema).optional(),
 });
 export type AggregatesSummary = z.infer<typeof aggregatesSummarySchema>;

@@ -14,14 +14,15 @@ import { Prisma } from "../../generated/prisma/client";
 import {
   AGGREGATES_PAGE,
   bucketMs,
-  HOUR_MS,
   type Aggregate,
   type AggregatePoint,
   type AggregatesPage,
   type AggregatesQuery,
   type AggregatesSummary,
+  type AggregatesSummaryQuery,
   type AggregateSort,
   type AggregateSortColumn,
+  type Bucket,
 } from "../../lib/aggregates-schema";
 import type { Database } from "../db/database";
 import { decodeCursor, encodeCursor, type CursorPosition } from "./aggregates-cursor";
@@ -45,14 +46,20 @@ function parseSort(sort: AggregateSort): { column: AggregateSortColumn; desc: bo
   return sort.startsWith("-") ? { column: sort.slice(1) as AggregateSortColumn, desc: true } : { column: sort as AggregateSortColumn, desc: false };
 }
 
-/** The (source, metric) groups selected, with their totals: all time, or over the window. */
-function groupsSql(s: Selection): Prisma.Sql {
+/** The conditions the filters put on a rollup row's source and metric (either table). */
+function filterConditions(s: Selection): Prisma.Sql[] {
   const where: Prisma.Sql[] = [];
   if (s.source !== undefined) where.push(Prisma.sql`source = ${s.source}`);
   if (s.metric !== undefined) where.push(Prisma.sql`metric = ${s.metric}`);
   for (const word of (s.q ?? "").split(/\s+/).filter(Boolean)) {
     where.push(Prisma.sql`(strpos(lower(source), lower(${word})) > 0 OR strpos(lower(metric), lower(${word})) > 0)`);
   }
+  return where;
+}
+
+/** The (source, metric) groups selected, with their totals: all time, or over the window. */
+function groupsSql(s: Selection): Prisma.Sql {
+  const where = filterConditions(s);
   if (s.from === undefined && s.to === undefined) {
     return Prisma.sql`
       SELECT source, metric, count, sum, min, max, first_seen_at, last_seen_at FROM metric_aggregate
@@ -94,16 +101,31 @@ function sortValueSql(sort: AggregateSort): Prisma.Sql {
   return Prisma.raw(`${expr}::text`);
 }
 
-/** Each page row's hourly rows in the window, added up per bucket (index from `from`), as JSON. */
-function seriesSql(from: string, to: string, hoursPerBucket: number): Prisma.Sql {
+interface SeriesWindow {
+  from: string;
+  to: string;
+  /** Bucket size, ms. */
+  size: number;
+}
+
+/**
+ * The hourly rows `which` picks (one page row's, or every selected group's) in the window, added
+ * up per bucket (its index from `from`), as a JSON array of the buckets that have events.
+ */
+function seriesSql(w: SeriesWindow, which: Prisma.Sql[]): Prisma.Sql {
   return Prisma.sql`(
     SELECT coalesce(json_agg(json_build_object('i', b.i, 'count', b.count, 'sum', b.sum, 'avg', b.avg, 'min', b.min, 'max', b.max) ORDER BY b.i), '[]'::json)
-    FROM (SELECT (extract(epoch FROM h.hour - ${from}::timestamptz)::bigint / ${HOUR_MS / 1000 * hoursPerBucket}::bigint) AS i,
-                 sum(h.count)::float8 AS count, sum(h.sum)::float8 AS sum, (sum(h.sum) / sum(h.count))::float8 AS avg,
-                 min(h.min)::float8 AS min, max(h.max)::float8 AS max
-          FROM metric_aggregate_hour h
-          WHERE h.source = page.source AND h.metric = page.metric AND h.hour >= ${from}::timestamptz AND h.hour < ${to}::timestamptz
+    FROM (SELECT (extract(epoch FROM hour - ${w.from}::timestamptz)::bigint / ${w.size / 1000}::bigint) AS i,
+                 sum(count)::float8 AS count, sum(sum)::float8 AS sum, (sum(sum) / sum(count))::float8 AS avg,
+                 min(min)::float8 AS min, max(max)::float8 AS max
+          FROM metric_aggregate_hour
+          WHERE ${Prisma.join([...which, Prisma.sql`hour >= ${w.from}::timestamptz`, Prisma.sql`hour < ${w.to}::timestamptz`], " AND ")}
           GROUP BY 1) AS b)`;
+}
+
+/** The window and bucket size of a series, when `bucket` asks for one. */
+function seriesWindow(q: { bucket?: Bucket; from?: string; to?: string }): SeriesWindow | null {
+  return q.bucket && q.from && q.to ? { from: q.from, to: q.to, size: bucketMs[q.bucket] } : null;
 }
 
 interface Row {
@@ -117,7 +139,17 @@ interface Row {
   first_seen_at: Date;
   last_seen_at: Date;
   sort_value: string | null;
-  series?: { i: number; count: number; sum: number; avg: number; min: number; max: number }[];
+  series?: SeriesBucket[];
+}
+
+/** A bucket with events, as seriesSql reads it. */
+interface SeriesBucket {
+  i: number;
+  count: number;
+  sum: number;
+  avg: number;
+  min: number;
+  max: number;
 }
 
 /** One page of aggregates, and the cursor of the next one. `source` is the read key's, if bound. */
@@ -126,7 +158,7 @@ export async function listAggregates(db: Database, q: AggregatesQuery): Promise<
   const limit = q.limit ?? (q.bucket ? AGGREGATES_PAGE.seriesDefaultLimit : AGGREGATES_PAGE.defaultLimit);
   const { kind } = sortColumns[parseSort(sort).column];
   const at = decodeCursor(q, q.source, sort, kind === "text" ? "none" : kind);
-  const series = q.bucket && q.from && q.to ? { from: q.from, to: q.to, size: bucketMs[q.bucket] } : null;
+  const series = seriesWindow(q);
   // One statement, one snapshot: a row and its series always agree.
   const rows = await db.prisma.$queryRaw<Row[]>`
     WITH g AS (${groupsSql(q)}),
@@ -135,7 +167,7 @@ export async function listAggregates(db: Database, q: AggregatesQuery): Promise<
       ORDER BY ${orderSql(sort)} LIMIT ${limit + 1})
     SELECT source, metric, count::float8 AS count, sum::float8 AS sum, (sum / count)::float8 AS avg,
            min::float8 AS min, max::float8 AS max, first_seen_at, last_seen_at, ${sortValueSql(sort)} AS sort_value
-           ${series ? Prisma.sql`, ${seriesSql(series.from, series.to, series.size / HOUR_MS)} AS series` : Prisma.empty}
+           ${series ? Prisma.sql`, ${seriesSql(series, [Prisma.sql`source = page.source`, Prisma.sql`metric = page.metric`])} AS series` : Prisma.empty}
     FROM page ORDER BY ${orderSql(sort)}`;
   const items = rows.slice(0, limit).map((r) => toAggregate(r, series));
   const last = rows.length > limit ? rows[limit - 1] : undefined;
@@ -145,7 +177,7 @@ export async function listAggregates(db: Database, q: AggregatesQuery): Promise<
   };
 }
 
-function toAggregate(r: Row, series: { from: string; to: string; size: number } | null): Aggregate {
+function toAggregate(r: Row, series: SeriesWindow | null): Aggregate {
   const row: Aggregate = {
     source: r.source,
     metric: r.metric,
@@ -162,7 +194,7 @@ function toAggregate(r: Row, series: { from: string; to: string; size: number } 
 }
 
 /** Every bucket of [from, to), oldest first; a bucket with no event counts 0 and has no avg/min/max. */
-function densePoints(buckets: NonNullable<Row["series"]>, s: { from: string; to: string; size: number }): AggregatePoint[] {
+function densePoints(buckets: SeriesBucket[], s: SeriesWindow): AggregatePoint[] {
   const from = Date.parse(s.from);
   const n = Math.ceil((Date.parse(s.to) - from) / s.size);
   const byIndex = new Map(buckets.map((b) => [Number(b.i), b]));
@@ -173,16 +205,24 @@ function densePoints(buckets: NonNullable<Row["series"]>, s: { from: string; to:
   });
 }
 
-/** How many groups the filters and window select, of how many sources, with how many events. */
-export async function summarizeAggregates(db: Database, s: Selection): Promise<AggregatesSummary> {
-  const [row] = await db.prisma.$queryRaw<{ groups: number; sources: number; count: number; last_seen_at: Date | null }[]>`
-    WITH g AS (${groupsSql(s)})
+/**
+ * How many groups the filters and window select, of how many sources, with how many events; with
+ * `bucket`, those events per bucket too, read in the same statement, so the series adds up to
+ * the count.
+ */
+export async function summarizeAggregates(db: Database, q: AggregatesSummaryQuery): Promise<AggregatesSummary> {
+  const series = seriesWindow(q);
+  const [row] = await db.prisma.$queryRaw<{ groups: number; sources: number; count: number; last_seen_at: Date | null; series?: SeriesBucket[] }[]>`
+    WITH g AS (${groupsSql(q)})
     SELECT count(*)::int AS groups, count(DISTINCT source)::int AS sources, coalesce(sum(count), 0)::float8 AS count, max(last_seen_at) AS last_seen_at
+           ${series ? Prisma.sql`, ${seriesSql(series, filterConditions(q))} AS series` : Prisma.empty}
     FROM g`;
-  return {
+  const summary: AggregatesSummary = {
     groups: Number(row?.groups ?? 0),
     sources: Number(row?.sources ?? 0),
     count: Number(row?.count ?? 0),
     lastSeenAt: row?.last_seen_at ? new Date(row.last_seen_at).toISOString() : null,
   };
+  if (series) summary.series = densePoints(row?.series ?? [], series);
+  return summary;
 }

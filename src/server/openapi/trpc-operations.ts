@@ -9,7 +9,7 @@
 import { z } from "zod";
 import { createSchema, type oas31 } from "zod-openapi";
 import type { Config } from "../config";
-import { aggregatesFilterSchema, aggregatesInputSchema } from "../../lib/aggregates-schema";
+import { aggregatesInputSchema, aggregatesSummaryInputSchema } from "../../lib/aggregates-schema";
 import { aggregate, aggregatesPage, aggregatesSummary, batchAnswer, batchBody, ingestAnswer, trpcIngestInput } from "./api-schemas";
 import { bodyErrors, databaseErrors, writeErrors } from "./error-responses";
 import type { OperationTable } from "./operation";
@@ -76,10 +76,12 @@ export function trpcOperations(config: Config): OperationTable {
     "GET /api/trpc/aggregatesSummary": {
       operationId: "trpcAggregatesSummary",
       summary: "aggregatesSummary (query): every group the filters and window select, counted",
-      description: "How many (source, metric) groups, of how many sources, with how many events, and the latest event time: over every page, not one.",
+      description:
+        "How many (source, metric) groups, of how many sources, with how many events, and the latest event time: over every page, not one. " +
+        "With `bucket` (needs `from` and `to`), `series` adds those events up per hour or 24-hour day of the window (what a chart of the total draws), read from the hourly rollup in the same statement, so its counts add up to `count`.",
       tag: "tRPC",
       access: "read",
-      parameters: [inputParameter(aggregatesFilterSchema, '{"q":"shop"}')],
+      parameters: [inputParameter(aggregatesSummaryInputSchema, '{"q":"shop","from":"2026-11-24T00:00:00Z","to":"2026-11-25T00:00:00Z","bucket":"hour"}')],
       answer: { schema: result(aggregatesSummary), description: "The procedure's output" },
       errors: ["INVALID_JSON", "INVALID_ENVELOPE", ...databaseErrors],
       envelope: "trpc",

@@ -2,7 +2,7 @@
 // filtered, over a time window, with series, a page at a time; a read key bound to one source
 // sees that source only. Thin: scope the source, call src/server/aggregates.
 import { z } from "zod";
-import { aggregateSchema, aggregatesFilterSchema, aggregatesInputSchema, aggregatesPageSchema, aggregatesSummarySchema } from "../../../lib/aggregates-schema";
+import { aggregateSchema, aggregatesInputSchema, aggregatesPageSchema, aggregatesSummaryInputSchema, aggregatesSummarySchema } from "../../../lib/aggregates-schema";
 import { listAggregates, summarizeAggregates } from "../../aggregates/list-aggregates";
 import { scopedSource } from "../../auth/principal";
 import { principalOf, publicProcedure, type TrpcContext } from "../trpc";
@@ -22,8 +22,8 @@ export const aggregatesPageProcedure = publicProcedure
   .output(aggregatesPageSchema)
   .query(({ ctx, input }) => listAggregates(ctx.db, scoped(ctx, input)));
 
-/** Every group the filters and window select, counted (not one page). */
+/** Every group the filters and window select, counted (not one page); with bucket, their events over time. */
 export const aggregatesSummaryProcedure = publicProcedure
-  .input(aggregatesFilterSchema)
+  .input(aggregatesSummaryInputSchema)
   .output(aggregatesSummarySchema)
   .query(({ ctx, input }) => summarizeAggregates(ctx.db, scoped(ctx, input)));
