@@ -16,8 +16,10 @@ const unit = [
   "test/config.test.ts",
   "test/console-session.test.ts",
   "test/dedup-key.test.ts",
+  "test/event-pages.test.ts",
   "test/key-form.test.ts",
   "test/node-version.test.ts",
+  "test/time-range.test.ts",
 ];
 
 export default defineConfig({

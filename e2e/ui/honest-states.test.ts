@@ -113,7 +113,7 @@ describe.each(backends)("honest states in the console on %s", (kind) => {
     const gate = await holdRequests(page, trpcCalls);
     await openConsole(page, "/console/aggregates");
     await gate.waitForHeld();
-    await page.getByLabel("Source contains").fill(source);
+    await page.getByLabel("Search source or metric").fill(source);
 
     expect(await statTexts(page)).toEqual(["loading:—not loaded yet", "loading:—not loaded yet", "loading:—not loaded yet", "loading:—not loaded yet"]);
     for (const what of ["the aggregates", "the totals per metric", "the events over time"]) {
@@ -185,7 +185,7 @@ describe.each(backends)("honest states in the console on %s", (kind) => {
     for (const value of [2, 3]) expect((await post(source, "orders", value)).status).toBe(200);
     const aggregates = w.page;
     await openConsole(aggregates, "/console/aggregates");
-    await aggregates.getByLabel("Source contains").fill(source);
+    await aggregates.getByLabel("Search source or metric").fill(source);
     const row = aggregateRow(aggregates, source, "orders");
     await row.locator("[data-col=count]", { hasText: "2" }).waitFor();
     const events = await w.newPage();
@@ -220,7 +220,7 @@ describe.each(backends)("honest states in the console on %s", (kind) => {
     expect((await post(source, "orders", 7)).status).toBe(200);
     const aggregates = w.page;
     await openConsole(aggregates, "/console/aggregates");
-    await aggregates.getByLabel("Source contains").fill(source);
+    await aggregates.getByLabel("Search source or metric").fill(source);
     const row = aggregateRow(aggregates, source, "orders");
     await row.waitFor();
 

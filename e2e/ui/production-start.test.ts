@@ -99,7 +99,7 @@ describe.each(backends)("a production start (npm start) on %s", (kind) => {
 
     await page.getByRole("link", { name: "Aggregates", exact: true }).click();
     await page.getByRole("heading", { level: 1, name: "Aggregates" }).waitFor();
-    await page.getByLabel("Source contains").fill(source);
+    await page.getByLabel("Search source or metric").fill(source);
     const row = aggregateRow(page, source, "orders");
     await row.waitFor();
     expect([await row.getAttribute("data-count"), await row.getAttribute("data-sum")]).toEqual(["1", "3"]);

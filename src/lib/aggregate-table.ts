@@ -1,7 +1,12 @@
-// Filtering and sorting of the aggregates table, kept out of the component so the rules
-// (case-insensitive substring filters; numeric, textual and date columns; stable ties by
-// source then metric) are plain functions.
-import type { Aggregate } from "./aggregates-schema";
+// The aggregates table's sort and paging, as the server does them: a click on a column asks
+// for that sort (the API's `sort`), and Previous/Next walk keyset pages. The server's cursor
+// only goes forward, so the table keeps the cursor of every page it went through: Previous
+// pops one. The stack belongs to one query (filters, window, sort): another query starts again
+// at its first page, as the server would refuse the old cursors anyway.
+import type { AggregateSort } from "./aggregates-schema";
+
+/** Rows per page: one page is all a poll of the Aggregates page transfers. */
+export const AGGREGATES_TABLE_PAGE = 50;
 
 export const sortableColumns = ["source", "metric", "count", "sum", "avg", "min", "max", "lastSeenAt"] as const;
 export type SortColumn = (typeof sortableColumns)[number];
@@ -10,29 +15,35 @@ export interface SortState {
   direction: "asc" | "desc";
 }
 
-export interface AggregateFilter {
-  source: string;
-  metric: string;
-}
-
-export function filterAggregates(rows: Aggregate[], filter: AggregateFilter): Aggregate[] {
-  const s = filter.source.trim().toLowerCase();
-  const m = filter.metric.trim().toLowerCase();
-  return rows.filter((r) => (!s || r.source.toLowerCase().includes(s)) && (!m || r.metric.toLowerCase().includes(m)));
-}
-
-export function sortAggregates(rows: Aggregate[], sort: SortState): Aggregate[] {
-  const dir = sort.direction === "asc" ? 1 : -1;
-  return [...rows].sort((a, b) => {
-    const av = a[sort.column];
-    const bv = b[sort.column];
-    const primary = typeof av === "number" && typeof bv === "number" ? av - bv : String(av).localeCompare(String(bv));
-    return primary * dir || a.source.localeCompare(b.source) || a.metric.localeCompare(b.metric);
-  });
+/** The API's `sort` for a table sort: `-count` for count descending. */
+export function apiSort(sort: SortState): AggregateSort {
+  return sort.direction === "desc" ? `-${sort.column}` : sort.column;
 }
 
 /** Clicking the sorted column flips it; another column starts descending for numbers. */
 export function nextSort(current: SortState, column: SortColumn): SortState {
   if (current.column === column) return { column, direction: current.direction === "asc" ? "desc" : "asc" };
   return { column, direction: column === "source" || column === "metric" ? "asc" : "desc" };
+}
+
+/** The cursors of the pages before the current one, for the query named `key`. */
+export interface Paging {
+  key: string;
+  /** cursors[i] opens page i + 2; empty on the first page. */
+  cursors: string[];
+}
+
+/** The current page's cursors: none when the query changed since (its first page). */
+export function cursorsOf(paging: Paging, key: string): string[] {
+  return paging.key === key ? paging.cursors : [];
+}
+
+/** The page after the current one, which `nextCursor` (the current page's) opens. */
+export function pageForward(paging: Paging, key: string, nextCursor: string): Paging {
+  return { key, cursors: [...cursorsOf(paging, key), nextCursor] };
+}
+
+/** The page before the current one. */
+export function pageBack(paging: Paging, key: string): Paging {
+  return { key, cursors: cursorsOf(paging, key).slice(0, -1) };
 }

@@ -1,7 +1,7 @@
-// The UI's read-side boundary: raw events, their status counts, and the processed-event
-// time series. One schema per shape; tRPC validates input and output with these and the
-// UI takes its types from z.infer. Database BigInt ids cross the wire as strings (JSON has
-// no 64-bit integers and no transformer is configured).
+// The UI's read-side boundary: raw events and their status counts. One schema per shape;
+// tRPC validates input and output with these and the UI takes its types from z.infer.
+// Database BigInt ids cross the wire as strings (JSON has no 64-bit integers and no
+// transformer is configured).
 import { z } from "zod";
 
 /** Where a raw event stands: `received` until processing finishes, then its outcome. */
@@ -59,35 +59,3 @@ export type RawEventsPage = z.infer<typeof rawEventsPageSchema>;
 export const statusCountsInputSchema = z.object({ source: z.string().trim().normalize("NFC").min(1).max(200).optional() }).default({});
 export const statusCountsSchema = z.record(rawEventStatusSchema, z.number().int());
 export type StatusCounts = z.infer<typeof statusCountsSchema>;
-
-export const bucketSizeSchema = z.enum(["minute", "hour"]);
-export type BucketSize = z.infer<typeof bucketSizeSchema>;
-
-/** How far back each bucket size looks: an hour of minutes, two days of hours. */
-export const bucketWindow: Record<BucketSize, { bucketMs: number; buckets: number }> = {
-  minute: { bucketMs: 60_000, buckets: 60 },
-  hour: { bucketMs: 3_600_000, buckets: 48 },
-};
-
-export const timeSeriesInputSchema = z.object({
-  bucket: bucketSizeSchema.default("minute"),
-  source: z.string().trim().normalize("NFC").min(1).max(200).optional(),
-  metric: z.string().trim().normalize("NFC").min(1).max(200).optional(),
-});
-export type TimeSeriesInput = z.input<typeof timeSeriesInputSchema>;
-
-export const timeSeriesPointSchema = z.object({
-  /** Start of the bucket, ISO-8601 UTC. */
-  start: z.string(),
-  count: z.number().int(),
-  sum: z.number(),
-});
-export type TimeSeriesPoint = z.infer<typeof timeSeriesPointSchema>;
-
-export const timeSeriesSchema = z.object({
-  bucket: bucketSizeSchema,
-  bucketMs: z.number().int(),
-  /** Dense: one point per bucket in the window, oldest first, empty buckets included. */
-  points: z.array(timeSeriesPointSchema),
-});
-export type TimeSeries = z.infer<typeof timeSeriesSchema>;

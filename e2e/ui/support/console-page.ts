@@ -51,10 +51,10 @@ export async function attemptStates(page: Page): Promise<string[]> {
   return page.getByTestId("attempt").evaluateAll((els) => els.map((e) => e.getAttribute("data-state") ?? ""));
 }
 
-/** The aggregates row for (source, metric) on the Aggregates page, filtered to that source. */
+/** Opens the Aggregates page searching for `source` (the server's search: words in the source or the metric). */
 export async function openAggregatesFor(page: Page, source: string): Promise<void> {
   await openConsole(page, "/console/aggregates");
-  await page.getByLabel("Source contains").fill(source);
+  await page.getByLabel("Search source or metric").fill(source);
 }
 
 export function aggregateRow(page: Page, source: string, metric: string) {

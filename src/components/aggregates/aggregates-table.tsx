@@ -1,6 +1,7 @@
 "use client";
-// The aggregates table: one row per (source, metric), sortable by any column. Sort buttons
-// live in the headers and the header carries aria-sort, so screen readers announce order.
+// The aggregates table: one page of rows per (source, metric), sorted by the server by any
+// column. Sort buttons live in the headers and the header carries aria-sort, so screen readers
+// announce order.
 import { AnimatePresence, motion } from "motion/react";
 import { formatDateTime, formatNumber } from "@/lib/format";
 import { sortableColumns, type SortColumn, type SortState } from "@/lib/aggregate-table";
@@ -20,10 +21,11 @@ const headings: Record<SortColumn, string> = {
 
 const numeric = new Set<SortColumn>(["count", "sum", "avg", "min", "max"]);
 
-export function AggregatesTable({ rows, sort, onSort }: { rows: Aggregate[]; sort: SortState; onSort: (c: SortColumn) => void }) {
+/** `busy`: the rows are the previous answer's while the one for a new sort, page or search loads. */
+export function AggregatesTable({ rows, sort, onSort, busy }: { rows: Aggregate[]; sort: SortState; onSort: (c: SortColumn) => void; busy: boolean }) {
   return (
     <div className="overflow-x-auto">
-      <table className="w-full text-sm" aria-label="Aggregates by source and metric">
+      <table className={cn("w-full text-sm transition-opacity", busy && "opacity-60")} aria-label="Aggregates by source and metric" aria-busy={busy || undefined}>
         <thead>
           <tr className="border-b border-border text-left text-muted-foreground">
             {sortableColumns.map((c) => {

@@ -1,25 +1,33 @@
 "use client";
-// The Aggregates page: live rollup per (source, metric) with summary numbers, charts and
-// a sortable, filterable table. Polls every second, so an event sent anywhere shows up
-// here within about a second without reloading. Until the first answer every number is
-// "—" and every panel a skeleton (never a 0 or "no data"); a failed refresh keeps the last
-// data on screen and says so.
+// The Aggregates page: the rollup per (source, metric) over a time range, with summary numbers,
+// charts and a table a page at a time. The server does the work: search, sort and paging
+// (keyset cursors; the page keeps the cursors it went through for Previous), the totals over
+// every selected group and the events over time (both from the hourly rollup). Polls every
+// second with one request that carries one page, so the cost of an open tab does not grow
+// with the number of groups (use-aggregates-view.ts). Until the first answer every number is
+// "—" and every panel a skeleton (never a 0 or "no data"); a failed refresh keeps the last data
+// on screen and says so.
 import { useMemo, useState } from "react";
 import { LiveIndicator } from "@/components/live-indicator";
 import { BarListChart } from "@/components/charts/bar-list-chart";
 import { TimeSeriesChart } from "@/components/charts/time-series-chart";
+import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { Field } from "@/components/ui/field";
 import { Input } from "@/components/ui/input";
 import { LoadError } from "@/components/ui/load-error";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
 import { LoadingBlock, Skeleton } from "@/components/ui/skeleton";
-import { filterAggregates, nextSort, sortAggregates, type SortState } from "@/lib/aggregate-table";
-import { bucketSizeSchema, type BucketSize } from "@/lib/events-schema";
-import { formatClock, formatDateTime, formatDayHour, formatNumber } from "@/lib/format";
+import { AGGREGATES_TABLE_PAGE, apiSort, cursorsOf, nextSort, pageBack, pageForward, type Paging, type SortState } from "@/lib/aggregate-table";
+import { formatDateTime, formatDay, formatDayHour, formatNumber } from "@/lib/format";
 import { toIngestClientError } from "@/lib/ingest-client-error";
-import { trpc } from "@/lib/trpc/react";
+import { rangeWindow, timeRangeLabels, type TimeRange } from "@/lib/time-range";
+import { useDebouncedValue } from "@/lib/use-debounced-value";
+import { useClock } from "@/lib/use-clock";
+import { cn } from "@/lib/utils";
 import { AggregatesTable } from "./aggregates-table";
+import { RangePicker } from "./range-picker";
+import { TOP_GROUPS, useAggregatesView } from "./use-aggregates-view";
 
 export const liveRefreshMs = 1000;
 
@@ -28,30 +36,31 @@ type Measure = keyof typeof measures;
 const isMeasure = (v: string): v is Measure => v in measures;
 
 export function AggregatesView() {
-  const aggregates = trpc.aggregates.useQuery(undefined, { refetchInterval: liveRefreshMs });
-  const [bucket, setBucket] = useState<BucketSize>("minute");
-  const series = trpc.events.series.useQuery({ bucket }, { refetchInterval: liveRefreshMs });
-  const [filter, setFilter] = useState({ source: "", metric: "" });
+  const now = useClock();
+  const [range, setRange] = useState<TimeRange>("all");
+  const [search, setSearch] = useState("");
+  const q = useDebouncedValue(search.trim(), 250) || undefined;
   const [sort, setSort] = useState<SortState>({ column: "count", direction: "desc" });
   const [measure, setMeasure] = useState<Measure>("count");
+  const [paging, setPaging] = useState<Paging>({ key: "", cursors: [] });
 
-  const rows = useMemo(() => sortAggregates(filterAggregates(aggregates.data ?? [], filter), sort), [aggregates.data, filter, sort]);
-  const totals = useMemo(() => {
-    const events = rows.reduce((s, r) => s + r.count, 0);
-    const last = rows.reduce<string | undefined>((m, r) => (!m || r.lastSeenAt > m ? r.lastSeenAt : m), undefined);
-    return { events, groups: rows.length, sources: new Set(rows.map((r) => r.source)).size, last };
-  }, [rows]);
-  const loaded = aggregates.data !== undefined;
-  const loadError = aggregates.error ? toIngestClientError(aggregates.error).message : undefined;
-  const seriesError = series.error ? toIngestClientError(series.error).message : undefined;
-  const bars = useMemo(
-    () =>
-      [...rows]
-        .sort((a, b) => b[measure] - a[measure])
-        .slice(0, 12)
-        .map((r) => ({ label: `${r.source} · ${r.metric}`, value: r[measure] })),
-    [rows, measure],
+  const windows = useMemo(() => (now === null ? null : rangeWindow(range, now)), [range, now]);
+  // The query the page cursors belong to: another search, range or sort starts at its first page.
+  const pagingKey = JSON.stringify([q ?? null, windows?.window ?? null, apiSort(sort)]);
+  const cursors = cursorsOf(paging, pagingKey);
+  const view = useAggregatesView(
+    windows && { q, window: windows.window, chart: windows.chart, sort: apiSort(sort), cursor: cursors.at(-1), topSort: `-${measure}` },
+    { refetchInterval: liveRefreshMs },
   );
+
+  const data = view.data;
+  const summary = data?.summary;
+  const loadError = view.error ? toIngestClientError(view.error).message : undefined;
+  // The answer on screen is for the previous search, sort, page or range while the new one loads.
+  const updating = view.isPlaceholderData;
+  const chartBucket = windows?.chart.bucket ?? "day";
+  const bars = useMemo(() => (data?.top ?? []).map((r) => ({ label: `${r.source} · ${r.metric}`, value: r[measure] })), [data, measure]);
+  const firstRow = cursors.length * AGGREGATES_TABLE_PAGE + 1;
 
   return (
     <div className="grid gap-6">
@@ -60,22 +69,26 @@ export function AggregatesView() {
           <h1 className="text-2xl font-semibold tracking-tight">Aggregates</h1>
           <p className="mt-1 text-sm text-muted-foreground">Count, sum, average, min and max per client and metric, always equal to the processed events.</p>
         </div>
-        <LiveIndicator fetching={aggregates.isFetching} error={loadError ?? seriesError} updatedAt={aggregates.dataUpdatedAt} />
+        <LiveIndicator fetching={view.isFetching} error={loadError} updatedAt={view.dataUpdatedAt} />
       </div>
 
-      <dl className="grid grid-cols-2 gap-4 md:grid-cols-4">
-        <Stat label="Events counted" value={loaded ? formatNumber(totals.events) : undefined} testId="stat-events" />
-        <Stat label="Source · metric groups" value={loaded ? formatNumber(totals.groups) : undefined} testId="stat-groups" />
-        <Stat label="Sources" value={loaded ? formatNumber(totals.sources) : undefined} testId="stat-sources" />
-        <Stat label="Last event" value={loaded ? (totals.last ? formatDateTime(totals.last) : "none yet") : undefined} small testId="stat-last" />
+      <RangePicker range={range} onChange={setRange} windows={windows} />
+
+      <dl className={cn("grid grid-cols-2 gap-4 md:grid-cols-4 transition-opacity", updating && "opacity-60")} aria-busy={updating || undefined}>
+        <Stat label="Events counted" value={summary && formatNumber(summary.count)} testId="stat-events" />
+        <Stat label="Source · metric groups" value={summary && formatNumber(summary.groups)} testId="stat-groups" />
+        <Stat label="Sources" value={summary && formatNumber(summary.sources)} testId="stat-sources" />
+        <Stat label="Last event" value={summary && (summary.lastSeenAt ? formatDateTime(summary.lastSeenAt) : "none yet")} small testId="stat-last" />
       </dl>
 
       <div className="grid gap-6 lg:grid-cols-2">
         <Card>
           <CardHeader className="flex-row items-start justify-between gap-4">
             <div className="grid gap-1">
-              <CardTitle>Totals per metric</CardTitle>
-              <CardDescription>The largest groups of the table below (up to 12).</CardDescription>
+              <CardTitle>Largest groups</CardTitle>
+              <CardDescription>
+                The {TOP_GROUPS} largest source · metric groups {range === "all" ? "of all time" : "in the range"}.
+              </CardDescription>
             </div>
             <Select value={measure} onValueChange={(v) => isMeasure(v) && setMeasure(v)}>
               <SelectTrigger className="w-44" aria-label="Measure shown in the chart">
@@ -90,8 +103,8 @@ export function AggregatesView() {
               </SelectContent>
             </Select>
           </CardHeader>
-          <CardContent data-testid="metric-chart">
-            {loaded ? (
+          <CardContent data-testid="metric-chart" aria-busy={updating || undefined} className={cn(updating && "opacity-60")}>
+            {data ? (
               <BarListChart data={bars} title={`${measures[measure]} per source and metric`} format={formatNumber} />
             ) : loadError ? (
               <LoadError what="the aggregates" message={loadError} />
@@ -101,26 +114,17 @@ export function AggregatesView() {
           </CardContent>
         </Card>
         <Card>
-          <CardHeader className="flex-row items-start justify-between gap-4">
-            <div className="grid gap-1">
-              <CardTitle>Events over time</CardTitle>
-              <CardDescription>Processed events per {bucket}, {bucket === "minute" ? "last hour" : "last two days"}.</CardDescription>
-            </div>
-            <Select value={bucket} onValueChange={(v) => setBucket(bucketSizeSchema.catch("minute").parse(v))}>
-              <SelectTrigger className="w-32" aria-label="Bucket size">
-                <SelectValue />
-              </SelectTrigger>
-              <SelectContent>
-                <SelectItem value="minute">Per minute</SelectItem>
-                <SelectItem value="hour">Per hour</SelectItem>
-              </SelectContent>
-            </Select>
+          <CardHeader className="gap-1">
+            <CardTitle>Events over time</CardTitle>
+            <CardDescription>
+              Events counted per {chartBucket}, by their own time, {range === "all" ? "over the last 30 days" : timeRangeLabels[range].toLowerCase()}.
+            </CardDescription>
           </CardHeader>
-          <CardContent data-testid="time-chart">
-            {series.data ? (
-              <TimeSeriesChart points={series.data.points} title={`Processed events per ${bucket}`} formatTime={bucket === "minute" ? formatClock : formatDayHour} />
-            ) : seriesError ? (
-              <LoadError what="the events over time" message={seriesError} />
+          <CardContent data-testid="time-chart" aria-busy={updating || undefined} className={cn(updating && "opacity-60")}>
+            {data ? (
+              <TimeSeriesChart points={data.series} title={`Events counted per ${chartBucket}`} formatTime={chartBucket === "hour" ? formatDayHour : formatDay} />
+            ) : loadError ? (
+              <LoadError what="the events over time" message={loadError} />
             ) : (
               <LoadingBlock what="the events over time">
                 <Skeleton className="h-44 w-full" />
@@ -134,31 +138,53 @@ export function AggregatesView() {
         <CardHeader className="gap-4 sm:flex-row sm:items-end sm:justify-between">
           <div className="grid gap-1">
             <CardTitle>By source and metric</CardTitle>
-            <CardDescription>Click a column heading to sort.</CardDescription>
+            <CardDescription>Click a column heading to sort. {AGGREGATES_TABLE_PAGE} groups a page.</CardDescription>
           </div>
-          <div className="flex flex-wrap gap-3" role="search" aria-label="Filter aggregates">
-            <Field id="filter-source" label="Source contains" className="w-44">
-              <Input value={filter.source} onChange={(e) => setFilter((f) => ({ ...f, source: e.target.value }))} autoComplete="off" />
-            </Field>
-            <Field id="filter-metric" label="Metric contains" className="w-44">
-              <Input value={filter.metric} onChange={(e) => setFilter((f) => ({ ...f, metric: e.target.value }))} autoComplete="off" />
+          <div role="search" aria-label="Search aggregates">
+            <Field id="aggregates-search" label="Search source or metric" className="w-72">
+              <Input value={search} onChange={(e) => setSearch(e.target.value)} autoComplete="off" placeholder="words, e.g. shop orders" />
             </Field>
           </div>
         </CardHeader>
-        <CardContent>
-          {!aggregates.data ? (
+        <CardContent className="grid gap-4">
+          {!data ? (
             loadError ? (
               <LoadError what="the aggregates" message={loadError} />
             ) : (
               <LoadingBlock what="the aggregates" rows={6} />
             )
-          ) : rows.length === 0 ? (
-            <p className="py-6 text-center text-sm text-muted-foreground">
-              {aggregates.data.length === 0 ? "No events counted yet. Send one from the Submit page." : "No group matches the filter."}
+          ) : data.page.items.length === 0 ? (
+            <p className="py-6 text-center text-sm text-muted-foreground" data-testid="no-rows">
+              {cursors.length > 0
+                ? "No rows on this page any more."
+                : q
+                  ? "No group matches the search."
+                  : windows?.window
+                    ? "No events counted in this range."
+                    : "No events counted yet. Send one from the Submit page."}
             </p>
           ) : (
-            <AggregatesTable rows={rows} sort={sort} onSort={(c) => setSort((s) => nextSort(s, c))} />
+            <AggregatesTable rows={data.page.items} sort={sort} onSort={(c) => setSort((s) => nextSort(s, c))} busy={updating} />
           )}
+          {/* Hidden until the first answer: "Rows 1–0 of 0" would be a made-up number. */}
+          <nav className="flex flex-wrap items-center gap-3" aria-label="Pages of aggregates" hidden={!data}>
+            <Button variant="outline" size="sm" disabled={cursors.length === 0 || updating} onClick={() => setPaging((p) => pageBack(p, pagingKey))}>
+              Previous
+            </Button>
+            <Button
+              variant="outline"
+              size="sm"
+              disabled={!data?.page.nextCursor || updating}
+              onClick={() => data?.page.nextCursor && setPaging((p) => pageForward(p, pagingKey, data.page.nextCursor!))}
+            >
+              Next
+            </Button>
+            <span className="text-xs text-muted-foreground tabular-nums" aria-live="polite" data-testid="page-info">
+              {data && data.page.items.length > 0
+                ? `Rows ${formatNumber(firstRow)}–${formatNumber(firstRow + data.page.items.length - 1)} of ${formatNumber(data.summary.groups)}`
+                : `Page ${cursors.length + 1}`}
+            </span>
+          </nav>
         </CardContent>
       </Card>
     </div>
@@ -186,4 +212,3 @@ function Stat({ label, value, small, testId }: { label: string; value: string | 
     </div>
   );
 }
-

@@ -46,7 +46,7 @@ export function TimeSeriesChart({ points, title, formatTime, className }: Props)
         const h = (p.count / top) * plotH;
         const x = pad.left + i * slot;
         return (
-          <g key={p.start}>
+          <g key={p.start} data-start={p.start} data-count={p.count}>
             <title>{`${formatTime(p.start)}: ${p.count} event${p.count === 1 ? "" : "s"}`}</title>
             {/* A full-height invisible hit area makes small columns easy to hover. */}
             <rect x={x} y={pad.top} width={slot} height={plotH} fill="transparent" />

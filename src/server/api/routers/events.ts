@@ -1,16 +1,9 @@
-// tRPC `events.*`: the operator console's read side over raw and processed events.
+// tRPC `events.*`: the operator console's read side over raw events (the events over time
+// come from the rollups: aggregatesSummary with a bucket).
 // Thin: parse input, call the domain function in src/server/events, validate the output.
-import {
-  rawEventsInputSchema,
-  rawEventsPageSchema,
-  statusCountsInputSchema,
-  statusCountsSchema,
-  timeSeriesInputSchema,
-  timeSeriesSchema,
-} from "../../../lib/events-schema";
+import { rawEventsInputSchema, rawEventsPageSchema, statusCountsInputSchema, statusCountsSchema } from "../../../lib/events-schema";
 import { countRawEventsByStatus } from "../../events/count-raw-events-by-status";
 import { listRawEvents } from "../../events/list-raw-events";
-import { processedEventSeries } from "../../events/processed-event-series";
 import { scopedSource } from "../../auth/principal";
 import { principalOf, publicProcedure, router, type TrpcContext } from "../trpc";
 
@@ -28,9 +21,4 @@ export const eventsRouter = router({
     .input(statusCountsInputSchema)
     .output(statusCountsSchema)
     .query(({ ctx, input }) => countRawEventsByStatus(ctx.db, scoped(ctx, input))),
-  /** Processed events per minute or hour, dense, oldest first. */
-  series: publicProcedure
-    .input(timeSeriesInputSchema)
-    .output(timeSeriesSchema)
-    .query(({ ctx, input }) => processedEventSeries(ctx.db, scoped(ctx, input))),
 });
