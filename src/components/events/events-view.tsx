@@ -1,9 +1,11 @@
 "use client";
 // The Events page: every raw event as captured, live. Filter by status and source, page
 // back with a cursor, and watch `received` events (left behind by a failure) turn
-// `counted` or `deduplicated` as the recovery worker catches up, without reloading. Until
-// the first answer the counts read "—" and the table is a skeleton; a failed refresh keeps
-// the rows on screen and says so.
+// `counted` or `deduplicated` as the recovery worker catches up, without reloading. Only the
+// first page (the newest events) and the counts are polled; older pages, loaded on demand,
+// are asked for once (src/lib/event-pages.ts), so an open tab costs one page a second however
+// far back it has read. Until the first answer the counts read "—" and the table is a
+// skeleton; a failed refresh keeps the rows on screen and says so.
 import { useDeferredValue, useMemo, useState } from "react";
 import { LiveIndicator } from "@/components/live-indicator";
 import { Button } from "@/components/ui/button";
@@ -17,7 +19,9 @@ import { LoadingBlock } from "@/components/ui/skeleton";
 import { rawEventStatuses, rawEventStatusSchema, type RawEventStatus } from "@/lib/events-schema";
 import { toIngestClientError } from "@/lib/ingest-client-error";
 import { trpc } from "@/lib/trpc/react";
+import { visibleRows } from "@/lib/event-pages";
 import { RawEventsTable } from "./raw-events-table";
+import { useOlderEvents } from "./use-older-events";
 import { statusTone } from "./status-badge";
 import { Badge } from "@/components/ui/badge";
 
@@ -31,16 +35,16 @@ export function EventsView({ initialSource, initialStatus }: { initialSource?: s
   const source = useDeferredValue(sourceText.trim());
   const filter = { status: status === "all" ? undefined : status, source: source || undefined };
 
-  const list = trpc.events.list.useInfiniteQuery(
-    { ...filter, limit: pageSize },
-    { getNextPageParam: (last) => last.nextCursor ?? undefined, refetchInterval: liveRefreshMs, placeholderData: (prev) => prev },
-  );
+  const list = trpc.events.list.useQuery({ ...filter, limit: pageSize }, { refetchInterval: liveRefreshMs, placeholderData: (prev) => prev });
   const counts = trpc.events.statusCounts.useQuery({ source: filter.source }, { refetchInterval: liveRefreshMs });
+  const utils = trpc.useUtils();
+  const older = useOlderEvents(JSON.stringify(filter), list.data, (cursor) => utils.client.events.list.query({ ...filter, limit: pageSize, cursor }));
 
-  const rows = useMemo(() => list.data?.pages.flatMap((p) => p.items) ?? [], [list.data]);
+  const rows = useMemo(() => visibleRows(list.data?.items ?? [], older.rows), [list.data, older.rows]);
   const onPage = useMemo(() => new Set(rows.map((r) => r.id)), [rows]);
   const listError = list.error ? toIngestClientError(list.error).message : undefined;
   const countsError = counts.error ? toIngestClientError(counts.error).message : undefined;
+  const hasOlder = older.loaded ? older.nextCursor !== null : Boolean(list.data?.nextCursor);
 
   return (
     <div className="grid gap-6">
@@ -107,13 +111,14 @@ export function EventsView({ initialSource, initialStatus }: { initialSource?: s
           )}
           {/* Hidden until the first page arrives: "Showing 0 events" would be a made-up number. */}
           <div className="flex items-center gap-3" hidden={!list.data}>
-            <Button variant="outline" size="sm" disabled={!list.hasNextPage || list.isFetchingNextPage} onClick={() => void list.fetchNextPage()}>
-              {list.isFetchingNextPage ? "Loading…" : list.hasNextPage ? "Load older events" : "No older events"}
+            <Button variant="outline" size="sm" disabled={!hasOlder || older.loading || list.isPlaceholderData} onClick={() => older.loadAfter(rows.at(-1)?.id)}>
+              {older.loading ? "Loading…" : hasOlder ? "Load older events" : "No older events"}
             </Button>
             <span className="text-xs text-muted-foreground" aria-live="polite">
               Showing {rows.length} event{rows.length === 1 ? "" : "s"}
             </span>
           </div>
+          {older.error && <LoadError what="older events" message={older.error} />}
         </CardContent>
       </Card>
     </div>
