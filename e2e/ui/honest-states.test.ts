@@ -15,7 +15,7 @@ import { TcpProxy } from "../faults/support/tcp-proxy";
 import { backends, createEmptyDatabase, type TestDatabase } from "../../test/support/test-db";
 import { startApp, startAppOn, type AppProcess } from "../support/app-process";
 import { assertProductionBuild, launchChromium, openWatchedPage, screenshot, type WatchedPage } from "./support/browser";
-import { aggregateRow, attemptStates, fillEvent, openConsole, simulateFailure, submitAndExpect, turnSimulationOff } from "./support/console-page";
+import { aggregateRow, attemptStates, fillEvent, openAggregatesFor, openConsole, simulateFailure, submitAndExpect, turnSimulationOff } from "./support/console-page";
 import { holdRequests, trpcCalls } from "./support/request-gate";
 
 interface RestAggregate {
@@ -184,8 +184,7 @@ describe.each(backends)("honest states in the console on %s", (kind) => {
     const source = uniqueSource("server-gone");
     for (const value of [2, 3]) expect((await post(source, "orders", value)).status).toBe(200);
     const aggregates = w.page;
-    await openConsole(aggregates, "/console/aggregates");
-    await aggregates.getByLabel("Search source or metric").fill(source);
+    await openAggregatesFor(aggregates, source);
     const row = aggregateRow(aggregates, source, "orders");
     await row.locator("[data-col=count]", { hasText: "2" }).waitFor();
     const events = await w.newPage();
@@ -219,8 +218,7 @@ describe.each(backends)("honest states in the console on %s", (kind) => {
     const source = uniqueSource("db-gone");
     expect((await post(source, "orders", 7)).status).toBe(200);
     const aggregates = w.page;
-    await openConsole(aggregates, "/console/aggregates");
-    await aggregates.getByLabel("Search source or metric").fill(source);
+    await openAggregatesFor(aggregates, source);
     const row = aggregateRow(aggregates, source, "orders");
     await row.waitFor();
 

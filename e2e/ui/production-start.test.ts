@@ -13,7 +13,7 @@ import { backends } from "../../test/support/test-db";
 import { startAppOn, type AppOnDatabase } from "../support/app-process";
 import { signInThrough } from "./support/access-page";
 import { assertProductionBuild, launchChromium, screenshot } from "./support/browser";
-import { aggregateRow, attemptStates, fillEvent, submitAndExpect } from "./support/console-page";
+import { aggregateRow, attemptStates, fillEvent, searchAggregates, submitAndExpect } from "./support/console-page";
 
 const adminToken = `e2e-operator-${randomBytes(24).toString("base64url")}`;
 
@@ -99,7 +99,7 @@ describe.each(backends)("a production start (npm start) on %s", (kind) => {
 
     await page.getByRole("link", { name: "Aggregates", exact: true }).click();
     await page.getByRole("heading", { level: 1, name: "Aggregates" }).waitFor();
-    await page.getByLabel("Search source or metric").fill(source);
+    await searchAggregates(page, source);
     const row = aggregateRow(page, source, "orders");
     await row.waitFor();
     expect([await row.getAttribute("data-count"), await row.getAttribute("data-sum")]).toEqual(["1", "3"]);

@@ -51,10 +51,19 @@ export async function attemptStates(page: Page): Promise<string[]> {
   return page.getByTestId("attempt").evaluateAll((els) => els.map((e) => e.getAttribute("data-state") ?? ""));
 }
 
-/** Opens the Aggregates page searching for `source` (the server's search: words in the source or the metric). */
+/**
+ * Searches the Aggregates page (the server's search: words in the source or the metric) and
+ * waits until the rows shown answer that search.
+ */
+export async function searchAggregates(page: Page, text: string): Promise<void> {
+  await page.getByLabel("Search source or metric").fill(text);
+  await page.locator('[data-testid="aggregates-table-card"][data-state="current"]').waitFor();
+}
+
+/** Opens the Aggregates page searching for `source`. */
 export async function openAggregatesFor(page: Page, source: string): Promise<void> {
   await openConsole(page, "/console/aggregates");
-  await page.getByLabel("Search source or metric").fill(source);
+  await searchAggregates(page, source);
 }
 
 export function aggregateRow(page: Page, source: string, metric: string) {

@@ -23,6 +23,7 @@ import { formatDateTime, formatDay, formatDayHour, formatNumber } from "@/lib/fo
 import { toIngestClientError } from "@/lib/ingest-client-error";
 import { rangeWindow, timeRangeLabels, type TimeRange } from "@/lib/time-range";
 import { useDebouncedValue } from "@/lib/use-debounced-value";
+import { useShownDataAt } from "@/lib/use-shown-data-at";
 import { useClock } from "@/lib/use-clock";
 import { cn } from "@/lib/utils";
 import { AggregatesTable } from "./aggregates-table";
@@ -56,8 +57,10 @@ export function AggregatesView() {
   const data = view.data;
   const summary = data?.summary;
   const loadError = view.error ? toIngestClientError(view.error).message : undefined;
-  // The answer on screen is for the previous search, sort, page or range while the new one loads.
-  const updating = view.isPlaceholderData;
+  // The answer on screen is for the previous search, sort, page or range while the new one
+  // loads (or while the search typed is not asked yet).
+  const updating = view.isPlaceholderData || search.trim() !== (q ?? "");
+  const shownAt = useShownDataAt(view);
   const chartBucket = windows?.chart.bucket ?? "day";
   const bars = useMemo(() => (data?.top ?? []).map((r) => ({ label: `${r.source} · ${r.metric}`, value: r[measure] })), [data, measure]);
   const firstRow = cursors.length * AGGREGATES_TABLE_PAGE + 1;
@@ -69,7 +72,7 @@ export function AggregatesView() {
           <h1 className="text-2xl font-semibold tracking-tight">Aggregates</h1>
           <p className="mt-1 text-sm text-muted-foreground">Count, sum, average, min and max per client and metric, always equal to the processed events.</p>
         </div>
-        <LiveIndicator fetching={view.isFetching} error={loadError} updatedAt={view.dataUpdatedAt} />
+        <LiveIndicator fetching={view.isFetching} error={loadError} updatedAt={shownAt} />
       </div>
 
       <RangePicker range={range} onChange={setRange} windows={windows} />
@@ -134,7 +137,8 @@ export function AggregatesView() {
         </Card>
       </div>
 
-      <Card>
+      {/* data-state: "current" once the rows shown answer the search, sort, page and range chosen. */}
+      <Card data-testid="aggregates-table-card" data-state={!data ? "loading" : updating ? "updating" : "current"}>
         <CardHeader className="gap-4 sm:flex-row sm:items-end sm:justify-between">
           <div className="grid gap-1">
             <CardTitle>By source and metric</CardTitle>

@@ -19,6 +19,7 @@ import { LoadingBlock } from "@/components/ui/skeleton";
 import { rawEventStatuses, rawEventStatusSchema, type RawEventStatus } from "@/lib/events-schema";
 import { toIngestClientError } from "@/lib/ingest-client-error";
 import { trpc } from "@/lib/trpc/react";
+import { useShownDataAt } from "@/lib/use-shown-data-at";
 import { visibleRows } from "@/lib/event-pages";
 import { RawEventsTable } from "./raw-events-table";
 import { useOlderEvents } from "./use-older-events";
@@ -44,6 +45,7 @@ export function EventsView({ initialSource, initialStatus }: { initialSource?: s
   const onPage = useMemo(() => new Set(rows.map((r) => r.id)), [rows]);
   const listError = list.error ? toIngestClientError(list.error).message : undefined;
   const countsError = counts.error ? toIngestClientError(counts.error).message : undefined;
+  const shownAt = useShownDataAt(list);
   const hasOlder = older.loaded ? older.nextCursor !== null : Boolean(list.data?.nextCursor);
 
   return (
@@ -55,7 +57,7 @@ export function EventsView({ initialSource, initialStatus }: { initialSource?: s
             Every request captured raw, before processing. A <code>received</code> event is one whose processing failed; the recovery worker finishes it.
           </p>
         </div>
-        <LiveIndicator fetching={list.isFetching} error={listError ?? countsError} updatedAt={list.dataUpdatedAt} />
+        <LiveIndicator fetching={list.isFetching} error={listError ?? countsError} updatedAt={shownAt} />
       </div>
 
       <ul className="flex flex-wrap gap-2" aria-label="Raw events per status">

@@ -213,10 +213,12 @@ function densePoints(buckets: SeriesBucket[], s: SeriesWindow): AggregatePoint[]
 export async function summarizeAggregates(db: Database, q: AggregatesSummaryQuery): Promise<AggregatesSummary> {
   const series = seriesWindow(q);
   const [row] = await db.prisma.$queryRaw<{ groups: number; sources: number; count: number; last_seen_at: Date | null; series?: SeriesBucket[] }[]>`
-    WITH g AS (${groupsSql(q)})
-    SELECT count(*)::int AS groups, count(DISTINCT source)::int AS sources, coalesce(sum(count), 0)::float8 AS count, max(last_seen_at) AS last_seen_at
+    WITH g AS (${groupsSql(q)}),
+    -- Per source first: one hashed pass, where count(DISTINCT source) would sort every group.
+    s AS (SELECT source, count(*) AS groups, sum(count) AS count, max(last_seen_at) AS last_seen_at FROM g GROUP BY source)
+    SELECT coalesce(sum(groups), 0)::int AS groups, count(*)::int AS sources, coalesce(sum(count), 0)::float8 AS count, max(last_seen_at) AS last_seen_at
            ${series ? Prisma.sql`, ${seriesSql(series, filterConditions(q))} AS series` : Prisma.empty}
-    FROM g`;
+    FROM s`;
   const summary: AggregatesSummary = {
     groups: Number(row?.groups ?? 0),
     sources: Number(row?.sources ?? 0),
