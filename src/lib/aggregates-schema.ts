@@ -6,8 +6,9 @@
 // was captured), hours in UTC. A window is [from, to), both on whole UTC hours, because it is
 // answered from the hourly rollup: an hour is the smallest slice the rollup can tell apart.
 import { z } from "zod";
+import { HOUR_MS } from "./time-units";
 
-export const HOUR_MS = 3_600_000;
+export { HOUR_MS };
 /** Rows per page by default and at most; with `bucket`, each row carries its series, so fewer. */
 export const AGGREGATES_PAGE = { defaultLimit: 1000, maxLimit: 1000, seriesDefaultLimit: 100, seriesMaxLimit: 100 } as const;
 /** Buckets per series at most: 31 days of hours, or about two years of days. */

@@ -11,7 +11,7 @@
 // days; across a daylight-saving change they are an hour off.
 // "All time" has no window; its chart shows the last 30 days.
 import type { Bucket } from "./aggregates-schema";
-import { HOUR_MS } from "./aggregates-schema";
+import { HOUR_MS } from "./time-units";
 
 export const timeRanges = ["all", "today", "24h", "7d", "30d"] as const;
 export type TimeRange = (typeof timeRanges)[number];

@@ -45,8 +45,18 @@ export interface WatchedPage {
   newPage(): Promise<Page>;
 }
 
-export async function openWatchedPage(browser: Browser, baseURL: string, opts: { colorScheme?: "light" | "dark" } = {}): Promise<WatchedPage> {
-  const context = await browser.newContext({ baseURL, viewport: { width: 1280, height: 900 }, colorScheme: opts.colorScheme ?? "light" });
+export async function openWatchedPage(
+  browser: Browser,
+  baseURL: string,
+  opts: { colorScheme?: "light" | "dark"; timezoneId?: string; locale?: string } = {},
+): Promise<WatchedPage> {
+  const context = await browser.newContext({
+    baseURL,
+    viewport: { width: 1280, height: 900 },
+    colorScheme: opts.colorScheme ?? "light",
+    ...(opts.timezoneId ? { timezoneId: opts.timezoneId } : {}),
+    ...(opts.locale ? { locale: opts.locale } : {}),
+  });
   const errors: string[] = [];
   const watch = (page: Page) => {
     page.on("console", (msg) => {
@@ -72,4 +82,25 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const path = join(artifactsDir, `${name}.png`);
   await page.screenshot({ path, fullPage: true });
   return path;
+}
+
+/**
+ * Makes the page's `Date` say `iso` is now (Date.now() and new Date() without arguments), and
+ * nothing else: timers, animation frames and performance.now() run as usual. (Playwright's
+ * page.clock also stops performance.now() and animation frames, so animations never end.)
+ */
+export async function fixDateNow(page: Page, iso: string): Promise<void> {
+  await page.addInitScript((fixed: number) => {
+    const RealDate = Date;
+    class FixedDate extends RealDate {
+      constructor(...args: unknown[]) {
+        if (args.length === 0) super(fixed);
+        else super(...(args as [number]));
+      }
+      static override now(): number {
+        return fixed;
+      }
+    }
+    window.Date = FixedDate as DateConstructor;
+  }, Date.parse(iso));
 }

@@ -168,7 +168,7 @@ export function AggregatesView() {
                     : "No events counted yet. Send one from the Submit page."}
             </p>
           ) : (
-            <AggregatesTable rows={data.page.items} sort={sort} onSort={(c) => setSort((s) => nextSort(s, c))} busy={updating} />
+            <AggregatesTable rows={data.page.items} pageKey={data.key} sort={sort} onSort={(c) => setSort((s) => nextSort(s, c))} busy={updating} />
           )}
           {/* Hidden until the first answer: "Rows 1–0 of 0" would be a made-up number. */}
           <nav className="flex flex-wrap items-center gap-3" aria-label="Pages of aggregates" hidden={!data}>

@@ -30,6 +30,8 @@ export interface AggregatesViewQuery {
 }
 
 export interface AggregatesViewData {
+  /** The query this answers (its search, range, sort and page): rows of another one are another table. */
+  key: string;
   page: AggregatesPage;
   top: AggregatesPage["items"];
   summary: AggregatesSummary;
@@ -53,6 +55,7 @@ export function useAggregatesView(query: AggregatesViewQuery | null, opts: { ref
         window ? null : client.aggregatesSummary.query({ q, from: chart.from, to: chart.to, bucket: chart.bucket }, { signal }),
       ]);
       return {
+        key: JSON.stringify([q, window, sort, cursor]),
         page,
         top: (top ?? page).items.slice(0, TOP_GROUPS),
         summary,

@@ -1,0 +1,53 @@
+// A database holding many (source, metric) groups, made fast and consistent: the processed
+// events in one generate_series statement, then both rollups (all-time and hourly) written from
+// them by the same recomputation the rollup check uses, then the check itself (what `npm run
+// aggregates:check` runs), which must find no difference. The bulk events carry no raw event,
+// as retention leaves them; the aggregates read only the rollups.
+import { Prisma } from "../../../src/generated/prisma/client";
+import { checkRollups, recomputedRollupsSql } from "../../../src/server/aggregates/check-rollups";
+import type { Database } from "../../../src/server/db/database";
+
+export interface BulkGroups {
+  sources: number;
+  metricsPerSource: number;
+  /** When every bulk event occurred (ISO-8601). */
+  at: string;
+}
+
+/** Source i, metric j of the bulk: `src-007`, `metric-0042`. */
+export const bulkSource = (i: number) => `src-${String(i).padStart(3, "0")}`;
+export const bulkMetric = (j: number) => `metric-${String(j).padStart(4, "0")}`;
+
+/**
+ * One event per group, group g = (bulkSource(g / metricsPerSource), bulkMetric(g % metricsPerSource)),
+ * its value the metric's number j (so sums tie across sources, by design: ties are ordered by source).
+ */
+export async function seedBulkGroups(db: Database, bulk: BulkGroups): Promise<void> {
+  const total = bulk.sources * bulk.metricsPerSource;
+  const m = bulk.metricsPerSource;
+  await db.prisma.$executeRaw`
+    INSERT INTO processed_event (dedup_key, content_hash, source, metric, value, occurred_at, attributes)
+    SELECT 'bulk-' || g, 'bulk-' || g, 'src-' || lpad((g / ${m}::int)::text, 3, '0'), 'metric-' || lpad((g % ${m}::int)::text, 4, '0'),
+           g % ${m}::int, ${bulk.at}::timestamptz, '{}'
+    FROM generate_series(0, ${total - 1}::int) AS g`;
+  await writeRollupsFromEvents(db);
+}
+
+/** Both rollups, written from the processed events (every group and hour; the tables must be empty). */
+async function writeRollupsFromEvents(db: Database): Promise<void> {
+  const columns = Prisma.raw("count, sum, min, max, first_seen_at, last_seen_at");
+  await db.prisma.$executeRaw`
+    INSERT INTO metric_aggregate (source, metric, ${columns}, updated_at)
+    SELECT source, metric, ${columns}, now() FROM (${recomputedRollupsSql("all-time")}) AS r`;
+  await db.prisma.$executeRaw`
+    INSERT INTO metric_aggregate_hour (source, metric, hour, ${columns}, updated_at)
+    SELECT source, metric, hour, ${columns}, now() FROM (${recomputedRollupsSql("hour")}) AS r`;
+  await db.execScript("ANALYZE processed_event, metric_aggregate, metric_aggregate_hour");
+}
+
+/** The rollup check over the whole database: throws unless every rollup row equals its recomputation. */
+export async function expectRollupsExact(db: Database): Promise<{ groups: number; hours: number }> {
+  const check = await checkRollups(db);
+  if (check.differences.length > 0) throw new Error(`rollups differ from the processed events: ${JSON.stringify(check.differences.slice(0, 3))}`);
+  return { groups: check.groups, hours: check.hours };
+}
