@@ -6,7 +6,7 @@ export const SEEDED_DAYS = 30;
 
 /**
  * Brings the database to `total` processed events with one generate_series statement, their
- * times spread over the last SEEDED_DAYS days, and both rollups (all time and hourly) to a
+ * times spread over the last SEEDED_DAYS days, and every rollup (all time, hourly, daily) to a
  * recomputation from them. The processed events carry no raw event, as
  * retention (RAW_RETENTION_DAYS) leaves them: GET /aggregates reads only the rollup, and the
  * seeding does not depend on how raw events are stored.
@@ -33,6 +33,11 @@ export async function seedProcessed(url: string, total: number): Promise<void> {
       INSERT INTO metric_aggregate_hour (source, metric, hour, count, sum, min, max, first_seen_at, last_seen_at, updated_at)
       SELECT source, metric, date_trunc('hour', occurred_at, 'UTC'), count(*), sum(value), min(value), max(value), min(occurred_at), max(occurred_at), now()
       FROM processed_event GROUP BY 1, 2, 3`);
-    await c.query("VACUUM ANALYZE processed_event, metric_aggregate, metric_aggregate_hour");
+    await c.query("DELETE FROM metric_aggregate_day");
+    await c.query(`
+      INSERT INTO metric_aggregate_day (source, metric, day, count, sum, min, max, first_seen_at, last_seen_at, updated_at)
+      SELECT source, metric, date_trunc('day', occurred_at, 'UTC'), count(*), sum(value), min(value), max(value), min(occurred_at), max(occurred_at), now()
+      FROM processed_event GROUP BY 1, 2, 3`);
+    await c.query("VACUUM ANALYZE processed_event, metric_aggregate, metric_aggregate_hour, metric_aggregate_day");
   });
 }
