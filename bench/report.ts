@@ -91,3 +91,38 @@ export function verdict(met: boolean, lines: Line[]): Pick<TargetResult, "verdic
   if (problems > 0) return { verdict: "FAIL", note: `${problems} failed requests on its lines` };
   return { verdict: met ? "PASS" : "FAIL" };
 }
+
+/**
+ * The CPU-bound ceiling of a throughput ratio, from one run's own figures. With every process
+ * on the same cores and the cores saturated, events/s is inversely proportional to the total
+ * CPU per event. Keep the app's PostgreSQL and load-generator CPU per event as measured and
+ * give the app's process only what `lean` (a baseline doing nothing but forward to
+ * PostgreSQL) spends: that total against `base`'s is the best ratio this design can reach on
+ * this machine. `budgetUs` is what the app's process could spend per event for `goal`.
+ */
+export interface Ceiling {
+  bestRatio: number;
+  leanServerUs: number;
+  budgetUs: number;
+  appServerUs: number;
+}
+
+const totalUs = (c: CpuPerEvent) => c.appUs + c.postgresUs + (c.loadUs ?? 0);
+
+export function ceiling(app: Line, base: Line, lean: Line, goal: number): Ceiling {
+  const a = app.cpuPerEvent;
+  const fixedUs = a.postgresUs + (a.loadUs ?? 0);
+  return {
+    bestRatio: totalUs(base.cpuPerEvent) / (fixedUs + lean.cpuPerEvent.appUs),
+    leanServerUs: lean.cpuPerEvent.appUs,
+    budgetUs: totalUs(base.cpuPerEvent) / goal - fixedUs,
+    appServerUs: a.appUs,
+  };
+}
+
+export function ceilingLine(c: Ceiling, goal: number, leanName: string): string {
+  return (
+    `ceiling: with the app's process as cheap as ${leanName} (${us(c.leanServerUs)} µs per event) and PostgreSQL and the load as measured, ` +
+    `at best ${ratio(c.bestRatio)}; ${ratio(goal)} needs the app's process at ${c.budgetUs > 0 ? `≤ ${us(c.budgetUs)} µs` : "less than nothing"} per event (measured: ${us(c.appServerUs)} µs)`
+  );
+}

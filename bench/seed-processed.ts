@@ -1,9 +1,13 @@
 // The aggregates part's fixture: a database holding a given number of processed events.
 import { withClient } from "./support";
 
+/** Seeded events' own times spread evenly over this many days before now (the series line reads 30 of them). */
+export const SEEDED_DAYS = 30;
+
 /**
- * Brings the database to `total` processed events with one generate_series statement, and
- * the rollup to a recomputation from them. The processed events carry no raw event, as
+ * Brings the database to `total` processed events with one generate_series statement, their
+ * times spread over the last SEEDED_DAYS days, and every rollup (all time, hourly, daily) to a
+ * recomputation from them. The processed events carry no raw event, as
  * retention (RAW_RETENTION_DAYS) leaves them: GET /aggregates reads only the rollup, and the
  * seeding does not depend on how raw events are stored.
  */
@@ -14,7 +18,7 @@ export async function seedProcessed(url: string, total: number): Promise<void> {
     await c.query(
       `INSERT INTO processed_event (dedup_key, content_hash, source, metric, value, occurred_at, attributes)
        SELECT 'seed-' || g, 'seed-' || g, 'seed-' || (g % 20), 'seed-metric-' || ((g / 20) % 10), g % 1000,
-              now() - (g % 86400) * interval '1 second', '{}'
+              now() - (g % ${SEEDED_DAYS * 86_400}) * interval '1 second', '{}'
        FROM generate_series($1::bigint, $2::bigint) g`,
       [have + 1, total],
     );
@@ -24,6 +28,16 @@ export async function seedProcessed(url: string, total: number): Promise<void> {
       FROM processed_event GROUP BY source, metric
       ON CONFLICT (source, metric) DO UPDATE SET count = EXCLUDED.count, sum = EXCLUDED.sum, min = EXCLUDED.min, max = EXCLUDED.max,
         first_seen_at = EXCLUDED.first_seen_at, last_seen_at = EXCLUDED.last_seen_at, updated_at = now()`);
-    await c.query("VACUUM ANALYZE processed_event, metric_aggregate");
+    await c.query("DELETE FROM metric_aggregate_hour");
+    await c.query(`
+      INSERT INTO metric_aggregate_hour (source, metric, hour, count, sum, min, max, first_seen_at, last_seen_at, updated_at)
+      SELECT source, metric, date_trunc('hour', occurred_at, 'UTC'), count(*), sum(value), min(value), max(value), min(occurred_at), max(occurred_at), now()
+      FROM processed_event GROUP BY 1, 2, 3`);
+    await c.query("DELETE FROM metric_aggregate_day");
+    await c.query(`
+      INSERT INTO metric_aggregate_day (source, metric, day, count, sum, min, max, first_seen_at, last_seen_at, updated_at)
+      SELECT source, metric, date_trunc('day', occurred_at, 'UTC'), count(*), sum(value), min(value), max(value), min(occurred_at), max(occurred_at), now()
+      FROM processed_event GROUP BY 1, 2, 3`);
+    await c.query("VACUUM ANALYZE processed_event, metric_aggregate, metric_aggregate_hour, metric_aggregate_day");
   });
 }

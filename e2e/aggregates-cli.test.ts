@@ -32,16 +32,18 @@ describe("npm run aggregates:check / aggregates:rebuild", { timeout: 240_000 }, 
     await db.execScript(`
       UPDATE metric_aggregate SET count = 3, sum = 0.4 WHERE metric = 'orders';
       DELETE FROM metric_aggregate WHERE metric = 'clicks';
-      DELETE FROM metric_aggregate_hour WHERE metric = 'clicks';`);
+      DELETE FROM metric_aggregate_hour WHERE metric = 'clicks';
+      UPDATE metric_aggregate_day SET sum = 0.5 WHERE metric = 'orders';`);
     await db.close();
 
     const settings = { PGLITE_DATA_DIR: folder, AUTH_REQUIRED: "true", ADMIN_TOKEN: ADMIN };
     const env = { ...settings, DATABASE_URL: undefined };
     const differences = [
-      "2 of 2 aggregates (source/metric) and 1 of 3 hourly rows differ from the processed events:",
+      "2 of 2 aggregates (source/metric), 1 of 2 daily rows and 1 of 3 hourly rows differ from the processed events:",
       "  shop/clicks: rollup row missing; recomputed count=1 sum=1 min=1 max=1 firstSeenAt=2026-11-24T12:00:00.000Z lastSeenAt=2026-11-24T12:00:00.000Z",
       "  shop/clicks, hour 2026-11-24T12:00:00.000Z: rollup row missing; recomputed count=1 sum=1 min=1 max=1 firstSeenAt=2026-11-24T12:00:00.000Z lastSeenAt=2026-11-24T12:00:00.000Z",
       "  shop/orders: count stored 3, recomputed 2; sum stored 0.4, recomputed 0.3",
+      "  shop/orders, day 2026-11-24T00:00:00.000Z: sum stored 0.5, recomputed 0.3",
     ];
     const direct = await runToExit("scripts/aggregates.ts", env, { args: ["check"] });
     expect([direct.code, direct.stderr]).toEqual([1, ""]);
@@ -58,7 +60,7 @@ describe("npm run aggregates:check / aggregates:rebuild", { timeout: 240_000 }, 
 
       const rebuild = await runToExit("scripts/aggregates.ts", busy, { args: ["rebuild"] });
       expect(rebuild.code).toBe(0);
-      expect(rebuild.stdout).toBe(`${["Repaired 2 of 2 aggregates (source/metric) and 1 of 3 hourly rows; what was wrong:", ...differences.slice(1)].join("\n")}\n`);
+      expect(rebuild.stdout).toBe(`${["Repaired 2 of 2 aggregates (source/metric), 1 of 2 daily rows and 1 of 3 hourly rows; what was wrong:", ...differences.slice(1)].join("\n")}\n`);
       const rows = (await (await fetch(`${app.url}/aggregates?source=shop`, { headers: { authorization: `Bearer ${ADMIN}` } })).json()) as { metric: string; count: number; sum: number }[];
       expect(rows.map((r) => [r.metric, r.count, r.sum])).toEqual([
         ["clicks", 1, 1],

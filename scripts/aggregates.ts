@@ -1,5 +1,6 @@
 // npm run aggregates:check     recomputes every aggregate from the processed events and prints
-//                              the rows that differ, all-time per (source, metric) and per hour;
+//                              the rows that differ, all-time per (source, metric), per UTC day
+//                              and per hour;
 //                              exit 1 if any, 0 if none
 // npm run aggregates:rebuild   rewrites those rows from the processed events, while ingestion
 //                              goes on (src/server/aggregates/rebuild-rollups.ts says why that
@@ -10,7 +11,7 @@
 // the server holds the embedded folder, asks that server (tRPC rollups.*, with ADMIN_TOKEN);
 // `--url` asks a given server.
 import { parseArgs } from "node:util";
-import { checkRollups, describeRollupDifference } from "../src/server/aggregates/check-rollups";
+import { checkRollups, describeRollupDifference, levelOf, type RollupLevel } from "../src/server/aggregates/check-rollups";
 import { rebuildRollups } from "../src/server/aggregates/rebuild-rollups";
 import { loadProcessConfig } from "../src/server/config";
 import { errorSummary } from "../src/server/errors";
@@ -31,14 +32,14 @@ if (values.help || (command !== "check" && command !== "rebuild") || positionals
 const config = loadProcessConfig();
 const print = (line = "") => process.stdout.write(`${line}\n`);
 const list = (differences: RollupDifference[]) => differences.forEach((d) => print(`  ${describeRollupDifference(d)}`));
-type Counts = Pick<RollupCheck, "groups" | "hours">;
+type Counts = Pick<RollupCheck, "groups" | "days" | "hours">;
 const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
-/** "2 of 200 aggregates (source/metric) and 1 of 3400 hourly rows": how many of each level differ. */
+/** "2 of 200 aggregates (source/metric), 0 of 150 daily rows and 1 of 3400 hourly rows": how many of each level differ. */
 const counted = (differences: RollupDifference[], of: Counts) => {
-  const allTime = differences.filter((d) => d.hour === null).length;
-  return `${allTime} of ${plural(of.groups, "aggregate")} (source/metric) and ${differences.length - allTime} of ${plural(of.hours, "hourly row")}`;
+  const at = (level: RollupLevel) => differences.filter((d) => levelOf(d) === level).length;
+  return `${at("all-time")} of ${plural(of.groups, "aggregate")} (source/metric), ${at("day")} of ${plural(of.days, "daily row")} and ${at("hour")} of ${plural(of.hours, "hourly row")}`;
 };
-const everything = (of: Counts) => `${plural(of.groups, "aggregate")} (source/metric) and ${plural(of.hours, "hourly row")}`;
+const everything = (of: Counts) => `${plural(of.groups, "aggregate")} (source/metric), ${plural(of.days, "daily row")} and ${plural(of.hours, "hourly row")}`;
 
 function report(result: RollupCheck | RollupRebuild): number {
   if ("repaired" in result) {

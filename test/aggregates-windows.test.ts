@@ -292,4 +292,33 @@ describe.each(backends)("aggregates over time windows, a page at a time, on %s",
       field: "bucket",
     });
   });
+
+  it("the JSON PostgreSQL writes for a page is what JSON.stringify would write, value for value: escaped names, exact numbers, ISO times", async () => {
+    const source = src("json");
+    const names = ['quote " and \\ backslash', "line\nbreak\ttab", "émoji 🎉 and \u2028 separator", "control \u0001 char"];
+    const values = [0.1, 0.2, -2.5e-7, 123456789.123, 9007199254740991, 4503599627370495.5];
+    await send(names.flatMap((metric) => values.map((value, i) => ({ source, metric, value, timestamp: `2026-11-24T1${i}:00:00.123Z` }))));
+    const res = await fetch(`${app.url}/aggregates?source=${encodeURIComponent(source)}`);
+    const parsed = JSON.parse(await res.text()) as Aggregate[];
+    expect(parsed).toEqual(
+      [...names].sort().map((metric) => ({
+        source,
+        metric,
+        count: values.length,
+        // The sum is exact in the database (numeric), then rounded once to the nearest double.
+        sum: Number("13510799005568275.92299975"),
+        avg: Number("2251799834261379.32049995833333333333333333333333333333333333"),
+        min: -2.5e-7,
+        max: 9007199254740991,
+        firstSeenAt: "2026-11-24T10:00:00.123Z",
+        lastSeenAt: "2026-11-24T15:00:00.123Z",
+      })),
+    );
+    expect(await api().aggregates({ source })).toEqual(parsed);
+  });
+
+  it.runIf(kind === "postgresql")("the pool's sessions run with JIT off: a short query is never compiled (the series query's cost crosses jit_above_cost)", async () => {
+    const [row] = await t.db.prisma.$queryRaw<{ jit: string }[]>`SHOW jit`;
+    expect(row).toEqual({ jit: "off" });
+  });
 });

@@ -92,13 +92,17 @@ describe.each(backends)("migrating a filled database forward on %s", (kind) => {
     expect(await checkInvariants(t.db)).toEqual([]);
   });
 
-  it("the hourly rollup is backfilled from the processed events, hours of their own time in UTC, and the check agrees", async () => {
+  it.each([
+    ["hourly and daily rollups are", "20261130400000_hourly_rollups"],
+    ["daily rollup is", "20261130500000_daily_rollup"],
+  ])("the %s backfilled from the processed events, hours and days of their own time in UTC, and the check agrees", async (_, first) => {
     const db = await createEmptyDatabase(kind);
-    const old = migrationsBefore("20261130400000_hourly_rollups");
+    const old = migrationsBefore(first);
     try {
       await migrate(db.db, old);
-      // Processed events and their all-time rollup as the previous version wrote them (their raw
-      // events pruned by retention, as the retention migration allows).
+      // Processed events and their rollups as the previous version wrote them (their raw events
+      // pruned by retention, as the retention migration allows): all-time, and hourly once it existed.
+      const hourlyRollup = first > "20261130400000_hourly_rollups";
       await db.db.execScript(`
         INSERT INTO processed_event (dedup_key, content_hash, source, metric, value, occurred_at, attributes) VALUES
           ('k1', 'h1', 'shop', 'orders', 0.1, '2026-11-24T10:00:00.000Z', '{}'),
@@ -107,13 +111,16 @@ describe.each(backends)("migrating a filled database forward on %s", (kind) => {
           ('k4', 'h4', 'pos', 'refunds', -2.5, '2026-11-23T23:30:00.000Z', '{}');
         INSERT INTO metric_aggregate (source, metric, count, sum, min, max, first_seen_at, last_seen_at, updated_at) VALUES
           ('shop', 'orders', 3, 5.3, 0.1, 5, '2026-11-24T10:00:00.000Z', '2026-11-24T11:00:00.000Z', now()),
-          ('pos', 'refunds', 1, -2.5, -2.5, -2.5, '2026-11-23T23:30:00.000Z', '2026-11-23T23:30:00.000Z', now());`);
+          ('pos', 'refunds', 1, -2.5, -2.5, -2.5, '2026-11-23T23:30:00.000Z', '2026-11-23T23:30:00.000Z', now());
+        ${hourlyRollup ? `INSERT INTO metric_aggregate_hour (source, metric, hour, count, sum, min, max, first_seen_at, last_seen_at, updated_at)
+          SELECT source, metric, date_trunc('hour', occurred_at, 'UTC'), count(*), sum(value), min(value), max(value), min(occurred_at), max(occurred_at), now()
+          FROM processed_event GROUP BY 1, 2, 3;` : ""}`);
       // A half-hour time zone for the migrating session (new connections, and PGlite's one): the hours must still be UTC hours.
       await db.db.execScript(`DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET timezone = %L', current_database(), 'Asia/Kolkata'); END $$; SET TIME ZONE 'Asia/Kolkata'`);
       const migrating = kind === "postgresql" ? openTestDatabase(db.url) : db.db;
       try {
         expect(await migrating.prisma.$queryRaw<{ tz: string }[]>`SELECT current_setting('TimeZone') AS tz`).toEqual([{ tz: "Asia/Kolkata" }]);
-        expect(await migrate(migrating)).toContain("20261130400000_hourly_rollups");
+        expect(await migrate(migrating)).toEqual(expect.arrayContaining([first, "20261130500000_daily_rollup"]));
       } finally {
         if (migrating !== db.db) await migrating.close();
       }
@@ -126,7 +133,17 @@ describe.each(backends)("migrating a filled database forward on %s", (kind) => {
         ["shop", "orders", "2026-11-24T10:00:00.000Z", 2, "0.3"],
         ["shop", "orders", "2026-11-24T11:00:00.000Z", 1, "5"],
       ]);
-      expect(await checkRollups(db.db)).toEqual({ groups: 2, hours: 3, differences: [] });
+      // 23:30 UTC on the 23rd is already the 24th in Kolkata: it stays on the 23rd.
+      const days = await db.db.prisma.$queryRaw<{ source: string; metric: string; day: string; count: bigint; sum: string; min: string; max: string; first: string; last: string }[]>`
+        SELECT source, metric, to_char(day AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS day, count, trim_scale(sum)::text AS sum,
+               trim_scale(min)::text AS min, trim_scale(max)::text AS max,
+               to_char(first_seen_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS first, to_char(last_seen_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS last
+        FROM metric_aggregate_day ORDER BY source, metric, day`;
+      expect(days.map((d) => [d.source, d.metric, d.day, Number(d.count), d.sum, d.min, d.max, d.first, d.last])).toEqual([
+        ["pos", "refunds", "2026-11-23T00:00:00.000Z", 1, "-2.5", "-2.5", "-2.5", "2026-11-23T23:30:00.000Z", "2026-11-23T23:30:00.000Z"],
+        ["shop", "orders", "2026-11-24T00:00:00.000Z", 3, "5.3", "0.1", "5", "2026-11-24T10:00:00.000Z", "2026-11-24T11:00:00.000Z"],
+      ]);
+      expect(await checkRollups(db.db)).toEqual({ groups: 2, days: 2, hours: 3, differences: [] });
     } finally {
       await db.drop();
       rmSync(old, { recursive: true, force: true });

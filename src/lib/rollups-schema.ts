@@ -15,13 +15,15 @@ export type RollupValues = z.infer<typeof rollupValuesSchema>;
 
 /**
  * A rollup row that is not what its processed events add up to: the all-time row of a
- * (source, metric) (`hour` null), or one of its hourly rows (`hour`: the hour's start,
- * ISO-8601 UTC). `stored` null when the rollup row is missing, `recomputed` null when the row
- * has no processed events.
+ * (source, metric) (`day` and `hour` null), one of its daily rows (`day`: the UTC day's start,
+ * ISO-8601 UTC; `hour` null), or one of its hourly rows (`hour`: the hour's start; `day` null).
+ * `stored` null when the rollup row is missing, `recomputed` null when the row has no processed
+ * events.
  */
 export const rollupDifferenceSchema = z.object({
   source: z.string(),
   metric: z.string(),
+  day: z.string().nullable(),
   hour: z.string().nullable(),
   fields: z.array(rollupValuesSchema.keyof()),
   stored: rollupValuesSchema.nullable(),
@@ -32,15 +34,21 @@ export type RollupDifference = z.infer<typeof rollupDifferenceSchema>;
 export const rollupCheckSchema = z.object({
   /** (source, metric) groups compared: in the rollup, in the processed events, or both. */
   groups: z.number().int(),
+  /** (source, metric, day) rows compared, the same way. */
+  days: z.number().int(),
   /** (source, metric, hour) rows compared, the same way. */
   hours: z.number().int(),
-  /** In key order: source, metric, then the all-time row before the hours, oldest first. */
+  /**
+   * In key order: source, metric, then the all-time row, then the daily and hourly rows oldest
+   * first (a day before the hours starting with it).
+   */
   differences: z.array(rollupDifferenceSchema),
 });
 export type RollupCheck = z.infer<typeof rollupCheckSchema>;
 
 export const rollupRebuildSchema = z.object({
   groups: z.number().int(),
+  days: z.number().int(),
   hours: z.number().int(),
   /** What was wrong before the rebuild (each of these groups was rewritten). */
   repaired: z.array(rollupDifferenceSchema),

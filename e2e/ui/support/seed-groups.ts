@@ -1,10 +1,10 @@
 // A database holding many (source, metric) groups, made fast and consistent: the processed
-// events in one generate_series statement, then both rollups (all-time and hourly) written from
+// events in one generate_series statement, then every rollup (all-time, daily, hourly) written from
 // them by the same recomputation the rollup check uses, then the check itself (what `npm run
 // aggregates:check` runs), which must find no difference. The bulk events carry no raw event,
 // as retention leaves them; the aggregates read only the rollups.
 import { Prisma } from "../../../src/generated/prisma/client";
-import { checkRollups, recomputedRollupsSql } from "../../../src/server/aggregates/check-rollups";
+import { checkRollups, recomputedRollupsSql, rollupPeriods, rollupTable } from "../../../src/server/aggregates/check-rollups";
 import type { Database } from "../../../src/server/db/database";
 
 export interface BulkGroups {
@@ -33,21 +33,21 @@ export async function seedBulkGroups(db: Database, bulk: BulkGroups): Promise<vo
   await writeRollupsFromEvents(db);
 }
 
-/** Both rollups, written from the processed events (every group and hour; the tables must be empty). */
+/** Every rollup (all-time, daily, hourly), written from the processed events (the tables must be empty). */
 async function writeRollupsFromEvents(db: Database): Promise<void> {
-  const columns = Prisma.raw("count, sum, min, max, first_seen_at, last_seen_at");
-  await db.prisma.$executeRaw`
-    INSERT INTO metric_aggregate (source, metric, ${columns}, updated_at)
-    SELECT source, metric, ${columns}, now() FROM (${recomputedRollupsSql("all-time")}) AS r`;
-  await db.prisma.$executeRaw`
-    INSERT INTO metric_aggregate_hour (source, metric, hour, ${columns}, updated_at)
-    SELECT source, metric, hour, ${columns}, now() FROM (${recomputedRollupsSql("hour")}) AS r`;
-  await db.execScript("ANALYZE processed_event, metric_aggregate, metric_aggregate_hour");
+  const values = Prisma.raw("count, sum, min, max, first_seen_at, last_seen_at");
+  for (const level of ["all-time", "day", "hour"] as const) {
+    const keys = Prisma.raw(level === "all-time" ? "source, metric" : `source, metric, ${rollupPeriods[level].column}`);
+    await db.prisma.$executeRaw`
+      INSERT INTO ${rollupTable[level]} (${keys}, ${values}, updated_at)
+      SELECT ${keys}, ${values}, now() FROM (${recomputedRollupsSql(level)}) AS r`;
+  }
+  await db.execScript("ANALYZE processed_event, metric_aggregate, metric_aggregate_day, metric_aggregate_hour");
 }
 
 /** The rollup check over the whole database: throws unless every rollup row equals its recomputation. */
-export async function expectRollupsExact(db: Database): Promise<{ groups: number; hours: number }> {
+export async function expectRollupsExact(db: Database): Promise<{ groups: number; days: number; hours: number }> {
   const check = await checkRollups(db);
   if (check.differences.length > 0) throw new Error(`rollups differ from the processed events: ${JSON.stringify(check.differences.slice(0, 3))}`);
-  return { groups: check.groups, hours: check.hours };
+  return { groups: check.groups, days: check.days, hours: check.hours };
 }

@@ -1,6 +1,6 @@
-// The rollup check: every row of both rollups — metric_aggregate, per (source, metric), and
-// metric_aggregate_hour, per (source, metric, hour) — against a recomputation from
-// processed_event. One statement, so one snapshot: the rollups and the processed events they
+// The rollup check: every row of the three rollups — metric_aggregate, per (source, metric),
+// metric_aggregate_day, per (source, metric, UTC day), and metric_aggregate_hour, per
+// (source, metric, hour) — against a recomputation from processed_event. One statement, so one snapshot: the rollups and the processed events they
 // are compared with are committed together by the write path (same transaction), and the
 // check is exact while ingestion goes on. Values are compared in SQL (numeric(65,30), exact)
 // and returned as text. `npm run aggregates:check`, `rollups.check` and every storage test's
@@ -8,16 +8,32 @@
 import { Prisma } from "../../generated/prisma/client";
 import type { RollupCheck, RollupDifference, RollupValues } from "../../lib/rollups-schema";
 import type { Database } from "../db/database";
-import { hourOfOccurrenceSql } from "../ingest/rollup";
+import { dayOfOccurrenceSql, hourOfOccurrenceSql } from "../ingest/rollup";
 
 type Side = "stored" | "recomputed";
 
-/** A rollup table: all-time per (source, metric), or per (source, metric, hour). */
-export type RollupLevel = "all-time" | "hour";
+/** A rollup table: all-time per (source, metric), or per (source, metric, day) or (source, metric, hour). */
+export type RollupLevel = "all-time" | "day" | "hour";
 export const rollupTable: Record<RollupLevel, Prisma.Sql> = {
   "all-time": Prisma.raw("metric_aggregate"),
+  day: Prisma.raw("metric_aggregate_day"),
   hour: Prisma.raw("metric_aggregate_hour"),
 };
+
+/**
+ * The periodic levels: the key column holding the period's start, the period of an event's own
+ * time (as the write path computes it), and its length. A day is 24 hours: UTC has no daylight
+ * saving, whereas `+ interval '1 day'` would follow the session's time zone.
+ */
+export const rollupPeriods = {
+  day: { column: "day", ofOccurrence: dayOfOccurrenceSql, length: Prisma.raw("interval '24 hours'") },
+  hour: { column: "hour", ofOccurrence: hourOfOccurrenceSql, length: Prisma.raw("interval '1 hour'") },
+} as const satisfies Record<Exclude<RollupLevel, "all-time">, { column: string; ofOccurrence: Prisma.Sql; length: Prisma.Sql }>;
+
+/** Which rollup a difference is about: `day` set for a daily row, `hour` for an hourly one, neither for the all-time row. */
+export function levelOf(d: Pick<RollupDifference, "day" | "hour">): RollupLevel {
+  return d.day ? "day" : d.hour ? "hour" : "all-time";
+}
 
 const isoText = (e: string) => `to_char(${e} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
@@ -38,10 +54,10 @@ const aggregatesSql = Prisma.raw(
 
 /**
  * The groups of processed events, as rollup rows of `level` would hold them; `keys` (a relation
- * `k` of `(source, metric)`, or of `(source, metric, hour)` for the hourly level) limits it to
- * those rows, each read as a range of processed_event's (source, metric, occurred_at) index. The
- * write path's statements (ingest/rollup.ts) add exactly these aggregates, so a correct rollup
- * row equals this.
+ * `k` of `(source, metric)`, or of `(source, metric, day)` / `(source, metric, hour)` for the
+ * periodic levels) limits it to those rows, each read as a range of processed_event's
+ * (source, metric, occurred_at) index. The write path's statements (ingest/rollup.ts) add
+ * exactly these aggregates, so a correct rollup row equals this.
  */
 export function recomputedRollupsSql(level: RollupLevel, keys?: Prisma.Sql): Prisma.Sql {
   if (level === "all-time") {
@@ -50,16 +66,18 @@ export function recomputedRollupsSql(level: RollupLevel, keys?: Prisma.Sql): Pri
       FROM processed_event p ${keys ? Prisma.sql`JOIN ${keys} USING (source, metric)` : Prisma.empty}
       GROUP BY p.source, p.metric`;
   }
+  const period = rollupPeriods[level];
+  const column = Prisma.raw(period.column);
   if (!keys) {
     return Prisma.sql`
-      SELECT p.source, p.metric, ${hourOfOccurrenceSql} AS hour, ${aggregatesSql}
+      SELECT p.source, p.metric, ${period.ofOccurrence} AS ${column}, ${aggregatesSql}
       FROM processed_event p GROUP BY 1, 2, 3`;
   }
   return Prisma.sql`
-    SELECT k.source, k.metric, k.hour, ${aggregatesSql}
+    SELECT k.source, k.metric, k.${column}, ${aggregatesSql}
     FROM ${keys} JOIN processed_event p
-      ON p.source = k.source AND p.metric = k.metric AND p.occurred_at >= k.hour AND p.occurred_at < k.hour + interval '1 hour'
-    GROUP BY k.source, k.metric, k.hour`;
+      ON p.source = k.source AND p.metric = k.metric AND p.occurred_at >= k.${column} AND p.occurred_at < k.${column} + ${period.length}
+    GROUP BY k.source, k.metric, k.${column}`;
 }
 
 const differsSql = Prisma.raw(
@@ -71,52 +89,66 @@ const valuesSql = Prisma.raw(
 
 type Row = {
   groups: number;
+  days: number;
   hours: number;
   source: string | null;
   metric: string | null;
+  day: string | null;
   hour: string | null;
   fields: (keyof RollupValues)[] | null;
   has_stored: boolean;
   has_recomputed: boolean;
 } & Record<string, string | null>;
 
+/** Adds up rollup rows (of a relation with the rollup's columns) into coarser ones. */
+const rolledUpSql = Prisma.raw(
+  "sum(count) AS count, sum(sum) AS sum, min(min) AS min, max(max) AS max, min(first_seen_at) AS first_seen_at, max(last_seen_at) AS last_seen_at",
+);
+
 /**
- * Compares every rollup row, of both levels, with its recomputation; the rows that differ, in
- * key order. processed_event is read once: the all-time recomputation adds up the hourly one.
+ * Compares every rollup row, of the three levels, with its recomputation; the rows that differ,
+ * in key order. processed_event is read once: the daily recomputation adds up the hourly one
+ * (per UTC day), and the all-time one adds up the daily one.
  */
 export async function checkRollups(db: Database): Promise<RollupCheck> {
   const rows = await db.prisma.$queryRaw<Row[]>`
     WITH rh AS (${recomputedRollupsSql("hour")}),
-    r AS (
-      SELECT source, metric, sum(count) AS count, sum(sum) AS sum, min(min) AS min, max(max) AS max,
-             min(first_seen_at) AS first_seen_at, max(last_seen_at) AS last_seen_at
-      FROM rh GROUP BY source, metric),
+    rd AS (SELECT source, metric, date_trunc('day', hour, 'UTC') AS day, ${rolledUpSql} FROM rh GROUP BY 1, 2, 3),
+    r AS (SELECT source, metric, ${rolledUpSql} FROM rd GROUP BY source, metric),
     j AS (
-      SELECT coalesce(a.source, r.source) AS source, coalesce(a.metric, r.metric) AS metric, NULL::timestamptz AS hour,
+      SELECT coalesce(a.source, r.source) AS source, coalesce(a.metric, r.metric) AS metric,
+             NULL::timestamptz AS day, NULL::timestamptz AS hour,
              a.source IS NOT NULL AS has_stored, r.source IS NOT NULL AS has_recomputed,
              ${differsSql} AS fields, ${valuesSql}
       FROM metric_aggregate a FULL JOIN r ON a.source = r.source AND a.metric = r.metric
       UNION ALL
-      SELECT coalesce(a.source, r.source), coalesce(a.metric, r.metric), coalesce(a.hour, r.hour),
+      SELECT coalesce(a.source, r.source), coalesce(a.metric, r.metric), coalesce(a.day, r.day), NULL::timestamptz,
+             a.source IS NOT NULL, r.source IS NOT NULL,
+             ${differsSql}, ${valuesSql}
+      FROM metric_aggregate_day a FULL JOIN rd r ON a.source = r.source AND a.metric = r.metric AND a.day = r.day
+      UNION ALL
+      SELECT coalesce(a.source, r.source), coalesce(a.metric, r.metric), NULL::timestamptz, coalesce(a.hour, r.hour),
              a.source IS NOT NULL, r.source IS NOT NULL,
              ${differsSql}, ${valuesSql}
       FROM metric_aggregate_hour a FULL JOIN rh r ON a.source = r.source AND a.metric = r.metric AND a.hour = r.hour)
-    SELECT (SELECT count(*) FROM j WHERE hour IS NULL)::int AS groups, (SELECT count(*) FROM j WHERE hour IS NOT NULL)::int AS hours,
-           d.source, d.metric, ${Prisma.raw(isoText("d.hour"))} AS hour, d.fields, d.has_stored, d.has_recomputed,
+    SELECT (SELECT count(*) FROM j WHERE day IS NULL AND hour IS NULL)::int AS groups,
+           (SELECT count(*) FROM j WHERE day IS NOT NULL)::int AS days, (SELECT count(*) FROM j WHERE hour IS NOT NULL)::int AS hours,
+           d.source, d.metric, ${Prisma.raw(isoText("d.day"))} AS day, ${Prisma.raw(isoText("d.hour"))} AS hour, d.fields, d.has_stored, d.has_recomputed,
            ${Prisma.raw(columns.flatMap((c) => [alias("stored", c.column), alias("recomputed", c.column)].map((a) => `d.${a}`)).join(", "))}
     FROM (SELECT 1) AS one LEFT JOIN (SELECT * FROM j WHERE cardinality(fields) > 0) AS d ON true
-    ORDER BY d.source, d.metric, d.hour NULLS FIRST`;
+    ORDER BY d.source, d.metric, coalesce(d.day, d.hour) NULLS FIRST, d.hour NULLS FIRST`;
   const differences = rows
     .filter((r) => r.source !== null && r.metric !== null)
     .map((r): RollupDifference => ({
       source: r.source!,
       metric: r.metric!,
+      day: r.day,
       hour: r.hour,
       fields: r.fields ?? [],
       stored: r.has_stored ? valuesOf(r, "stored") : null,
       recomputed: r.has_recomputed ? valuesOf(r, "recomputed") : null,
     }));
-  return { groups: Number(rows[0]?.groups ?? 0), hours: Number(rows[0]?.hours ?? 0), differences };
+  return { groups: Number(rows[0]?.groups ?? 0), days: Number(rows[0]?.days ?? 0), hours: Number(rows[0]?.hours ?? 0), differences };
 }
 
 function valuesOf(row: Row, side: Side): RollupValues {
@@ -124,11 +156,13 @@ function valuesOf(row: Row, side: Side): RollupValues {
 }
 
 /**
- * One line per difference: `shop/orders: count stored 3, recomputed 2; sum …`, or for an hourly
- * row `shop/orders, hour 2026-11-24T10:00:00.000Z: …` (the CLI's and the tests' wording).
+ * One line per difference: `shop/orders: count stored 3, recomputed 2; sum …`, for a daily row
+ * `shop/orders, day 2026-11-24T00:00:00.000Z: …`, for an hourly row
+ * `shop/orders, hour 2026-11-24T10:00:00.000Z: …` (the CLI's and the tests' wording).
  */
 export function describeRollupDifference(d: RollupDifference): string {
-  const name = `${d.source}/${d.metric}${d.hour === null ? "" : `, hour ${d.hour}`}`;
+  const level = levelOf(d);
+  const name = `${d.source}/${d.metric}${level === "all-time" ? "" : `, ${level} ${d[level]}`}`;
   if (!d.stored) return `${name}: rollup row missing; recomputed ${formatValues(d.recomputed!)}`;
   if (!d.recomputed) return `${name}: rollup row without any processed event (stored ${formatValues(d.stored)})`;
   return `${name}: ${d.fields.map((f) => `${f} stored ${d.stored![f]}, recomputed ${d.recomputed![f]}`).join("; ")}`;

@@ -1,5 +1,6 @@
 // The rollup rebuild: rewrites every rollup row the check finds wrong — all-time rows per
-// (source, metric) and hourly rows per (source, metric, hour) — from its processed events,
+// (source, metric), daily rows per (source, metric, UTC day) and hourly rows per
+// (source, metric, hour) — from its processed events,
 // while ingestion goes on.
 //
 // Why it loses no concurrent increment: the write path inserts processed events and then adds
@@ -19,37 +20,37 @@
 import { Prisma } from "../../generated/prisma/client";
 import type { RollupDifference, RollupRebuild } from "../../lib/rollups-schema";
 import type { Database } from "../db/database";
-import { checkRollups, recomputedRollupsSql, rollupTable, type RollupLevel } from "./check-rollups";
+import { checkRollups, levelOf, recomputedRollupsSql, rollupPeriods, rollupTable, type RollupLevel } from "./check-rollups";
 
 export interface RebuildOptions {
   /** Rows repaired per transaction. */
   groupsPerTransaction?: number;
 }
 
-/** Checks, repairs every row that differs (all-time rows first, then hourly ones), and checks again. */
+/** Checks, repairs every row that differs (all-time rows first, then daily, then hourly ones), and checks again. */
 export async function rebuildRollups(db: Database, opts: RebuildOptions = {}): Promise<RollupRebuild> {
   const before = await checkRollups(db);
   const perTransaction = opts.groupsPerTransaction ?? 100;
-  for (const level of ["all-time", "hour"] as const) {
-    const rows = before.differences.filter((d) => (d.hour === null) === (level === "all-time"));
+  for (const level of ["all-time", "day", "hour"] as const) {
+    const rows = before.differences.filter((d) => levelOf(d) === level);
     for (let i = 0; i < rows.length; i += perTransaction) await repairRollups(db, level, rows.slice(i, i + perTransaction));
   }
   const after = await checkRollups(db);
-  return { groups: before.groups, hours: before.hours, repaired: before.differences, remaining: after.differences };
+  return { groups: before.groups, days: before.days, hours: before.hours, repaired: before.differences, remaining: after.differences };
 }
 
 /** Rewrites these rows of one rollup table from their processed events, in one short transaction. */
-export async function repairRollups(db: Database, level: RollupLevel, rows: Pick<RollupDifference, "source" | "metric" | "hour">[]): Promise<void> {
+export async function repairRollups(db: Database, level: RollupLevel, rows: Pick<RollupDifference, "source" | "metric" | "day" | "hour">[]): Promise<void> {
   if (rows.length === 0) return;
   const table = rollupTable[level];
-  const hourly = level === "hour";
+  const period = level === "all-time" ? null : rollupPeriods[level].column;
   const sources = rows.map((r) => r.source);
   const metrics = rows.map((r) => r.metric);
-  const keys = hourly
-    ? Prisma.sql`(SELECT * FROM unnest(${sources}::text[], ${metrics}::text[], ${rows.map((r) => r.hour)}::timestamptz[]) AS k(source, metric, hour)) AS k`
+  const keys = period
+    ? Prisma.sql`(SELECT * FROM unnest(${sources}::text[], ${metrics}::text[], ${rows.map((r) => r[period])}::timestamptz[]) AS k(source, metric, ${Prisma.raw(period)})) AS k`
     : Prisma.sql`(SELECT * FROM unnest(${sources}::text[], ${metrics}::text[]) AS k(source, metric)) AS k`;
-  const keyColumns = Prisma.raw(hourly ? "source, metric, hour" : "source, metric");
-  const sameRow = (a: string, b: string) => Prisma.raw(`${a}.source = ${b}.source AND ${a}.metric = ${b}.metric${hourly ? ` AND ${a}.hour = ${b}.hour` : ""}`);
+  const keyColumns = Prisma.raw(period ? `source, metric, ${period}` : "source, metric");
+  const sameRow = (a: string, b: string) => Prisma.raw(`${a}.source = ${b}.source AND ${a}.metric = ${b}.metric${period ? ` AND ${a}.${period} = ${b}.${period}` : ""}`);
   await db.prisma.$transaction(async (tx) => {
     // 1. Lock each row in key order, as the write path does; a missing one is inserted as a
     //    placeholder, which also waits for a processing transaction inserting that row.

@@ -30,16 +30,19 @@ const t = initTRPC.context<TrpcContext>().create({
 /** The AppError behind a TRPCError: a domain error, an input error, or an outage. */
 export function appErrorOf(error: TRPCError): AppError {
   if (error.cause instanceof AppError) return error.cause;
-  if (error.code === "BAD_REQUEST" && hasIssues(error.cause)) {
-    const { field, issue } = firstIssue(error.cause, null, "");
-    return field ? new AppError("INVALID_ENVELOPE", `${field}: ${issue?.message}`, { field }) : new AppError("INVALID_ENVELOPE", issue?.message ?? "invalid input");
-  }
+  if (error.code === "BAD_REQUEST" && hasIssues(error.cause)) return invalidInput(error.cause);
   if (error.code === "PARSE_ERROR") return new AppError("INVALID_JSON", error.message);
   if (error.code === "PAYLOAD_TOO_LARGE") return new AppError("PAYLOAD_TOO_LARGE", error.message);
   if (error.code === "NOT_FOUND") return new AppError("NOT_FOUND", error.message);
   if (error.code === "METHOD_NOT_SUPPORTED") return new AppError("METHOD_NOT_ALLOWED", error.message);
   if (error.code === "INTERNAL_SERVER_ERROR") return toAppError(error.cause ?? error);
   return new AppError("INVALID_ENVELOPE", error.message);
+}
+
+/** A procedure input that failed its schema, as the 400 naming the first issue's field. */
+export function invalidInput(error: { readonly issues: readonly ValidationIssue[] }): AppError {
+  const { field, issue } = firstIssue(error, null, "");
+  return field ? new AppError("INVALID_ENVELOPE", `${field}: ${issue?.message}`, { field }) : new AppError("INVALID_ENVELOPE", issue?.message ?? "invalid input");
 }
 
 function hasIssues(e: unknown): e is { issues: ValidationIssue[] } {

@@ -35,6 +35,9 @@ export const writePathPrivileges: readonly (readonly [relation: string, privileg
   ["metric_aggregate_hour", "SELECT"],
   ["metric_aggregate_hour", "INSERT"],
   ["metric_aggregate_hour", "UPDATE"],
+  ["metric_aggregate_day", "SELECT"],
+  ["metric_aggregate_day", "INSERT"],
+  ["metric_aggregate_day", "UPDATE"],
   // Access control: every authenticated request looks its key up; last use is recorded;
   // the operator creates and revokes keys.
   ["api_key", "SELECT"],

@@ -1,9 +1,9 @@
 // The statements that add processed events to their rollup rows: the all-time row per
-// (source, metric) and the row per (source, metric, hour). Both write paths use them inside
-// their processing transaction, after inserting the processed events, so every rollup row
-// always equals a recomputation from processed events. Rows are touched once each, in key
-// order, and the two tables always in the same order (one statement): concurrent
-// transactions cannot deadlock on them.
+// (source, metric), the row per (source, metric, hour) and the row per (source, metric, day).
+// Both write paths use them inside their processing transaction, after inserting the processed
+// events, so every rollup row always equals a recomputation from processed events. Rows are
+// touched once each, in key order, and the three tables always in the same order (one
+// statement): concurrent transactions cannot deadlock on them.
 import { Prisma } from "../../generated/prisma/client";
 
 /**
@@ -13,7 +13,10 @@ import { Prisma } from "../../generated/prisma/client";
  */
 export const hourOfOccurrenceSql = Prisma.raw(`date_trunc('hour', occurred_at, 'UTC')`);
 
-/** How a rollup row `a` (all-time or hourly) takes in the rollup of new events (EXCLUDED). */
+/** The day an event is counted in: the start of the UTC day of its own time (UTC for the same reason). */
+export const dayOfOccurrenceSql = Prisma.raw(`date_trunc('day', occurred_at, 'UTC')`);
+
+/** How a rollup row `a` (all-time, hourly or daily) takes in the rollup of new events (EXCLUDED). */
 const absorbNewEvents = Prisma.raw(`
         count = a.count + EXCLUDED.count,
         sum = a.sum + EXCLUDED.sum,
@@ -23,9 +26,20 @@ const absorbNewEvents = Prisma.raw(`
         last_seen_at = GREATEST(a.last_seen_at, EXCLUDED.last_seen_at),
         updated_at = now()`);
 
+/** The upsert of the processed events with these ids into a rollup keyed by (source, metric, period start). */
+function addToPeriodRollup(table: "metric_aggregate_hour" | "metric_aggregate_day", column: "hour" | "day", periodSql: Prisma.Sql, ids: string[]): Prisma.Sql {
+  const [t, c] = [Prisma.raw(table), Prisma.raw(column)];
+  return Prisma.sql`
+      INSERT INTO ${t} AS a (source, metric, ${c}, count, sum, min, max, first_seen_at, last_seen_at, updated_at)
+      SELECT source, metric, ${periodSql}, count(*), sum(value), min(value), max(value), min(occurred_at), max(occurred_at), now()
+      FROM processed_event WHERE id = ANY(${ids}::bigint[])
+      GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+      ON CONFLICT (source, metric, ${c}) DO UPDATE SET ${absorbNewEvents}`;
+}
+
 /**
- * The two rollup upserts as CTEs of the processing statement (`WITH …, agg AS (…), agg_hour AS (…)`),
- * adding the processed events with these ids.
+ * The three rollup upserts as CTEs of the processing statement
+ * (`WITH …, agg AS (…), agg_hour AS (…), agg_day AS (…)`), adding the processed events with these ids.
  */
 export function addToRollupsCtes(processedEventIds: (bigint | string)[]): Prisma.Sql {
   const ids = processedEventIds.map(String);
@@ -36,10 +50,6 @@ export function addToRollupsCtes(processedEventIds: (bigint | string)[]): Prisma
       FROM processed_event WHERE id = ANY(${ids}::bigint[])
       GROUP BY source, metric ORDER BY source, metric
       ON CONFLICT (source, metric) DO UPDATE SET ${absorbNewEvents}),
-    agg_hour AS (
-      INSERT INTO metric_aggregate_hour AS a (source, metric, hour, count, sum, min, max, first_seen_at, last_seen_at, updated_at)
-      SELECT source, metric, ${hourOfOccurrenceSql}, count(*), sum(value), min(value), max(value), min(occurred_at), max(occurred_at), now()
-      FROM processed_event WHERE id = ANY(${ids}::bigint[])
-      GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-      ON CONFLICT (source, metric, hour) DO UPDATE SET ${absorbNewEvents})`;
+    agg_hour AS (${addToPeriodRollup("metric_aggregate_hour", "hour", hourOfOccurrenceSql, ids)}),
+    agg_day AS (${addToPeriodRollup("metric_aggregate_day", "day", dayOfOccurrenceSql, ids)})`;
 }

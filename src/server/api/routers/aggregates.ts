@@ -3,9 +3,9 @@
 // sees that source only. Thin: scope the source, call src/server/aggregates.
 import { z } from "zod";
 import { aggregateSchema, aggregatesInputSchema, aggregatesPageSchema, aggregatesSummaryInputSchema, aggregatesSummarySchema } from "../../../lib/aggregates-schema";
-import { listAggregates, summarizeAggregates } from "../../aggregates/list-aggregates";
+import { listAggregates, listAggregatesJson, summarizeAggregates, type AggregatesPageJson } from "../../aggregates/list-aggregates";
 import { scopedSource } from "../../auth/principal";
-import { principalOf, publicProcedure, type TrpcContext } from "../trpc";
+import { invalidInput, principalOf, publicProcedure, type TrpcContext } from "../trpc";
 
 /** The input with its source filter narrowed to what the caller may read. */
 const scoped = <T extends { source?: string }>(ctx: TrpcContext, input: T): T => ({ ...input, source: scopedSource(principalOf(ctx), input.source) });
@@ -27,3 +27,13 @@ export const aggregatesSummaryProcedure = publicProcedure
   .input(aggregatesSummaryInputSchema)
   .output(aggregatesSummarySchema)
   .query(({ ctx, input }) => summarizeAggregates(ctx.db, scoped(ctx, input)));
+
+/**
+ * GET /aggregates: the same input schema and scope as `aggregatesPage`, answered with the rows'
+ * JSON text as PostgreSQL wrote it (rest.ts sends it without parsing it and writing it again).
+ */
+export async function aggregatesPageJson(ctx: TrpcContext, raw: Record<string, unknown>): Promise<AggregatesPageJson> {
+  const parsed = aggregatesInputSchema.safeParse(raw);
+  if (!parsed.success) throw invalidInput(parsed.error);
+  return listAggregatesJson(ctx.db, scoped(ctx, parsed.data));
+}
