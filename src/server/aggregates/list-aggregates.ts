@@ -3,11 +3,12 @@
 // number of events; the numbers are exact (numeric columns, converted to the nearest double
 // only on the way out).
 // - All time: the rows of metric_aggregate, one per (source, metric).
-// - A window [from, to): the rows of metric_aggregate_hour in it, added up per (source, metric);
-//   both bounds are whole UTC hours (the schema refuses others), so those rows hold exactly the
+// - A window [from, to): the rollup rows covering it (window-rows.ts: whole UTC days from the
+//   daily rollup, the edge hours from the hourly one), added up per (source, metric); both
+//   bounds are whole UTC hours (the schema refuses others), so those rows hold exactly the
 //   events whose own time is in the window.
-// - A series (bucket): for each row of the page, its hourly rows in the window added up per
-//   bucket (an hour, or 24 hours counted from `from`), read in the same statement as the page, so
+// - A series (bucket): for each row of the page, its rollup rows in the window (daily ones only
+//   where each falls inside one bucket) added up per bucket (an hour, or 24 hours counted from `from`), read in the same statement as the page, so
 //   a row's totals are always the sum of its series; for the summary, every selected group's.
 // Filters and sorting run in SQL; pages are keyset-paginated (aggregates-cursor.ts).
 import { Prisma } from "../../generated/prisma/client";
@@ -26,6 +27,7 @@ import {
 } from "../../lib/aggregates-schema";
 import type { Database } from "../db/database";
 import { decodeCursor, encodeCursor, type CursorPosition } from "./aggregates-cursor";
+import { windowRowsSql } from "./window-rows";
 
 /** The filters and window of a query, with the source a read key is bound to already applied. */
 type Selection = Pick<AggregatesQuery, "source" | "metric" | "q" | "from" | "to">;
@@ -65,12 +67,10 @@ function groupsSql(s: Selection): Prisma.Sql {
       SELECT source, metric, count, sum, min, max, first_seen_at, last_seen_at FROM metric_aggregate
       ${where.length > 0 ? Prisma.sql`WHERE ${Prisma.join(where, " AND ")}` : Prisma.empty}`;
   }
-  if (s.from !== undefined) where.push(Prisma.sql`hour >= ${s.from}::timestamptz`);
-  if (s.to !== undefined) where.push(Prisma.sql`hour < ${s.to}::timestamptz`);
   return Prisma.sql`
     SELECT source, metric, sum(count) AS count, sum(sum) AS sum, min(min) AS min, max(max) AS max,
            min(first_seen_at) AS first_seen_at, max(last_seen_at) AS last_seen_at
-    FROM metric_aggregate_hour WHERE ${Prisma.join(where, " AND ")}
+    FROM ${windowRowsSql({ from: s.from, to: s.to }, where)} AS w
     GROUP BY source, metric`;
 }
 
@@ -129,7 +129,7 @@ function jsonObjectSql(fields: readonly (readonly [key: string, expr: Prisma.Sql
 }
 
 /**
- * A series as compact JSON text: every bucket of [from, to), oldest first, the hourly rows in
+ * A series as compact JSON text: every bucket of [from, to), oldest first, the rollup rows in
  * the window that `which` picks (one page row's, or every selected group's: conditions on
  * `source` and `metric`) added up (count and sum 0, avg/min/max null when it has none).
  */
@@ -146,10 +146,9 @@ function seriesSql(from: string, to: string, hoursPerBucket: number, which: Pris
   return Prisma.sql`(
     SELECT '[' || string_agg(${point}, ',' ORDER BY s.i) || ']'
     FROM generate_series(0, ${buckets - 1}::int) AS s(i)
-    LEFT JOIN (SELECT (extract(epoch FROM h.hour - ${from}::timestamptz)::bigint / ${(HOUR_MS / 1000) * hoursPerBucket}::bigint)::int AS i,
+    LEFT JOIN (SELECT (extract(epoch FROM h.t - ${from}::timestamptz)::bigint / ${(HOUR_MS / 1000) * hoursPerBucket}::bigint)::int AS i,
                       sum(h.count) AS count, sum(h.sum) AS sum, min(h.min) AS min, max(h.max) AS max
-               FROM metric_aggregate_hour h
-               WHERE ${Prisma.join([...which, Prisma.sql`h.hour >= ${from}::timestamptz`, Prisma.sql`h.hour < ${to}::timestamptz`], " AND ")}
+               FROM ${windowRowsSql({ from, to }, which, { bucketHours: hoursPerBucket })} AS h
                GROUP BY 1) AS b ON b.i = s.i)`;
 }
 
@@ -170,7 +169,7 @@ export async function listAggregatesJson(db: Database, q: AggregatesQuery): Prom
   const limit = q.limit ?? (q.bucket ? AGGREGATES_PAGE.seriesDefaultLimit : AGGREGATES_PAGE.defaultLimit);
   const { kind } = sortColumns[parseSort(sort).column];
   const at = decodeCursor(q, q.source, sort, kind === "text" ? "none" : kind);
-  const series = q.bucket && q.from && q.to ? seriesSql(q.from, q.to, bucketMs[q.bucket] / HOUR_MS, [Prisma.sql`h.source = page.source`, Prisma.sql`h.metric = page.metric`]) : null;
+  const series = q.bucket && q.from && q.to ? seriesSql(q.from, q.to, bucketMs[q.bucket] / HOUR_MS, [Prisma.sql`source = page.source`, Prisma.sql`metric = page.metric`]) : null;
   // One statement, one snapshot: a row and its series always agree. `n` is the row's place in the sort.
   const [row] = await db.prisma.$queryRaw<{ items: string; more: boolean; last_source: string | null; last_metric: string | null; last_value: string | null }[]>`
     WITH g AS (${groupsSql(q)}),
