@@ -1,7 +1,10 @@
 // The aggregates part's fixture: a database holding a given number of processed events.
 import { withClient } from "./support";
 
-/** Seeded events' own times spread evenly over this many days before now (the series line reads 30 of them). */
+/**
+ * Seeded events' own times spread over this many days before now (the series line reads 30 of
+ * them): event g is (g × 7919 mod the span) seconds old, so even 10⁴ events reach across it.
+ */
 export const SEEDED_DAYS = 30;
 
 /**
@@ -18,7 +21,7 @@ export async function seedProcessed(url: string, total: number): Promise<void> {
     await c.query(
       `INSERT INTO processed_event (dedup_key, content_hash, source, metric, value, occurred_at, attributes)
        SELECT 'seed-' || g, 'seed-' || g, 'seed-' || (g % 20), 'seed-metric-' || ((g / 20) % 10), g % 1000,
-              now() - (g % ${SEEDED_DAYS * 86_400}) * interval '1 second', '{}'
+              now() - ((g * 7919) % ${SEEDED_DAYS * 86_400}) * interval '1 second', '{}'
        FROM generate_series($1::bigint, $2::bigint) g`,
       [have + 1, total],
     );

@@ -134,9 +134,12 @@ function jsonObjectSql(fields: readonly (readonly [key: string, expr: Prisma.Sql
  * `source` and `metric`) added up (count and sum 0, avg/min/max null when it has none).
  */
 function seriesSql(from: string, to: string, hoursPerBucket: number, which: Prisma.Sql[]): Prisma.Sql {
-  const buckets = Math.ceil((Date.parse(to) - Date.parse(from)) / (HOUR_MS * hoursPerBucket));
+  const size = HOUR_MS * hoursPerBucket;
+  const start = Date.parse(from);
+  // Each bucket's start as JSON text, made once here rather than by PostgreSQL for every row.
+  const starts = Array.from({ length: Math.ceil((Date.parse(to) - start) / size) }, (_, i) => JSON.stringify(new Date(start + i * size).toISOString()));
   const point = jsonObjectSql([
-    ["start", Prisma.sql`(${from}::timestamptz + make_interval(hours => s.i * ${hoursPerBucket}::int))`, "time"],
+    ["start", Prisma.sql`s.start`, "json"],
     ["count", Prisma.sql`coalesce(b.count, 0)`, "number"],
     ["sum", Prisma.sql`coalesce(b.sum, 0)`, "number"],
     ["avg", Prisma.sql`b.sum / b.count`, "number"],
@@ -145,9 +148,9 @@ function seriesSql(from: string, to: string, hoursPerBucket: number, which: Pris
   ]);
   return Prisma.sql`(
     SELECT '[' || string_agg(${point}, ',' ORDER BY s.i) || ']'
-    FROM generate_series(0, ${buckets - 1}::int) AS s(i)
-    LEFT JOIN (SELECT (extract(epoch FROM h.t - ${from}::timestamptz)::bigint / ${(HOUR_MS / 1000) * hoursPerBucket}::bigint)::int AS i,
-                      sum(h.count) AS count, sum(h.sum) AS sum, min(h.min) AS min, max(h.max) AS max
+    FROM unnest(${starts}::text[]) WITH ORDINALITY AS s(start, i)
+    LEFT JOIN (SELECT 1 + (extract(epoch FROM h.t - ${from}::timestamptz)::bigint / ${size / 1000}::bigint)::int AS i,
+                      sum(h.count)::bigint AS count, sum(h.sum) AS sum, min(h.min) AS min, max(h.max) AS max
                FROM ${windowRowsSql({ from, to }, which, { bucketHours: hoursPerBucket })} AS h
                GROUP BY 1) AS b ON b.i = s.i)`;
 }
