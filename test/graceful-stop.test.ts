@@ -70,4 +70,27 @@ describe("a stopping server", () => {
     hanging[0]!.end("late");
     expect(await (await page).text()).toBe("late");
   });
+
+  it("the quiet period counts from the last answer: a client answered after a long wait has QUIET_MS to come back and be told 503", async () => {
+    const quiet = testContext(t.db);
+    const other = await startHttpApp(quiet, (_req, res) => void hanging.push(res));
+    try {
+      const gate = drainGateFor(quiet);
+      gate.startDraining();
+      const page = fetch(`${other.url}/console/events`);
+      while (hanging.length < 2) await new Promise((r) => setImmediate(r));
+      // The last arrival is now long past, as for requests that waited through the grace on a lock.
+      await new Promise((r) => setTimeout(r, 2 * QUIET_MS));
+      const settled = gate.refuseAndSettle(Date.now() + 20 * QUIET_MS);
+      const answeredAt = Date.now();
+      hanging[1]!.end("late");
+      expect(await (await page).text()).toBe("late");
+      const again = await post(`${other.url}/ingest`, { source: "again", payload: { metric: "m", value: 1 } });
+      expect([again.status, again.headers.get("connection")]).toEqual([503, "close"]);
+      expect(await settled).toBe(0);
+      expect(Date.now() - answeredAt).toBeGreaterThanOrEqual(QUIET_MS);
+    } finally {
+      await other.close();
+    }
+  });
 });

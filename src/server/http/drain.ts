@@ -8,7 +8,8 @@
 // Invariant: every request that reaches the server gets a complete answer. The listening
 // socket stays open while refusing: closing it resets every connection still waiting in the
 // kernel's accept queue (the empty replies this exists to prevent); it closes once the
-// running requests are done and no request has arrived for QUIET_MS.
+// running requests are done and, since the last of them was answered, no request has arrived
+// for QUIET_MS.
 import { once } from "node:events";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ServerContext } from "../context";
@@ -62,7 +63,8 @@ export class DrainGate {
 
   /**
    * From now on new requests are refused; resolves once the requests running before have
-   * ended and the server has been quiet for QUIET_MS, or at `deadline` (epoch ms). Returns
+   * ended and the server has been quiet for QUIET_MS since (and since the last arrival), or at
+   * `deadline` (epoch ms). Returns
    * how many of those requests were still running then.
    */
   async refuseAndSettle(deadline: number): Promise<number> {
@@ -71,8 +73,14 @@ export class DrainGate {
     const before = [...this.running.keys()];
     const late = await untilDeadline(Promise.all(this.running.values()), deadline);
     if (late) return before.filter((res) => this.running.has(res)).length;
+    // Quiet is counted from the last answer too, not only the last arrival: a keep-alive client
+    // whose request waited through the grace gets its answer (Connection: close) only now, and
+    // its next request, on a new connection, must still find the listener to be told 503.
+    // (Counted from arrivals alone, the listener closed the moment the last answer left; under
+    // load e2e/drain.test.ts saw those reconnections reset or refused.)
+    const settledAt = Date.now();
     for (;;) {
-      const quietFor = Date.now() - this.lastArrival;
+      const quietFor = Date.now() - Math.max(this.lastArrival, settledAt);
       if (quietFor >= QUIET_MS || Date.now() >= deadline) return 0;
       await untilDeadline(new Promise((r) => setTimeout(r, QUIET_MS - quietFor)), deadline);
     }
