@@ -2,7 +2,7 @@
 // - unit: pure functions (no database, no server, no process), in threads.
 // - storage: everything on a real database (PGlite always; PostgreSQL too when
 //   TEST_DATABASE_URL is set). Its global setup makes the migrated PGlite template every
-//   PGlite test database is cloned from (test/support/pglite-templates.ts). Files share
+//   PGlite test database is cloned from (test/support/pglite-setup.ts). Files share
 //   their worker process (isolate: false): the module graph (Prisma, PGlite's WASM) is
 //   loaded and compiled once per worker instead of once per file. Nothing in the server
 //   is per process (state is kept per database handle or per context), and every file
@@ -39,7 +39,7 @@ export default defineConfig({
           name: "storage",
           include: ["test/**/*.test.ts"],
           exclude: unit,
-          globalSetup: ["test/support/global-setup.ts", "test/support/pglite-templates.ts"],
+          globalSetup: ["test/support/global-setup.ts", "test/support/pglite-setup.ts"],
           isolate: false,
           testTimeout: 60_000,
           hookTimeout: 60_000,

@@ -96,9 +96,9 @@ export function verdict(met: boolean, lines: Line[]): Pick<TargetResult, "verdic
  * The CPU-bound ceiling of a throughput ratio, from one run's own figures. With every process
  * on the same cores and the cores saturated, events/s is inversely proportional to the total
  * CPU per event. Keep the app's PostgreSQL and load-generator CPU per event as measured and
- * give the app's process only what `lean` (a baseline doing nothing but forward to
- * PostgreSQL) spends: that total against `base`'s is the best ratio this design can reach on
- * this machine. `budgetUs` is what the app's process could spend per event for `goal`.
+ * give the app's process only what `base`'s own process (a baseline doing nothing but forward
+ * to PostgreSQL) spends: that total against `base`'s is the best ratio this design can reach
+ * on this machine. `budgetUs` is what the app's process could spend per event for `goal`.
  */
 export interface Ceiling {
   bestRatio: number;
@@ -109,12 +109,12 @@ export interface Ceiling {
 
 const totalUs = (c: CpuPerEvent) => c.appUs + c.postgresUs + (c.loadUs ?? 0);
 
-export function ceiling(app: Line, base: Line, lean: Line, goal: number): Ceiling {
+export function ceiling(app: Line, base: Line, goal: number): Ceiling {
   const a = app.cpuPerEvent;
   const fixedUs = a.postgresUs + (a.loadUs ?? 0);
   return {
-    bestRatio: totalUs(base.cpuPerEvent) / (fixedUs + lean.cpuPerEvent.appUs),
-    leanServerUs: lean.cpuPerEvent.appUs,
+    bestRatio: totalUs(base.cpuPerEvent) / (fixedUs + base.cpuPerEvent.appUs),
+    leanServerUs: base.cpuPerEvent.appUs,
     budgetUs: totalUs(base.cpuPerEvent) / goal - fixedUs,
     appServerUs: a.appUs,
   };

@@ -187,7 +187,7 @@ async function singlePart(w: WriteSetup, stops: Stops): Promise<PartResult> {
   const singleRatio = on.eventsPerSec / base.eventsPerSec;
   // The bare baseline server forwards each event to PostgreSQL and does nothing else: the
   // leanest process an HTTP service on Node can be.
-  const singleCeiling = ceiling(on, base, base, targets.singleRatio);
+  const singleCeiling = ceiling(on, base, targets.singleRatio);
   console.log(ceilingLine(singleCeiling, targets.singleRatio, "the bare baseline server"));
   return {
     lines: [on, off, base],
@@ -238,7 +238,7 @@ async function batchPart(w: WriteSetup, stops: Stops): Promise<PartResult> {
   console.log(`(p50/p99: per request over HTTP; for the bare SQL per group, capture to processing commit)`);
   const batchRatio = ba.eventsPerSec / bs.eventsPerSec;
   // The bare-SQL driver's own process (less its event generation) is the leanest client of the same SQL.
-  const batchCeiling = ceiling(ba, bs, bs, targets.batchRatio);
+  const batchCeiling = ceiling(ba, bs, targets.batchRatio);
   console.log(ceilingLine(batchCeiling, targets.batchRatio, "the bare-SQL driver"));
   return {
     lines: [ba, bs, br],

@@ -9,15 +9,15 @@ import { createCaller } from "../src/server/api/root";
 import { windowRowsSql, type RollupWindow, type WindowRowsOptions } from "../src/server/aggregates/window-rows";
 import { backends, testContext } from "./support/test-db";
 import { useTestDatabase } from "./support/use-test-database";
+import { isoTimeSql } from "../src/server/db/iso-time-sql";
 
-const iso = (e: string) => `to_char(${e} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 /** Totals per (source, metric), and per bucket when `bucket` is an expression; every value as exact text. */
 function totalsSql(relation: Prisma.Sql, values: { count: string; sum: string; min: string; max: string; first: string; last: string }, bucket: string): Prisma.Sql {
   return Prisma.sql`
     SELECT source, metric, ${Prisma.raw(bucket)} AS bucket, ${Prisma.raw(values.count)}::text AS count, trim_scale(${Prisma.raw(values.sum)})::text AS sum,
            trim_scale(${Prisma.raw(values.min)})::text AS min, trim_scale(${Prisma.raw(values.max)})::text AS max,
-           ${Prisma.raw(iso(values.first))} AS first_seen_at, ${Prisma.raw(iso(values.last))} AS last_seen_at
+           ${Prisma.raw(isoTimeSql(values.first))} AS first_seen_at, ${Prisma.raw(isoTimeSql(values.last))} AS last_seen_at
     FROM ${relation} AS w GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`;
 }
 const fromRollup = { count: "sum(count)", sum: "sum(sum)", min: "min(min)", max: "max(max)", first: "min(first_seen_at)", last: "max(last_seen_at)" };
@@ -88,9 +88,9 @@ describe.each(backends)("rollup rows of a window on %s", (kind) => {
     // Which rows were read: the events' UTC days inside `days`, their hours elsewhere; each once.
     const inDays = days === null ? Prisma.sql`false` : Prisma.sql`(${bound(days[0] ?? undefined)} IS NULL OR t >= ${bound(days[0] ?? undefined)}) AND (${bound(days[1] ?? undefined)} IS NULL OR t < ${bound(days[1] ?? undefined)})`;
     const [rows, expected] = await Promise.all([
-      t.db.prisma.$queryRaw<{ source: string; metric: string; t: string }[]>`SELECT source, metric, ${Prisma.raw(iso("t"))} AS t FROM ${relation} AS w ORDER BY 1, 2, 3`,
+      t.db.prisma.$queryRaw<{ source: string; metric: string; t: string }[]>`SELECT source, metric, ${Prisma.raw(isoTimeSql("t"))} AS t FROM ${relation} AS w ORDER BY 1, 2, 3`,
       t.db.prisma.$queryRaw<{ source: string; metric: string; t: string }[]>`
-        SELECT DISTINCT source, metric, ${Prisma.raw(iso("CASE WHEN inside THEN date_trunc('day', t, 'UTC') ELSE date_trunc('hour', t, 'UTC') END"))} AS t
+        SELECT DISTINCT source, metric, ${Prisma.raw(isoTimeSql("CASE WHEN inside THEN date_trunc('day', t, 'UTC') ELSE date_trunc('hour', t, 'UTC') END"))} AS t
         FROM (SELECT source, metric, t, ${inDays} AS inside FROM ${eventsIn(window, conditions)} AS e) AS w ORDER BY 1, 2, 3`,
     ]);
     expect(rows).toEqual(expected);

@@ -1,7 +1,7 @@
 // Real databases for tests: a fresh in-memory PGlite, or a fresh database created on the
 // PostgreSQL server named by TEST_DATABASE_URL / DATABASE_URL (dropped afterwards). Each
 // call gets its own empty, migrated database, so tests never see each other's data.
-// Under `npm test` a PGlite database is a clone of the run's template (pglite-templates.ts),
+// Under `npm test` a PGlite database is a clone of the run's template (pglite-setup.ts),
 // made once by initdb and the app's migrator, instead of initdb and migrations again.
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -12,7 +12,7 @@ import type { ServerContext } from "../../src/server/context";
 import { openDatabase, type Database } from "../../src/server/db/database";
 import { migrate } from "../../src/server/db/migrate";
 import { createLogger } from "../../src/server/logger";
-import type { PgliteTemplates } from "./pglite-templates";
+import type { PgliteTemplates } from "./pglite-setup";
 
 export type BackendKind = "pglite" | "postgresql";
 

@@ -8,6 +8,7 @@
 import { Prisma } from "../../generated/prisma/client";
 import type { RollupCheck, RollupDifference, RollupValues } from "../../lib/rollups-schema";
 import type { Database } from "../db/database";
+import { isoTimeSql } from "../db/iso-time-sql";
 import { dayOfOccurrenceSql, hourOfOccurrenceSql } from "../ingest/rollup";
 
 type Side = "stored" | "recomputed";
@@ -35,7 +36,6 @@ export function levelOf(d: Pick<RollupDifference, "day" | "hour">): RollupLevel 
   return d.day ? "day" : d.hour ? "hour" : "all-time";
 }
 
-const isoText = (e: string) => `to_char(${e} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 /** Each value's SQL column on the rollup (stored) and in the recomputation, and how it reads as text. */
 const columns: { field: keyof RollupValues; column: string; text: (expr: string) => string }[] = [
@@ -43,8 +43,8 @@ const columns: { field: keyof RollupValues; column: string; text: (expr: string)
   { field: "sum", column: "sum", text: (e) => `trim_scale(${e})::text` },
   { field: "min", column: "min", text: (e) => `trim_scale(${e})::text` },
   { field: "max", column: "max", text: (e) => `trim_scale(${e})::text` },
-  { field: "firstSeenAt", column: "first_seen_at", text: isoText },
-  { field: "lastSeenAt", column: "last_seen_at", text: isoText },
+  { field: "firstSeenAt", column: "first_seen_at", text: isoTimeSql },
+  { field: "lastSeenAt", column: "last_seen_at", text: isoTimeSql },
 ];
 const alias = (side: Side, column: string) => `${side === "stored" ? "s" : "r"}_${column}`;
 
@@ -133,7 +133,7 @@ export async function checkRollups(db: Database): Promise<RollupCheck> {
       FROM metric_aggregate_hour a FULL JOIN rh r ON a.source = r.source AND a.metric = r.metric AND a.hour = r.hour)
     SELECT (SELECT count(*) FROM j WHERE day IS NULL AND hour IS NULL)::int AS groups,
            (SELECT count(*) FROM j WHERE day IS NOT NULL)::int AS days, (SELECT count(*) FROM j WHERE hour IS NOT NULL)::int AS hours,
-           d.source, d.metric, ${Prisma.raw(isoText("d.day"))} AS day, ${Prisma.raw(isoText("d.hour"))} AS hour, d.fields, d.has_stored, d.has_recomputed,
+           d.source, d.metric, ${Prisma.raw(isoTimeSql("d.day"))} AS day, ${Prisma.raw(isoTimeSql("d.hour"))} AS hour, d.fields, d.has_stored, d.has_recomputed,
            ${Prisma.raw(columns.flatMap((c) => [alias("stored", c.column), alias("recomputed", c.column)].map((a) => `d.${a}`)).join(", "))}
     FROM (SELECT 1) AS one LEFT JOIN (SELECT * FROM j WHERE cardinality(fields) > 0) AS d ON true
     ORDER BY d.source, d.metric, coalesce(d.day, d.hour) NULLS FIRST, d.hour NULLS FIRST`;

@@ -24,10 +24,12 @@ import {
   type AggregatesSummaryQuery,
   type AggregateSort,
   type AggregateSortColumn,
+  type Bucket,
 } from "../../lib/aggregates-schema";
 import type { Database } from "../db/database";
 import { decodeCursor, encodeCursor, type CursorPosition } from "./aggregates-cursor";
 import { windowRowsSql } from "./window-rows";
+import { isoTimeSql } from "../db/iso-time-sql";
 
 /** The filters and window of a query, with the source a read key is bound to already applied. */
 type Selection = Pick<AggregatesQuery, "source" | "metric" | "q" | "from" | "to">;
@@ -93,19 +95,16 @@ function orderSql(sort: AggregateSort): Prisma.Sql {
   return Prisma.raw(`${sortColumns[column].expr} ${dir}, source, metric`);
 }
 
-/** A timestamptz as JSON's ISO-8601 UTC text with milliseconds (what Date#toISOString writes). */
-const isoSql = (expr: Prisma.Sql) => Prisma.sql`to_char(${expr} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-
 /** The sort column's value as exact text, for the next page's cursor. */
 function sortValueSql(sort: AggregateSort): Prisma.Sql {
   const { expr, kind } = sortColumns[parseSort(sort).column];
   if (kind === "text") return Prisma.sql`NULL::text`;
-  if (kind === "time") return isoSql(Prisma.raw(expr));
+  if (kind === "time") return Prisma.raw(isoTimeSql(expr));
   return Prisma.raw(`${expr}::text`);
 }
 
-/** How a value is written into JSON: a string, a number (null when SQL NULL), a time, or JSON text as it is. */
-type JsonKind = "text" | "number" | "time" | "json";
+/** How a value is written into JSON: a string, a number (null when SQL NULL), a time (a column's name), or JSON text as it is. */
+type JsonField = readonly [key: string, expr: Prisma.Sql, kind: "text" | "number" | "json"] | readonly [key: string, column: string, kind: "time"];
 
 /**
  * A JSON object as text, written by PostgreSQL by concatenation: keys in this order, compact.
@@ -113,28 +112,26 @@ type JsonKind = "text" | "number" | "time" | "json";
  * fraction of what parsing and re-encoding the rows in Node cost.) Numbers are written as
  * float8 (shortest exact text), times as ISO-8601 UTC with milliseconds. Keys are constants.
  */
-function jsonObjectSql(fields: readonly (readonly [key: string, expr: Prisma.Sql, kind: JsonKind])[]): Prisma.Sql {
-  const parts = fields.map(([key, expr, kind], i) => {
-    const value =
-      kind === "text"
-        ? Prisma.sql`to_json(${expr})::text`
-        : kind === "number"
-          ? Prisma.sql`coalesce((${expr})::float8::text, 'null')`
-          : kind === "time"
-            ? Prisma.sql`'"' || ${isoSql(expr)} || '"'`
-            : expr;
-    return Prisma.sql`${Prisma.raw(`'${i === 0 ? "{" : ","}"${key}":'`)} || ${value}`;
-  });
+function jsonObjectSql(fields: readonly JsonField[]): Prisma.Sql {
+  const valueSql = (f: JsonField): Prisma.Sql => {
+    if (f[2] === "time") return Prisma.raw(`'"' || ${isoTimeSql(f[1])} || '"'`);
+    if (f[2] === "text") return Prisma.sql`to_json(${f[1]})::text`;
+    return f[2] === "number" ? Prisma.sql`coalesce((${f[1]})::float8::text, 'null')` : f[1];
+  };
+  const parts = fields.map((f, i) => Prisma.sql`${Prisma.raw(`'${i === 0 ? "{" : ","}"${f[0]}":'`)} || ${valueSql(f)}`);
   return Prisma.sql`(${Prisma.join(parts, " || ")} || '}')`;
 }
 
 /**
- * A series as compact JSON text: every bucket of [from, to), oldest first, the rollup rows in
- * the window that `which` picks (one page row's, or every selected group's: conditions on
- * `source` and `metric`) added up (count and sum 0, avg/min/max null when it has none).
+ * The series `q.bucket` asks for, as compact JSON text: every bucket of [from, to), oldest first,
+ * the rollup rows in the window that `which` picks (one page row's, or every selected group's:
+ * conditions on `source` and `metric`) added up (count and sum 0, avg/min/max null when it has
+ * none). Null without a bucket.
  */
-function seriesSql(from: string, to: string, hoursPerBucket: number, which: Prisma.Sql[]): Prisma.Sql {
-  const size = HOUR_MS * hoursPerBucket;
+function seriesSql(q: { bucket?: Bucket; from?: string; to?: string }, which: Prisma.Sql[]): Prisma.Sql | null {
+  if (!q.bucket || !q.from || !q.to) return null;
+  const { from, to } = q;
+  const size = bucketMs[q.bucket];
   const start = Date.parse(from);
   // Each bucket's start as JSON text, made once here rather than by PostgreSQL for every row.
   const starts = Array.from({ length: Math.ceil((Date.parse(to) - start) / size) }, (_, i) => JSON.stringify(new Date(start + i * size).toISOString()));
@@ -151,7 +148,7 @@ function seriesSql(from: string, to: string, hoursPerBucket: number, which: Pris
     FROM unnest(${starts}::text[]) WITH ORDINALITY AS s(start, i)
     LEFT JOIN (SELECT 1 + (extract(epoch FROM h.t - ${from}::timestamptz)::bigint / ${size / 1000}::bigint)::int AS i,
                       sum(h.count)::bigint AS count, sum(h.sum) AS sum, min(h.min) AS min, max(h.max) AS max
-               FROM ${windowRowsSql({ from, to }, which, { bucketHours: hoursPerBucket })} AS h
+               FROM ${windowRowsSql({ from, to }, which, { bucketHours: size / HOUR_MS })} AS h
                GROUP BY 1) AS b ON b.i = s.i)`;
 }
 
@@ -172,9 +169,9 @@ export async function listAggregatesJson(db: Database, q: AggregatesQuery): Prom
   const limit = q.limit ?? (q.bucket ? AGGREGATES_PAGE.seriesDefaultLimit : AGGREGATES_PAGE.defaultLimit);
   const { kind } = sortColumns[parseSort(sort).column];
   const at = decodeCursor(q, q.source, sort, kind === "text" ? "none" : kind);
-  const series = q.bucket && q.from && q.to ? seriesSql(q.from, q.to, bucketMs[q.bucket] / HOUR_MS, [Prisma.sql`source = page.source`, Prisma.sql`metric = page.metric`]) : null;
+  const series = seriesSql(q, [Prisma.sql`source = page.source`, Prisma.sql`metric = page.metric`]);
   // One statement, one snapshot: a row and its series always agree. `n` is the row's place in the sort.
-  const [row] = await db.prisma.$queryRaw<{ items: string; more: boolean; last_source: string | null; last_metric: string | null; last_value: string | null }[]>`
+  const [row] = await db.prisma.$queryRaw<{ items: string; last_source: string | null; last_metric: string | null; last_value: string | null }[]>`
     WITH g AS (${groupsSql(q)}),
     page AS (
       SELECT *, ${sortValueSql(sort)} AS sort_value, row_number() OVER (ORDER BY ${orderSql(sort)}) AS n
@@ -188,19 +185,19 @@ export async function listAggregatesJson(db: Database, q: AggregatesQuery): Prom
         ["avg", Prisma.sql`sum / count`, "number"],
         ["min", Prisma.sql`min`, "number"],
         ["max", Prisma.sql`max`, "number"],
-        ["firstSeenAt", Prisma.sql`first_seen_at`, "time"],
-        ["lastSeenAt", Prisma.sql`last_seen_at`, "time"],
+        ["firstSeenAt", "first_seen_at", "time"],
+        ["lastSeenAt", "last_seen_at", "time"],
         ...(series ? ([["series", series, "json"]] as const) : []),
       ])} AS json
       FROM page)
     SELECT '[' || coalesce((SELECT string_agg(out.json, ',' ORDER BY n) FROM out WHERE n <= ${limit}), '') || ']' AS items,
-           EXISTS (SELECT 1 FROM out WHERE n > ${limit}) AS more,
-           (SELECT source FROM out WHERE n = ${limit}) AS last_source, (SELECT metric FROM out WHERE n = ${limit}) AS last_metric,
-           (SELECT sort_value FROM out WHERE n = ${limit}) AS last_value`;
-  const more = row?.more === true && row.last_source !== null && row.last_metric !== null;
+           last.source AS last_source, last.metric AS last_metric, last.sort_value AS last_value
+    FROM (SELECT 1) AS one
+    -- The page's last row, when a row follows it (the page asked for one more than it shows).
+    LEFT JOIN out AS last ON last.n = ${limit} AND EXISTS (SELECT 1 FROM out WHERE n > ${limit})`;
   return {
     itemsJson: row?.items ?? "[]",
-    nextCursor: more ? encodeCursor(q, q.source, sort, { value: row.last_value, source: row.last_source!, metric: row.last_metric! }) : null,
+    nextCursor: row?.last_source != null && row.last_metric != null ? encodeCursor(q, q.source, sort, { value: row.last_value, source: row.last_source, metric: row.last_metric }) : null,
   };
 }
 
@@ -216,7 +213,7 @@ export async function listAggregates(db: Database, q: AggregatesQuery): Promise<
  * the count.
  */
 export async function summarizeAggregates(db: Database, q: AggregatesSummaryQuery): Promise<AggregatesSummary> {
-  const series = q.bucket && q.from && q.to ? seriesSql(q.from, q.to, bucketMs[q.bucket] / HOUR_MS, filterConditions(q)) : null;
+  const series = seriesSql(q, filterConditions(q));
   const [row] = await db.prisma.$queryRaw<{ groups: number; sources: number; count: number; last_seen_at: Date | null; series?: string }[]>`
     WITH g AS (${groupsSql(q)}),
     -- Per source first: one hashed pass, where count(DISTINCT source) would sort every group.
