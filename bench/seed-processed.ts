@@ -7,6 +7,11 @@ import { withClient } from "./support";
  */
 export const SEEDED_DAYS = 30;
 
+/** `n` (≤ 200) distinct (source, metric) groups of the seed, which has 20 sources × 10 metrics. */
+export function seededGroups(n: number): { source: string; metric: string }[] {
+  return Array.from({ length: n }, (_, i) => ({ source: `seed-${i % 20}`, metric: `seed-metric-${(i * 3 + Math.floor(i / 20)) % 10}` }));
+}
+
 /**
  * Brings the database to `total` processed events with one generate_series statement, their
  * times spread over the last SEEDED_DAYS days, and every rollup (all time, hourly, daily) to a
@@ -20,6 +25,7 @@ export async function seedProcessed(url: string, total: number): Promise<void> {
     if (have >= total) return;
     await c.query(
       `INSERT INTO processed_event (dedup_key, content_hash, source, metric, value, occurred_at, attributes)
+       -- source g mod 20, metric (g / 20) mod 10: all 200 pairs (seededGroups).
        SELECT 'seed-' || g, 'seed-' || g, 'seed-' || (g % 20), 'seed-metric-' || ((g / 20) % 10), g % 1000,
               now() - ((g * 7919) % ${SEEDED_DAYS * 86_400}) * interval '1 second', '{}'
        FROM generate_series($1::bigint, $2::bigint) g`,
