@@ -131,10 +131,10 @@ describe.each(backends)("the console with 10⁵ groups on %s", (kind) => {
   it("the Aggregates page shows its first page within 1 s of navigation, and each poll carries one page and the summary", async () => {
     // The first visit after the server started warms it up (a PGlite that just opened its folder
     // reads each table into memory on first use, about a second at this size; Next loads the
-    // page's modules): it is printed, and the three visits after it are measured, each in a new
+    // page's modules): it is printed, and the five visits after it are measured, each in a new
     // browser context (nothing cached).
     const visits: { firstRowAt: number; requestMs: number }[] = [];
-    for (let visit = 0; visit < 4; visit++) {
+    for (let visit = 0; visit < 6; visit++) {
       const fresh = await openWatchedPage(browser, app.url, { locale: "en-US" });
       try {
         visits.push(await timeFirstPage(fresh.page));
@@ -149,8 +149,8 @@ describe.each(backends)("the console with 10⁵ groups on %s", (kind) => {
       `[console-scale ${kind}] first page of ${PAGE} rows in the document ${warm.map((v) => v.firstRowAt.toFixed(0)).join(", ")} ms after navigation start ` +
         `(its request answered in ${warm.map((v) => v.requestMs.toFixed(0)).join(", ")} ms); first visit after the server started: ${cold!.firstRowAt.toFixed(0)} ms`,
     );
-    // The median visit: one slow visit on a busy machine does not decide.
-    expect(firstRowAt[1]).toBeLessThan(1000);
+    // The median visit: one or two slow visits on a busy machine do not decide.
+    expect(firstRowAt[2]).toBeLessThan(1000);
 
     const { page } = w;
     const traffic = recordTrpc(page);

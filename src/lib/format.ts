@@ -2,27 +2,26 @@
 // ever called on data fetched in the browser, so server and client never disagree.
 const numberFormat = new Intl.NumberFormat(undefined, { maximumFractionDigits: 4 });
 
+/**
+ * A date formatter made once, on first use: `toLocaleString` with options builds a new
+ * Intl.DateTimeFormat on every call, and a chart formats each of its points twice.
+ */
+function dateFormat(options: Intl.DateTimeFormatOptions): (iso: string) => string {
+  let format: Intl.DateTimeFormat | undefined;
+  return (iso) => (format ??= new Intl.DateTimeFormat(undefined, options)).format(new Date(iso));
+}
+
 export function formatNumber(n: number): string {
   return numberFormat.format(n);
 }
 
-export function formatDateTime(iso: string): string {
-  return new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "medium" });
-}
+export const formatDateTime = dateFormat({ dateStyle: "medium", timeStyle: "medium" });
 
-export function formatDayHour(iso: string): string {
-  return new Date(iso).toLocaleString(undefined, { weekday: "short", hour: "2-digit", minute: "2-digit" });
-}
+export const formatDayHour = dateFormat({ weekday: "short", hour: "2-digit", minute: "2-digit" });
 
-export function formatShortDateTime(iso: string): string {
-  return new Date(iso).toLocaleString(undefined, { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", second: "2-digit" });
-}
+export const formatShortDateTime = dateFormat({ month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", second: "2-digit" });
 
-export function formatDay(iso: string): string {
-  return new Date(iso).toLocaleDateString(undefined, { weekday: "short", day: "numeric", month: "short" });
-}
+export const formatDay = dateFormat({ weekday: "short", day: "numeric", month: "short" });
 
 /** A window's start as the reader reads it: "00:00, Mon 24 Nov". */
-export function formatDayAndTime(iso: string): string {
-  return new Date(iso).toLocaleString(undefined, { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
-}
+export const formatDayAndTime = dateFormat({ weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
