@@ -12,6 +12,7 @@
 import { defineConfig } from "vitest/config";
 
 const unit = [
+  "test/aggregate-table.test.ts",
   "test/canonical-json.test.ts",
   "test/config.test.ts",
   "test/console-session.test.ts",

@@ -4,6 +4,8 @@
 //   request a second) carries one page of rows and the summary, never every row;
 // - Previous/Next, sorting and search are the server's: the rows on screen are exactly the
 //   server's pages, and Previous goes back with the cursor that opened the page before;
+// - past the first page, the hour turning (which moves a range's window) leaves the reader on
+//   their page, over the window the page's cursor was made for, and the page says so;
 // - the range picker (the reader in India, +05:30, on a fixed clock) counts exactly the events of
 //   the chosen range, in the summary, the table and the chart, with local days rounded outward to
 //   whole UTC hours, and says so;
@@ -237,6 +239,48 @@ describe.each(backends)("the console with 10⁵ groups on %s", (kind) => {
     expect(await next.isDisabled()).toBe(true);
     expect(traffic.requests.flat().filter((c) => c.procedure === "aggregatesPage" && c.input.q !== undefined).every((c) => c.input.q === "src-042 metric-01")).toBe(true);
     await screenshot(page, `${kind}-scale-search`);
+  });
+
+  it("past the first page, the table keeps the window its cursors were made over when the hour turns, and says so; the first page follows the hour", async () => {
+    const { page } = w;
+    // 12:59:30 UTC on the day of the bulk events (all in its 12:00 hour): the browser's clock runs
+    // from there, and the test moves it past 13:00.
+    await page.clock.install({ time: new Date("2026-06-01T12:59:30Z") });
+    const traffic = recordTrpc(page);
+    await openConsole(page, "/console/aggregates");
+    await page.getByRole("group", { name: "Time range" }).getByRole("button", { name: "Last 24 h", exact: true }).click();
+    const pageInfo = page.getByTestId("page-info");
+    const held = page.getByTestId("held-window");
+    const expectPage = async (info: string, rows: string[]) => {
+      await expect.poll(() => pageInfo.textContent()).toBe(info);
+      await expect.poll(() => rowsOnScreen(page)).toEqual(rows);
+    };
+    const lastTablePage = () => traffic.requests.flat().filter((c) => c.procedure === "aggregatesPage" && c.input.limit === PAGE).at(-1)?.input;
+    await expectPage("Rows 1–50 of 100,000", range(0, 50).map((j) => bulkRow(0, j)));
+    await page.getByRole("button", { name: "Next", exact: true }).click();
+    await expectPage("Rows 51–100 of 100,000", range(50, 100).map((j) => bulkRow(0, j)));
+    const before = { from: "2026-05-31T12:00:00.000Z", to: "2026-06-01T13:00:00.000Z" };
+    expect(lastTablePage()).toMatchObject({ ...before, cursor: expect.any(String) });
+    const page2Cursor = lastTablePage()!.cursor;
+    expect(await held.count()).toBe(0);
+
+    // 13:00:30: the live window is now [13:00 yesterday, 14:00). Page 2 stays, over the window
+    // its cursor was made for (the server would refuse the cursor over the new one), and says so.
+    const asked = traffic.requests.length;
+    await page.clock.fastForward("01:00");
+    await expect.poll(() => held.textContent()).toContain("the range when you left the first page; the first page has the latest.");
+    // Two more seconds of the page's clock: the polls after the turn.
+    await page.clock.runFor(2_000);
+    await expect.poll(() => traffic.requests.length).toBeGreaterThan(asked);
+    expect(lastTablePage()).toEqual({ ...before, sort: "-count", cursor: page2Cursor, limit: PAGE });
+    expect(await pageInfo.textContent()).toBe("Rows 51–100 of 100,000");
+    expect(await rowsOnScreen(page)).toEqual(range(50, 100).map((j) => bulkRow(0, j)));
+
+    // Back to the first page: the live window.
+    await page.getByRole("button", { name: "Previous", exact: true }).click();
+    await expectPage("Rows 1–50 of 100,000", range(0, 50).map((j) => bulkRow(0, j)));
+    await expect.poll(() => lastTablePage()).toEqual({ from: "2026-05-31T13:00:00.000Z", to: "2026-06-01T14:00:00.000Z", sort: "-count", limit: PAGE });
+    expect(await held.count()).toBe(0);
   });
 
   it("the range picker counts exactly the events of the chosen range in the summary, the table and the chart (in India, days from 23:30)", async () => {

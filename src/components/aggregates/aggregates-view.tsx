@@ -18,8 +18,18 @@ import { Input } from "@/components/ui/input";
 import { LoadError } from "@/components/ui/load-error";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
 import { LoadingBlock, Skeleton } from "@/components/ui/skeleton";
-import { AGGREGATES_TABLE_PAGE, apiSort, cursorsOf, nextSort, pageBack, pageForward, type Paging, type SortState } from "@/lib/aggregate-table";
-import { formatDateTime, formatDay, formatDayHour, formatNumber } from "@/lib/format";
+import {
+  AGGREGATES_TABLE_PAGE,
+  apiSort,
+  cursorsOf,
+  nextSort,
+  pageBack,
+  pagedWindow,
+  pageForward,
+  type Paging,
+  type SortState,
+} from "@/lib/aggregate-table";
+import { formatDateTime, formatDay, formatDayAndTime, formatDayHour, formatNumber } from "@/lib/format";
 import { toIngestClientError } from "@/lib/ingest-client-error";
 import { rangeWindow, timeRangeLabels, type TimeRange } from "@/lib/time-range";
 import { useDebouncedValue } from "@/lib/use-debounced-value";
@@ -47,10 +57,23 @@ export function AggregatesView() {
 
   const windows = useMemo(() => (now === null ? null : rangeWindow(range, now)), [range, now]);
   // The query the page cursors belong to: another search, range or sort starts at its first page.
-  const pagingKey = JSON.stringify([q ?? null, windows?.window ?? null, apiSort(sort)]);
+  const pagingKey = JSON.stringify([q ?? null, range, apiSort(sort)]);
   const cursors = cursorsOf(paging, pagingKey);
+  // Past the first page, the window the cursors were made over, which the hour may have moved on from.
+  const tableWindow = pagedWindow(paging, pagingKey, windows?.window);
+  const heldWindow =
+    tableWindow && windows?.window && (tableWindow.from !== windows.window.from || tableWindow.to !== windows.window.to)
+      ? tableWindow
+      : undefined;
   const view = useAggregatesView(
-    windows && { q, window: windows.window, chart: windows.chart, sort: apiSort(sort), cursor: cursors.at(-1), topSort: `-${measure}` },
+    windows && {
+      q,
+      window: tableWindow,
+      chart: tableWindow ?? windows.chart,
+      sort: apiSort(sort),
+      cursor: cursors.at(-1),
+      topSort: `-${measure}`,
+    },
     { refetchInterval: liveRefreshMs },
   );
 
@@ -70,18 +93,28 @@ export function AggregatesView() {
       <div className="flex flex-wrap items-end justify-between gap-4">
         <div>
           <h1 className="text-2xl font-semibold tracking-tight">Aggregates</h1>
-          <p className="mt-1 text-sm text-muted-foreground">Count, sum, average, min and max per client and metric, always equal to the processed events.</p>
+          <p className="mt-1 text-sm text-muted-foreground">
+            Count, sum, average, min and max per client and metric, always equal to the processed events.
+          </p>
         </div>
         <LiveIndicator fetching={view.isFetching} error={loadError} updatedAt={shownAt} />
       </div>
 
       <RangePicker range={range} onChange={setRange} windows={windows} />
 
-      <dl className={cn("grid grid-cols-2 gap-4 md:grid-cols-4 transition-opacity", updating && "opacity-60")} aria-busy={updating || undefined}>
+      <dl
+        className={cn("grid grid-cols-2 gap-4 md:grid-cols-4 transition-opacity", updating && "opacity-60")}
+        aria-busy={updating || undefined}
+      >
         <Stat label="Events counted" value={summary && formatNumber(summary.count)} testId="stat-events" />
         <Stat label="Source · metric groups" value={summary && formatNumber(summary.groups)} testId="stat-groups" />
         <Stat label="Sources" value={summary && formatNumber(summary.sources)} testId="stat-sources" />
-        <Stat label="Last event" value={summary && (summary.lastSeenAt ? formatDateTime(summary.lastSeenAt) : "none yet")} small testId="stat-last" />
+        <Stat
+          label="Last event"
+          value={summary && (summary.lastSeenAt ? formatDateTime(summary.lastSeenAt) : "none yet")}
+          small
+          testId="stat-last"
+        />
       </dl>
 
       <div className="grid gap-6 lg:grid-cols-2">
@@ -120,12 +153,17 @@ export function AggregatesView() {
           <CardHeader className="gap-1">
             <CardTitle>Events over time</CardTitle>
             <CardDescription>
-              Events counted per {chartBucket}, by their own time, {range === "all" ? "over the last 30 days" : timeRangeLabels[range].toLowerCase()}.
+              Events counted per {chartBucket}, by their own time,{" "}
+              {range === "all" ? "over the last 30 days" : timeRangeLabels[range].toLowerCase()}.
             </CardDescription>
           </CardHeader>
           <CardContent data-testid="time-chart" aria-busy={updating || undefined} className={cn(updating && "opacity-60")}>
             {data ? (
-              <TimeSeriesChart points={data.series} title={`Events counted per ${chartBucket}`} formatTime={chartBucket === "hour" ? formatDayHour : formatDay} />
+              <TimeSeriesChart
+                points={data.series}
+                title={`Events counted per ${chartBucket}`}
+                formatTime={chartBucket === "hour" ? formatDayHour : formatDay}
+              />
             ) : loadError ? (
               <LoadError what="the events over time" message={loadError} />
             ) : (
@@ -168,18 +206,29 @@ export function AggregatesView() {
                     : "No events counted yet. Send one from the Submit page."}
             </p>
           ) : (
-            <AggregatesTable rows={data.page.items} pageKey={data.key} sort={sort} onSort={(c) => setSort((s) => nextSort(s, c))} busy={updating} />
+            <AggregatesTable
+              rows={data.page.items}
+              pageKey={data.key}
+              sort={sort}
+              onSort={(c) => setSort((s) => nextSort(s, c))}
+              busy={updating}
+            />
           )}
           {/* Hidden until the first answer: "Rows 1–0 of 0" would be a made-up number. */}
           <nav className="flex flex-wrap items-center gap-3" aria-label="Pages of aggregates" hidden={!data}>
-            <Button variant="outline" size="sm" disabled={cursors.length === 0 || updating} onClick={() => setPaging((p) => pageBack(p, pagingKey))}>
+            <Button
+              variant="outline"
+              size="sm"
+              disabled={cursors.length === 0 || updating}
+              onClick={() => setPaging((p) => pageBack(p, pagingKey))}
+            >
               Previous
             </Button>
             <Button
               variant="outline"
               size="sm"
               disabled={!data?.page.nextCursor || updating}
-              onClick={() => data?.page.nextCursor && setPaging((p) => pageForward(p, pagingKey, data.page.nextCursor!))}
+              onClick={() => data?.page.nextCursor && setPaging((p) => pageForward(p, pagingKey, data.page.nextCursor!, tableWindow))}
             >
               Next
             </Button>
@@ -188,6 +237,11 @@ export function AggregatesView() {
                 ? `Rows ${formatNumber(firstRow)}–${formatNumber(firstRow + data.page.items.length - 1)} of ${formatNumber(data.summary.groups)}`
                 : `Page ${cursors.length + 1}`}
             </span>
+            {heldWindow && (
+              <span className="text-xs text-muted-foreground" data-testid="held-window">
+                Counted until {formatDayAndTime(heldWindow.to)}, the range when you left the first page; the first page has the latest.
+              </span>
+            )}
           </nav>
         </CardContent>
       </Card>
