@@ -291,17 +291,29 @@ async function aggregatesPart(stops: Stops): Promise<PartResult> {
     return { from: new Date(to - SEEDED_DAYS * dayMs - shift).toISOString(), to: new Date(to - shift).toISOString(), bucket: "day" };
   };
   const get = (path: string) => ({ method: "GET" as const, path, headers: { authorization: readKey } });
+  // Each shape with the series points its answer must hold (checked once before it is measured,
+  // so a line never times a fast empty answer).
+  type Series = { start: string }[];
   const shapes = [
     {
       name: "one group",
       requests: (w: Record<string, string>) =>
         seededGroups(20).map((g) => get(`/aggregates?${new URLSearchParams({ ...w, source: g.source, metric: g.metric })}`)),
+      points: (body: unknown) => (body as { series: Series }[]).flatMap((r) => r.series).length,
+      expected: SEEDED_DAYS,
     },
     {
       name: "console chart (all groups)",
       requests: (w: Record<string, string>) => [get(`/api/trpc/aggregatesSummary?${new URLSearchParams({ input: JSON.stringify(w) })}`)],
+      points: (body: unknown) => (body as { result: { data: { series: Series } } }).result.data.series.length,
+      expected: SEEDED_DAYS,
     },
-    { name: "page of 100 groups", requests: (w: Record<string, string>) => [get(`/aggregates?${new URLSearchParams(w)}`)] },
+    {
+      name: "page of 100 groups",
+      requests: (w: Record<string, string>) => [get(`/aggregates?${new URLSearchParams(w)}`)],
+      points: (body: unknown) => (body as { series: Series }[]).flatMap((r) => r.series).length,
+      expected: 100 * SEEDED_DAYS,
+    },
   ];
   const series: Record<string, Line> = {};
   console.log(
@@ -309,6 +321,10 @@ async function aggregatesPart(stops: Stops): Promise<PartResult> {
   );
   for (const [offset, days] of [[0, "UTC days"], [5, "05:00 days"]] as const) {
     for (const shape of shapes) {
+      const first = shape.requests(seriesWindow(offset))[0]!;
+      const answer = await fetch(app.url + first.path, { headers: first.headers });
+      const points = answer.ok ? shape.points(await answer.json()) : 0;
+      if (points !== shape.expected) throw new Error(`${first.path}: ${answer.status}, ${points} series points, expected ${shape.expected}`);
       const line = summarize(`series ${days}: ${shape.name}`, [
         await httpWindow(side, shape.requests(seriesWindow(offset)), 1, config.seconds, config.aggregatesConnections),
       ]);
