@@ -125,16 +125,24 @@ function jsonObjectSql(fields: readonly JsonField[]): Prisma.Sql {
 /**
  * The series `q.bucket` asks for, as compact JSON text: every bucket of [from, to), oldest first,
  * the rollup rows in the window that `which` picks (one page row's, or every selected group's:
- * conditions on `source` and `metric`) added up (count and sum 0, avg/min/max null when it has
- * none). Null without a bucket.
+ * conditions on `source` and `metric`, with `acrossGroups`) added up (count and sum 0,
+ * avg/min/max null when it has none). Null without a bucket.
  */
-function seriesSql(q: { bucket?: Bucket; from?: string; to?: string }, which: Prisma.Sql[]): Prisma.Sql | null {
+function seriesSql(q: { bucket?: Bucket; from?: string; to?: string }, which: Prisma.Sql[], opts: { acrossGroups?: boolean } = {}): Prisma.Sql | null {
   if (!q.bucket || !q.from || !q.to) return null;
   const { from, to } = q;
   const size = bucketMs[q.bucket];
   const start = Date.parse(from);
   // Each bucket's start as JSON text, made once here rather than by PostgreSQL for every row.
   const starts = Array.from({ length: Math.ceil((Date.parse(to) - start) / size) }, (_, i) => JSON.stringify(new Date(start + i * size).toISOString()));
+  const windowRows = windowRowsSql({ from, to }, which, { bucketHours: size / HOUR_MS });
+  // Across groups, added up per rollup period first (hashed), then per bucket: PostgreSQL then
+  // sorts one row per period for the buckets, not every group's (the summary of 30 days from
+  // 05:00 UTC over 200 groups: 59 → 42 ms). For one group each period is one row already, and
+  // the extra step only costs (a page of 100 such series: 95 → 141 ms).
+  const rows = opts.acrossGroups
+    ? Prisma.sql`(SELECT t, sum(count) AS count, sum(sum) AS sum, min(min) AS min, max(max) AS max FROM ${windowRows} AS w GROUP BY t)`
+    : windowRows;
   const point = jsonObjectSql([
     ["start", Prisma.sql`s.start`, "json"],
     ["count", Prisma.sql`coalesce(b.count, 0)`, "number"],
@@ -148,7 +156,7 @@ function seriesSql(q: { bucket?: Bucket; from?: string; to?: string }, which: Pr
     FROM unnest(${starts}::text[]) WITH ORDINALITY AS s(start, i)
     LEFT JOIN (SELECT 1 + (extract(epoch FROM h.t - ${from}::timestamptz)::bigint / ${size / 1000}::bigint)::int AS i,
                       sum(h.count)::bigint AS count, sum(h.sum) AS sum, min(h.min) AS min, max(h.max) AS max
-               FROM ${windowRowsSql({ from, to }, which, { bucketHours: size / HOUR_MS })} AS h
+               FROM ${rows} AS h
                GROUP BY 1) AS b ON b.i = s.i)`;
 }
 
@@ -213,7 +221,7 @@ export async function listAggregates(db: Database, q: AggregatesQuery): Promise<
  * the count.
  */
 export async function summarizeAggregates(db: Database, q: AggregatesSummaryQuery): Promise<AggregatesSummary> {
-  const series = seriesSql(q, filterConditions(q));
+  const series = seriesSql(q, filterConditions(q), { acrossGroups: true });
   const [row] = await db.prisma.$queryRaw<{ groups: number; sources: number; count: number; last_seen_at: Date | null; series?: string }[]>`
     WITH g AS (${groupsSql(q)}),
     -- Per source first: one hashed pass, where count(DISTINCT source) would sort every group.
