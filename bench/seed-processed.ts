@@ -1,4 +1,5 @@
 // The aggregates part's fixture: a database holding a given number of processed events.
+import { rollupsFromEventsSql } from "../e2e/ui/support/seed-groups";
 import { withClient } from "./support";
 
 /**
@@ -15,7 +16,7 @@ export function seededGroups(n: number): { source: string; metric: string }[] {
 /**
  * Brings the database to `total` processed events with one generate_series statement, their
  * times spread over the last SEEDED_DAYS days, and every rollup (all time, hourly, daily) to a
- * recomputation from them. The processed events carry no raw event, as
+ * recomputation from them (the console suites' fixture statements, e2e/ui/support/seed-groups.ts). The processed events carry no raw event, as
  * retention (RAW_RETENTION_DAYS) leaves them: GET /aggregates reads only the rollup, and the
  * seeding does not depend on how raw events are stored.
  */
@@ -31,22 +32,8 @@ export async function seedProcessed(url: string, total: number): Promise<void> {
        FROM generate_series($1::bigint, $2::bigint) g`,
       [have + 1, total],
     );
-    await c.query(`
-      INSERT INTO metric_aggregate (source, metric, count, sum, min, max, first_seen_at, last_seen_at, updated_at)
-      SELECT source, metric, count(*), sum(value), min(value), max(value), min(occurred_at), max(occurred_at), now()
-      FROM processed_event GROUP BY source, metric
-      ON CONFLICT (source, metric) DO UPDATE SET count = EXCLUDED.count, sum = EXCLUDED.sum, min = EXCLUDED.min, max = EXCLUDED.max,
-        first_seen_at = EXCLUDED.first_seen_at, last_seen_at = EXCLUDED.last_seen_at, updated_at = now()`);
-    await c.query("DELETE FROM metric_aggregate_hour");
-    await c.query(`
-      INSERT INTO metric_aggregate_hour (source, metric, hour, count, sum, min, max, first_seen_at, last_seen_at, updated_at)
-      SELECT source, metric, date_trunc('hour', occurred_at, 'UTC'), count(*), sum(value), min(value), max(value), min(occurred_at), max(occurred_at), now()
-      FROM processed_event GROUP BY 1, 2, 3`);
-    await c.query("DELETE FROM metric_aggregate_day");
-    await c.query(`
-      INSERT INTO metric_aggregate_day (source, metric, day, count, sum, min, max, first_seen_at, last_seen_at, updated_at)
-      SELECT source, metric, date_trunc('day', occurred_at, 'UTC'), count(*), sum(value), min(value), max(value), min(occurred_at), max(occurred_at), now()
-      FROM processed_event GROUP BY 1, 2, 3`);
+    await c.query("DELETE FROM metric_aggregate; DELETE FROM metric_aggregate_day; DELETE FROM metric_aggregate_hour");
+    for (const statement of rollupsFromEventsSql()) await c.query(statement);
     await c.query("VACUUM ANALYZE processed_event, metric_aggregate, metric_aggregate_hour, metric_aggregate_day");
   });
 }

@@ -35,14 +35,25 @@ export async function seedBulkGroups(db: Database, bulk: BulkGroups): Promise<vo
 
 /** Every rollup (all-time, daily, hourly), written from the processed events (the tables must be empty). */
 async function writeRollupsFromEvents(db: Database): Promise<void> {
+  for (const statement of rollupsFromEventsSql()) await db.execScript(statement);
+  await db.execScript("ANALYZE processed_event, metric_aggregate, metric_aggregate_day, metric_aggregate_hour");
+}
+
+/**
+ * The statements writing every rollup row from the processed events, by the recomputation the
+ * rollup check uses (the rollup tables must be empty), as plain SQL without parameters: this
+ * fixture runs them through Prisma, the bench's seed (bench/seed-processed.ts) through `pg`.
+ */
+export function rollupsFromEventsSql(): string[] {
   const values = Prisma.raw("count, sum, min, max, first_seen_at, last_seen_at");
-  for (const level of ["all-time", "day", "hour"] as const) {
+  return (["all-time", "day", "hour"] as const).map((level) => {
     const keys = Prisma.raw(level === "all-time" ? "source, metric" : `source, metric, ${rollupPeriods[level].column}`);
-    await db.prisma.$executeRaw`
+    const statement = Prisma.sql`
       INSERT INTO ${rollupTable[level]} (${keys}, ${values}, updated_at)
       SELECT ${keys}, ${values}, now() FROM (${recomputedRollupsSql(level)}) AS r`;
-  }
-  await db.execScript("ANALYZE processed_event, metric_aggregate, metric_aggregate_day, metric_aggregate_hour");
+    if (statement.values.length > 0) throw new Error("the rollup recomputation took parameters");
+    return statement.sql;
+  });
 }
 
 /** The rollup check over the whole database: throws unless every rollup row equals its recomputation. */

@@ -9,7 +9,10 @@ import { Prisma } from "../../generated/prisma/client";
 import type { RollupCheck, RollupDifference, RollupValues } from "../../lib/rollups-schema";
 import type { Database } from "../db/database";
 import { isoTimeSql } from "../db/iso-time-sql";
-import { dayOfOccurrenceSql, hourOfOccurrenceSql } from "../ingest/rollup";
+import { rollupPeriods } from "../ingest/rollup";
+import { rolledUpSql } from "./window-rows";
+
+export { rollupPeriods };
 
 type Side = "stored" | "recomputed";
 
@@ -17,19 +20,9 @@ type Side = "stored" | "recomputed";
 export type RollupLevel = "all-time" | "day" | "hour";
 export const rollupTable: Record<RollupLevel, Prisma.Sql> = {
   "all-time": Prisma.raw("metric_aggregate"),
-  day: Prisma.raw("metric_aggregate_day"),
-  hour: Prisma.raw("metric_aggregate_hour"),
+  day: rollupPeriods.day.table,
+  hour: rollupPeriods.hour.table,
 };
-
-/**
- * The periodic levels: the key column holding the period's start, the period of an event's own
- * time (as the write path computes it), and its length. A day is 24 hours: UTC has no daylight
- * saving, whereas `+ interval '1 day'` would follow the session's time zone.
- */
-export const rollupPeriods = {
-  day: { column: "day", ofOccurrence: dayOfOccurrenceSql, length: Prisma.raw("interval '24 hours'") },
-  hour: { column: "hour", ofOccurrence: hourOfOccurrenceSql, length: Prisma.raw("interval '1 hour'") },
-} as const satisfies Record<Exclude<RollupLevel, "all-time">, { column: string; ofOccurrence: Prisma.Sql; length: Prisma.Sql }>;
 
 /** Which rollup a difference is about: `day` set for a daily row, `hour` for an hourly one, neither for the all-time row. */
 export function levelOf(d: Pick<RollupDifference, "day" | "hour">): RollupLevel {
@@ -99,11 +92,6 @@ type Row = {
   has_stored: boolean;
   has_recomputed: boolean;
 } & Record<string, string | null>;
-
-/** Adds up rollup rows (of a relation with the rollup's columns) into coarser ones. */
-const rolledUpSql = Prisma.raw(
-  "sum(count) AS count, sum(sum) AS sum, min(min) AS min, max(max) AS max, min(first_seen_at) AS first_seen_at, max(last_seen_at) AS last_seen_at",
-);
 
 /**
  * Compares every rollup row, of the three levels, with its recomputation; the rows that differ,

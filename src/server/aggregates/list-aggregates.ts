@@ -28,7 +28,7 @@ import {
 } from "../../lib/aggregates-schema";
 import type { Database } from "../db/database";
 import { decodeCursor, encodeCursor, type CursorPosition } from "./aggregates-cursor";
-import { windowRowsSql } from "./window-rows";
+import { rolledUpSql, windowRowsSql } from "./window-rows";
 import { isoTimeSql } from "../db/iso-time-sql";
 
 /** The filters and window of a query, with the source a read key is bound to already applied. */
@@ -70,10 +70,7 @@ function groupsSql(s: Selection): Prisma.Sql {
       ${where.length > 0 ? Prisma.sql`WHERE ${Prisma.join(where, " AND ")}` : Prisma.empty}`;
   }
   return Prisma.sql`
-    SELECT source, metric, sum(count) AS count, sum(sum) AS sum, min(min) AS min, max(max) AS max,
-           min(first_seen_at) AS first_seen_at, max(last_seen_at) AS last_seen_at
-    FROM ${windowRowsSql({ from: s.from, to: s.to }, where)} AS w
-    GROUP BY source, metric`;
+    SELECT source, metric, ${rolledUpSql} FROM ${windowRowsSql({ from: s.from, to: s.to }, where)} AS w GROUP BY source, metric`;
 }
 
 /** The rows after the cursor's position, in the sort's order. */

@@ -10,6 +10,7 @@
 // one table only.
 import { Prisma } from "../../generated/prisma/client";
 import { HOUR_MS } from "../../lib/aggregates-schema";
+import { rollupPeriods, type RollupPeriod } from "../ingest/rollup";
 
 const DAY_MS = 24 * HOUR_MS;
 
@@ -36,15 +37,21 @@ function hourBound(name: "from" | "to", value: string | undefined): number | und
   return ms;
 }
 
+/** Adds up rollup rows (a relation with the rollups' columns) into coarser ones: per group, per day, over a window. */
+export const rolledUpSql = Prisma.raw(
+  "sum(count) AS count, sum(sum) AS sum, min(min) AS min, max(max) AS max, min(first_seen_at) AS first_seen_at, max(last_seen_at) AS last_seen_at",
+);
+
 const instant = (ms: number) => Prisma.sql`${new Date(ms).toISOString()}::timestamptz`;
 
 /** The rows of one rollup table whose period starts in [from, to) (open bounds unchecked) and that meet the conditions. */
-function periodRowsSql(level: "hour" | "day", from: number | undefined, to: number | undefined, conditions: Prisma.Sql[]): Prisma.Sql {
-  const column = Prisma.raw(level);
+function periodRowsSql(level: RollupPeriod, from: number | undefined, to: number | undefined, conditions: Prisma.Sql[]): Prisma.Sql {
+  const { table } = rollupPeriods[level];
+  const column = Prisma.raw(rollupPeriods[level].column);
   const where = [...conditions];
   if (from !== undefined) where.push(Prisma.sql`${column} >= ${instant(from)}`);
   if (to !== undefined) where.push(Prisma.sql`${column} < ${instant(to)}`);
-  return Prisma.sql`SELECT source, metric, ${column} AS t, count, sum, min, max, first_seen_at, last_seen_at FROM ${Prisma.raw(`metric_aggregate_${level}`)}
+  return Prisma.sql`SELECT source, metric, ${column} AS t, count, sum, min, max, first_seen_at, last_seen_at FROM ${table}
       ${where.length > 0 ? Prisma.sql`WHERE ${Prisma.join(where, " AND ")}` : Prisma.empty}`;
 }
 

@@ -26,12 +26,25 @@ const absorbNewEvents = Prisma.raw(`
         last_seen_at = GREATEST(a.last_seen_at, EXCLUDED.last_seen_at),
         updated_at = now()`);
 
-/** The upsert of the processed events with these ids into a rollup keyed by (source, metric, period start). */
-function addToPeriodRollup(table: "metric_aggregate_hour" | "metric_aggregate_day", column: "hour" | "day", periodSql: Prisma.Sql, ids: string[]): Prisma.Sql {
-  const [t, c] = [Prisma.raw(table), Prisma.raw(column)];
+/**
+ * The periodic rollups, one row per (source, metric, period): the table, its key column holding
+ * the period's start, the period of an event's own time, and the period's length. A day is 24
+ * hours: UTC has no daylight saving, whereas `+ interval '1 day'` would follow the session's
+ * time zone. The write path, the check and rebuild, and the windowed reads all name them here.
+ */
+export const rollupPeriods = {
+  day: { table: Prisma.raw("metric_aggregate_day"), column: "day", ofOccurrence: dayOfOccurrenceSql, length: Prisma.raw("interval '24 hours'") },
+  hour: { table: Prisma.raw("metric_aggregate_hour"), column: "hour", ofOccurrence: hourOfOccurrenceSql, length: Prisma.raw("interval '1 hour'") },
+} as const;
+export type RollupPeriod = keyof typeof rollupPeriods;
+
+/** The upsert of the processed events with these ids into a periodic rollup. */
+function addToPeriodRollup(level: RollupPeriod, ids: string[]): Prisma.Sql {
+  const { table, ofOccurrence } = rollupPeriods[level];
+  const c = Prisma.raw(rollupPeriods[level].column);
   return Prisma.sql`
-      INSERT INTO ${t} AS a (source, metric, ${c}, count, sum, min, max, first_seen_at, last_seen_at, updated_at)
-      SELECT source, metric, ${periodSql}, count(*), sum(value), min(value), max(value), min(occurred_at), max(occurred_at), now()
+      INSERT INTO ${table} AS a (source, metric, ${c}, count, sum, min, max, first_seen_at, last_seen_at, updated_at)
+      SELECT source, metric, ${ofOccurrence}, count(*), sum(value), min(value), max(value), min(occurred_at), max(occurred_at), now()
       FROM processed_event WHERE id = ANY(${ids}::bigint[])
       GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
       ON CONFLICT (source, metric, ${c}) DO UPDATE SET ${absorbNewEvents}`;
@@ -50,6 +63,6 @@ export function addToRollupsCtes(processedEventIds: (bigint | string)[]): Prisma
       FROM processed_event WHERE id = ANY(${ids}::bigint[])
       GROUP BY source, metric ORDER BY source, metric
       ON CONFLICT (source, metric) DO UPDATE SET ${absorbNewEvents}),
-    agg_hour AS (${addToPeriodRollup("metric_aggregate_hour", "hour", hourOfOccurrenceSql, ids)}),
-    agg_day AS (${addToPeriodRollup("metric_aggregate_day", "day", dayOfOccurrenceSql, ids)})`;
+    agg_hour AS (${addToPeriodRollup("hour", ids)}),
+    agg_day AS (${addToPeriodRollup("day", ids)})`;
 }
