@@ -7,7 +7,7 @@ import { checkInvariants } from "./support/invariants";
 import { failure } from "./support/trpc-failure";
 import { insertRawEvents } from "../src/server/ingest/group-commit";
 import { processRawEvent } from "../src/server/ingest/process-raw-event";
-import { readRulesOf } from "../src/server/ingest/read-event";
+import { decideRulesOf } from "../src/server/ingest/decide-event";
 import { backends, createTestDatabase, testContext, type TestDatabase } from "./support/test-db";
 
 let n = 0;
@@ -108,7 +108,7 @@ describe.each(backends)("ingest on %s", (kind) => {
     const source = uniqueSource();
     await api.ingest({ source, payload: { metric: "m", value: 1 }, idempotencyKey: "again" });
     const [raw] = await insertRawEvents(t.db, [{ source, payloadJson: JSON.stringify({ metric: "m", value: 2 }), format: "event", idempotencyKey: "again", nextAttemptAt: new Date(Date.now() + 60_000) }]);
-    const rules = readRulesOf(ctx.config);
+    const rules = decideRulesOf(ctx.config);
     const first = await processRawEvent(t.db, raw!.id, rules);
     const second = await processRawEvent(t.db, raw!.id, rules);
     expect(first).toMatchObject({ outcome: "rejected", error: { code: "IDEMPOTENCY_KEY_REUSED", field: "idempotencyKey" } });

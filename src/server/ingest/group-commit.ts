@@ -32,15 +32,10 @@ import { AppError, errorSummary, isDataError } from "../errors";
 import { observeGroup } from "../observability/metrics";
 import type { Prisma as P } from "../../generated/prisma/client";
 import type { EventIdentity } from "./dedup-key";
+import type { ReadDecision } from "./decide-event";
 import type { NormalizedEvent } from "./normalize";
 import { eventFailedError, keyReusedError, outcomeOfFinished, type ProcessOutcome } from "./outcome";
 import { addToRollupsCtes } from "./rollup";
-
-/** What reading an event decided before it is stored: count it, or store it with its outcome. */
-export type ReadDecision =
-  | { kind: "event"; event: NormalizedEvent; identity: EventIdentity }
-  | { kind: "rejected"; error: AppError }
-  | { kind: "not_counted"; reason: string };
 
 export interface GroupItem {
   source: string;
@@ -307,8 +302,8 @@ async function failAlone(db: Database, e: CapturedEvent, err: unknown): Promise<
  * dedup key and deletes the pending rows of those it inserted (an event the worker had
  * retried also gets an outcome row, to keep its attempts). Statement 2 runs in a fresh
  * snapshot, so it sees keys another transaction committed while statement 1 waited on them:
- * it records every other event as `deduplicated` (same content) or `rejected` (a key reused
- * for different content) and deletes their pending rows, then adds what statement 1
+ * it records every other event as `deduplicated` (same content, or the same key where the key
+ * alone names the event: the SDK protocols) or `rejected` (a key reused for different content) and deletes their pending rows, then adds what statement 1
  * inserted to the rollups. The raw rows themselves are only read.
  */
 async function processGroup(db: Database, group: CapturedEvent[], opts: { failBeforeCommit?: boolean } = {}): Promise<ProcessOutcome[]> {
@@ -357,10 +352,10 @@ async function processGroup(db: Database, group: CapturedEvent[], opts: { failBe
     const second = await tx.$queryRaw<{ raw_id: string; pid: bigint; same: boolean }[]>`
       WITH v AS (
         SELECT * FROM unnest(${rest.map((c) => c.rawId)}::uuid[], ${rest.map((c) => c.identity.dedupKey)}::text[],
-                             ${rest.map((c) => c.identity.contentHash)}::text[], ${rest.map(reused)}::text[])
-          AS v(raw_id, dedup_key, content_hash, reason)),
+                             ${rest.map((c) => c.identity.contentHash)}::text[], ${rest.map((c) => c.identity.keyAlone)}::boolean[], ${rest.map(reused)}::text[])
+          AS v(raw_id, dedup_key, content_hash, key_alone, reason)),
       e AS (
-        SELECT v.raw_id, v.reason, p.id AS pid, p.content_hash = v.content_hash AS same
+        SELECT v.raw_id, v.reason, p.id AS pid, (v.key_alone OR p.content_hash = v.content_hash) AS same
         FROM v JOIN processed_event p ON p.dedup_key = v.dedup_key),
       done AS (
         DELETE FROM raw_event_pending AS q USING e WHERE q.raw_event_id = e.raw_id
