@@ -31,7 +31,13 @@ export function decideRulesOf(config: Config): DecideRules {
  * else the payload's own id) is `explicitKey`. A payload that cannot be counted is `rejected`
  * with an AppError naming the field at fault; other errors are thrown.
  */
-export function decideEvent(format: RawEventFormat, source: string, payload: Record<string, unknown>, explicitKey: string | null, rules: DecideRules): ReadDecision {
+export function decideEvent(
+  format: RawEventFormat,
+  source: string,
+  payload: Record<string, unknown>,
+  explicitKey: string | null,
+  rules: DecideRules,
+): ReadDecision {
   try {
     const read = readEvent(format, source, payload, rules);
     if (read.kind === "not_counted") return { kind: "not_counted", reason: notCountedReason(read.call) };
@@ -54,5 +60,9 @@ const keyFields: Record<RawEventFormat, string> = {
 /** 422 under REQUIRE_EVENT_KEY for an event that carries no key, naming the fields that would do. */
 export function eventKeyRequiredError(format: RawEventFormat): AppError {
   const field = format === "event" ? "payload.eventId" : keyFields[format];
-  return new AppError("EVENT_KEY_REQUIRED", `This server requires every event to carry a key (REQUIRE_EVENT_KEY): send ${keyFields[format]}`, { field });
+  return new AppError(
+    "EVENT_KEY_REQUIRED",
+    `This server requires every event to carry a key (REQUIRE_EVENT_KEY): send ${keyFields[format]}`,
+    { field },
+  );
 }

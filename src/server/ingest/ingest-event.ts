@@ -29,13 +29,21 @@ import { explicitKeyOf } from "./read-event";
  * `format` says how its payload reads: this service's event (default) or an analytics SDK's
  * message, which is mapped to an event (read-event.ts).
  */
-export type IngestEventInput = Omit<IngestInput, "simulate" | "source"> & { source: string; simulate?: FailurePoint; format?: RawEventFormat };
+export type IngestEventInput = Omit<IngestInput, "simulate" | "source"> & {
+  source: string;
+  simulate?: FailurePoint;
+  format?: RawEventFormat;
+  /** Refused by its route before it is read (an SDK call whose type is not its route's): captured `rejected` with this error. */
+  refused?: AppError;
+};
 
 /**
  * What became of an ingested event: counted, a duplicate, or (SDK calls) kept and not counted,
  * and how it was identified (absent only for an SDK call not counted, which has no identity).
  */
-export type IngestEventResult = (IngestOutput & { outcome: "counted" | "deduplicated" }) | { success: true; deduplicated: false; outcome: "not_counted"; identifiedBy?: undefined };
+export type IngestEventResult =
+  | (IngestOutput & { outcome: "counted" | "deduplicated" })
+  | { success: true; deduplicated: false; outcome: "not_counted"; identifiedBy?: undefined };
 
 export function ingestEvent(ctx: ServerContext, input: IngestEventInput, signal?: AbortSignal): Promise<IngestEventResult> {
   return observeIngest(ctx.db, () => writeEvent(ctx, input, signal));
@@ -46,7 +54,10 @@ async function writeEvent(ctx: ServerContext, input: IngestEventInput, signal?: 
   if (input.simulate === "before-capture") throw simulated("before capture: nothing was stored");
   const source = normalizeName(input.source);
   const idempotencyKey = explicitKeyOf(format, input.payload, input.idempotencyKey);
-  const read: ReadDecision = tooLarge ? { kind: "rejected", error: tooLarge } : decideEvent(format, source, input.payload, idempotencyKey, decideRulesOf(ctx.config));
+  const refusal = tooLarge ?? input.refused;
+  const read: ReadDecision = refusal
+    ? { kind: "rejected", error: refusal }
+    : decideEvent(format, source, input.payload, idempotencyKey, decideRulesOf(ctx.config));
   let result: ProcessOutcome;
   try {
     result = await groupCommitter(ctx).submit(
@@ -68,14 +79,24 @@ async function writeEvent(ctx: ServerContext, input: IngestEventInput, signal?: 
 }
 
 /** Stage 1: what must hold before anything is stored. An SDK message over its limit is stored rejected (returned as `tooLarge`). */
-function checkEnvelope(ctx: ServerContext, input: IngestEventInput): { payloadJson: string; format: RawEventFormat; tooLarge: AppError | null } {
+function checkEnvelope(
+  ctx: ServerContext,
+  input: IngestEventInput,
+): { payloadJson: string; format: RawEventFormat; tooLarge: AppError | null } {
   const { config } = ctx;
   const format = input.format ?? "event";
   assertSimulationAllowed(ctx, input.simulate);
   const payloadJson = JSON.stringify(input.payload);
   const size = Buffer.byteLength(payloadJson, "utf8");
   const [limit, what] = format === "event" ? [config.MAX_EVENT_BYTES, "payload"] : [config.SDK_MAX_MESSAGE_BYTES, "message"];
-  const tooLarge = size > limit ? new AppError("PAYLOAD_TOO_LARGE", `${what} is ${size} bytes; the limit is ${limit} bytes per ${what === "payload" ? "event" : "message"}`, { field: what }) : null;
+  const tooLarge =
+    size > limit
+      ? new AppError(
+          "PAYLOAD_TOO_LARGE",
+          `${what} is ${size} bytes; the limit is ${limit} bytes per ${what === "payload" ? "event" : "message"}`,
+          { field: what },
+        )
+      : null;
   // An event of this service's API over the limit is refused unstored (413). An SDK message
   // arrives inside a request already bounded by SDK_MAX_REQUEST_BYTES, and the SDKs cannot
   // be told about it (they read only the status): it is stored rejected, so the Events page
@@ -90,7 +111,12 @@ function answer(result: ProcessOutcome, read: ReadDecision, simulate: FailurePoi
   if (simulate === "after-commit") throw simulated("after commit: the event was counted but this answer was lost");
   if (result.outcome === "not_counted") return { success: true, deduplicated: false, outcome: "not_counted" };
   if (read.kind !== "event") throw new Error(`an event decided ${read.kind} cannot be ${result.outcome}`);
-  return { success: true, deduplicated: result.outcome === "deduplicated", identifiedBy: read.identity.identifiedBy, outcome: result.outcome };
+  return {
+    success: true,
+    deduplicated: result.outcome === "deduplicated",
+    identifiedBy: read.identity.identifiedBy,
+    outcome: result.outcome,
+  };
 }
 
 /** One committer per database handle (and group size): every request of this process shares its groups. */
