@@ -5,7 +5,9 @@
 //      payload as an event to count with the key that names it (explicitKeyOf) and its dedup
 //      key, or decide it is rejected (its reason kept) or, for an SDK call, not counted;
 //   4. capture and 5. process: group-commit.ts, where a single event is a group of one and
-//      concurrent events share one capture statement and one processing transaction;
+//      concurrent events share one statement that captures and processes them all (one
+//      round trip, one commit), or, as its fallback, one capture statement and one
+//      processing transaction;
 //   6. answer: `200` only after the processing commit.
 // A failure before capture leaves nothing; after it, a `received` raw event the recovery
 // worker finishes with the same processing code. Outages are retryable 503s; an event the
