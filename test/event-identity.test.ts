@@ -4,7 +4,7 @@
 // EVENT_KEY_REQUIRED naming the fields that would do, stored `rejected`, nothing counted —
 // by the request path and by the recovery worker alike.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { insertRawEvents } from "../src/server/ingest/group-commit";
+import { insertRawEvents } from "../src/server/ingest/store";
 import { recoverStuckEvents } from "../src/server/ingest/recover-stuck-events";
 import { startHttpApp, type HttpApp } from "./support/http-app";
 import { checkInvariants } from "./support/invariants";

@@ -5,7 +5,7 @@ import { createCaller } from "../src/server/api/root";
 import type { ServerContext } from "../src/server/context";
 import { checkInvariants } from "./support/invariants";
 import { failure } from "./support/trpc-failure";
-import { insertRawEvents } from "../src/server/ingest/group-commit";
+import { insertRawEvents } from "../src/server/ingest/store";
 import { processRawEvent } from "../src/server/ingest/process-raw-event";
 import { decideRulesOf } from "../src/server/ingest/decide-event";
 import { backends, createTestDatabase, testContext, type TestDatabase } from "./support/test-db";

@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { createCaller } from "../src/server/api/root";
 import type { ServerContext } from "../src/server/context";
-import { insertRawEvents } from "../src/server/ingest/group-commit";
+import { insertRawEvents } from "../src/server/ingest/store";
 import { recoverStuckEvents, startRecoveryWorker } from "../src/server/ingest/recover-stuck-events";
 import { failure } from "./support/trpc-failure";
 import { useTestDatabase } from "./support/use-test-database";

@@ -5,7 +5,7 @@
 // (--dry-run) and does it as a real process.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCaller } from "../src/server/api/root";
-import { insertRawEvents } from "../src/server/ingest/group-commit";
+import { insertRawEvents } from "../src/server/ingest/store";
 import { pruneCandidates, pruneRawEvents } from "../src/server/ingest/prune-raw-events";
 import { startRecoveryWorker } from "../src/server/ingest/recover-stuck-events";
 import { checkInvariants, rawStatusCounts } from "./support/invariants";

@@ -6,7 +6,7 @@
 import { deflateSync, gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiKey } from "../src/server/auth/api-keys";
-import { insertRawEvents } from "../src/server/ingest/group-commit";
+import { insertRawEvents } from "../src/server/ingest/store";
 import { recoverStuckEvents } from "../src/server/ingest/recover-stuck-events";
 import { startHttpApp, type HttpApp } from "./support/http-app";
 import { checkInvariants } from "./support/invariants";

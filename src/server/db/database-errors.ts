@@ -2,7 +2,7 @@
 // the SQLSTATE when the server answered (both Prisma adapters keep it as `originalCode`;
 // pg's and PGlite's own errors carry it as `code`), else the driver's error codes, else —
 // for the few pg / pg-pool / PGlite errors that carry no code at all — their fixed texts.
-// One classification serves the HTTP answer (errors.ts), the group-commit fallback, the
+// One classification serves the HTTP answer (errors.ts), the write path's fallback, the
 // recovery worker and readiness, so they never disagree about an error.
 
 export type DatabaseErrorKind =

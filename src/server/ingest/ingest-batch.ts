@@ -6,7 +6,7 @@
 import { batchEventSchema, type BatchInput, type BatchOutput, type BatchResult } from "../../lib/ingest-schema";
 import type { ServerContext } from "../context";
 import { AppError } from "../errors";
-import { abandoned } from "./group-commit";
+import { abandoned } from "./write-group";
 import { assertSimulationAllowed, ingestEvent, type IngestEventInput } from "./ingest-event";
 import { firstIssue } from "../validation-issue";
 

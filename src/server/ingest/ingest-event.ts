@@ -4,7 +4,7 @@
 //   2. normalize and 3. identify (decide-event.ts, shared with the recovery worker): read the
 //      payload as an event to count with the key that names it (explicitKeyOf) and its dedup
 //      key, or decide it is rejected (its reason kept) or, for an SDK call, not counted;
-//   4. capture and 5. process: group-commit.ts, where a single event is a group of one and
+//   4. capture and 5. process: group-queue.ts and write-group.ts, where a single event is a group of one and
 //      concurrent events share one statement that captures and processes them all (one
 //      round trip, one commit), or, as its fallback, one capture statement and one
 //      processing transaction;
@@ -19,9 +19,10 @@ import type { RawEventFormat } from "../../lib/events-schema";
 import type { ServerContext } from "../context";
 import type { Database } from "../db/database";
 import { AppError, toAppError } from "../errors";
-import { observeIngest } from "../observability/metrics";
+import { observeGroup, observeIngest } from "../observability/metrics";
 import { decideEvent, decideRulesOf, type ReadDecision } from "./decide-event";
-import { GroupCommitter, type GroupItem } from "./group-commit";
+import { GroupQueue } from "./group-queue";
+import { abandoned, writeGroup, type GroupItem } from "./write-group";
 import { normalizeName } from "./normalize";
 import type { ProcessOutcome } from "./outcome";
 import { explicitKeyOf } from "./read-event";
@@ -121,6 +122,9 @@ function answer(result: ProcessOutcome, read: ReadDecision, simulate: FailurePoi
   };
 }
 
+/** The group queue of the write path: events in, their outcomes out (write-group.ts does the work). */
+export type GroupCommitter = GroupQueue<GroupItem, ProcessOutcome>;
+
 /** One committer per database handle (and group size): every request of this process shares its groups. */
 const committers = new WeakMap<Database, Map<number, GroupCommitter>>();
 
@@ -136,7 +140,16 @@ export function groupCommitter(ctx: ServerContext): GroupCommitter {
     // once as the pool allows, less room for the worker and readers.
     const { DB_POOL_SIZE: pool, GROUP_COMMIT_MAX_EVENTS: maxEvents } = ctx.config;
     const flushes = ctx.db.kind === "pglite" ? 1 : maxEvents === 1 ? Math.max(1, pool - 2) : Math.min(2, Math.max(1, Math.floor(pool / 2)));
-    committer = new GroupCommitter(ctx.db, { maxEvents, maxConcurrentFlushes: flushes });
+    const db = ctx.db;
+    committer = new GroupQueue<GroupItem, ProcessOutcome>({
+      maxItems: maxEvents,
+      maxConcurrentFlushes: flushes,
+      flush: (items) => writeGroup(db, items),
+      // An event whose processing is to fail on purpose fails its group alone.
+      alone: (item) => item.failProcessing === true,
+      dropped: abandoned,
+      onGroup: (size) => observeGroup(db, size),
+    });
     bySize.set(ctx.config.GROUP_COMMIT_MAX_EVENTS, committer);
   }
   return committer;

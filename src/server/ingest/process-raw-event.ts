@@ -1,13 +1,14 @@
 // Processing raw events already stored (the recovery worker claims them; tests make them):
 // each is decided as the request path decides it (decide-event.ts) and processed by the same group
-// code (group-commit.ts), so a recovered event is counted exactly as its request would have.
+// code (write-group.ts), so a recovered event is counted exactly as its request would have.
 // Safe to run concurrently with anything for the same event: processing locks the event's
 // pending row and only a pending event is processed; one finished meanwhile is answered from
 // its state.
 import type { RawEventFormat } from "../../lib/events-schema";
 import type { Database } from "../db/database";
 import { decideEvent, type DecideRules } from "./decide-event";
-import { finishPending, outcomeOfRaw, processCaptured, type CapturedEvent, type DecidedOutcome, type ProcessResult } from "./group-commit";
+import { finishPending, outcomeOfRaw, type CapturedEvent, type DecidedOutcome } from "./store";
+import { processCaptured, type ProcessResult } from "./write-group";
 import { outcomeOfFinished, type ProcessOutcome } from "./outcome";
 
 /** A raw event as stored. */

@@ -4,7 +4,7 @@
 // `FOR UPDATE SKIP LOCKED` sub-select that also pushes its next attempt into the future,
 // so two workers never hold the same event at once, and processing itself is idempotent
 // against a racing client retry. Claimed events are processed together by the code requests
-// use (group-commit.ts): an event the database refuses fails alone, stored `failed`. One
+// use (write-group.ts): an event the database refuses fails alone, stored `failed`. One
 // whose processing fails in a way we do not recognise ends `failed` with its last error after
 // RECOVERY_MAX_ATTEMPTS attempts, and never blocks the others; outages and timeouts only
 // delay it (with backoff).
@@ -12,8 +12,8 @@ import type { ServerContext } from "../context";
 import { classifyDatabaseError } from "../db/database-errors";
 import { errorDetail, errorSummary, isDataError } from "../errors";
 import { observeRecovery } from "../observability/metrics";
-import { finishPending } from "./group-commit";
-import { processStoredRawEvents, type StoredRawEvent } from "./process-raw-event";
+import { processStoredRawEvents } from "./process-raw-event";
+import { claimDueRawEvents, finishPending, postponeRawEvent } from "./store";
 import { pruneRawEvents } from "./prune-raw-events";
 import { decideRulesOf } from "./decide-event";
 
@@ -25,8 +25,6 @@ export interface RecoveryReport {
   failed: number;
   retrying: number;
 }
-
-type Claimed = StoredRawEvent & { attempts: number };
 
 /** Events claimed and processed together (one processing transaction, as a request's group). */
 const CLAIM_BATCH = 50;
@@ -41,17 +39,7 @@ export async function recoverStuckEvents(ctx: ServerContext, limit = 100, signal
   const leaseMs = ctx.config.DB_CONNECT_TIMEOUT_MS + ctx.config.DB_TRANSACTION_TIMEOUT_MS + 1000;
   const rules = decideRulesOf(ctx.config);
   for (let done = 0; done < limit && !signal?.aborted; ) {
-    const claimed = await ctx.db.prisma.$queryRaw<Claimed[]>`
-      WITH claimed AS (
-        UPDATE raw_event_pending SET attempts = attempts + 1, next_attempt_at = now() + ${leaseMs}::float8 * interval '1 millisecond'
-        WHERE raw_event_id IN (
-          SELECT raw_event_id FROM raw_event_pending
-          WHERE next_attempt_at <= now()
-          ORDER BY next_attempt_at LIMIT ${Math.min(CLAIM_BATCH, limit - done)}
-          FOR UPDATE SKIP LOCKED)
-        RETURNING raw_event_id, attempts)
-      SELECT r.id::text AS id, r.source, r.payload, r.format::text AS format, r.idempotency_key, r.received_at, c.attempts
-      FROM claimed c JOIN raw_event r ON r.id = c.raw_event_id`;
+    const claimed = await claimDueRawEvents(ctx.db, Math.min(CLAIM_BATCH, limit - done), leaseMs);
     if (claimed.length === 0) break;
     done += claimed.length;
     const results = await processStoredRawEvents(ctx.db, claimed, rules);
@@ -72,10 +60,7 @@ export async function recoverStuckEvents(ctx: ServerContext, limit = 100, signal
       if (giveUp) {
         await finishPending(ctx.db, event.id, { status: "failed", reason, reasonCode: "EVENT_FAILED" });
       } else {
-        // The database's clock, as for the claim: instances' clocks may differ.
-        await ctx.db.prisma.$executeRaw`
-          UPDATE raw_event_pending SET last_error = ${reason}, next_attempt_at = now() + ${backoffMs}::float8 * interval '1 millisecond'
-          WHERE raw_event_id = ${event.id}::uuid`;
+        await postponeRawEvent(ctx.db, event.id, reason, backoffMs);
       }
       if (giveUp) report.failed++;
       else report.retrying++;

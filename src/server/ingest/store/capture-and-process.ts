@@ -15,11 +15,11 @@
 //
 // Locks: processed events are inserted in dedup-key order before any rollup row is touched,
 // and rollup rows in key order, as in the two-stage path, so groups cannot deadlock.
-import { Prisma } from "../../generated/prisma/client";
-import type { Database } from "../db/database";
-import type { ReadDecision } from "./decide-event";
-import { keyReusedError } from "./outcome";
-import { addEventsToRollupsCtes } from "./rollup";
+import { Prisma } from "../../../generated/prisma/client";
+import type { Database } from "../../db/database";
+import type { ReadDecision } from "../decide-event";
+import { keyReusedError } from "../outcome";
+import { addEventsToRollupsCtes } from "../rollup";
 
 /** One event of the group: what the capture stores, and what reading decided. */
 export interface GroupRow {
