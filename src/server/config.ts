@@ -28,6 +28,8 @@ const envSchema = z.object({
   TRPC_MAX_BATCH_CALLS: int(10, 1, 1000),
   /** Most events coalesced into one capture + one processing transaction; 1 disables group commit. */
   GROUP_COMMIT_MAX_EVENTS: int(256, 1, 10_000),
+  /** true: a group is captured and processed in one statement (one commit); false: always the two stages (capture, then processing). */
+  GROUP_COMMIT_ONE_STATEMENT: bool.default(true),
   RETRY_AFTER_SECONDS: int(1, 1, 3600),
   /** Events admitted into the write path and not yet answered, per process; past it 503 OVERLOADED. */
   MAX_PENDING_EVENTS: int(2_000, 1, 10_000_000),

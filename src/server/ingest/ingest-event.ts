@@ -125,13 +125,14 @@ function answer(result: ProcessOutcome, read: ReadDecision, simulate: FailurePoi
 /** The group queue of the write path: events in, their outcomes out (write-group.ts does the work). */
 export type GroupCommitter = GroupQueue<GroupItem, ProcessOutcome>;
 
-/** One committer per database handle (and group size): every request of this process shares its groups. */
-const committers = new WeakMap<Database, Map<number, GroupCommitter>>();
+/** One committer per database handle (and group shape): every request of this process shares its groups. */
+const committers = new WeakMap<Database, Map<string, GroupCommitter>>();
 
 export function groupCommitter(ctx: ServerContext): GroupCommitter {
   let bySize = committers.get(ctx.db);
   if (!bySize) committers.set(ctx.db, (bySize = new Map()));
-  let committer = bySize.get(ctx.config.GROUP_COMMIT_MAX_EVENTS);
+  const shape = `${ctx.config.GROUP_COMMIT_MAX_EVENTS}:${ctx.config.GROUP_COMMIT_ONE_STATEMENT}`;
+  let committer = bySize.get(shape);
   if (!committer) {
     // PGlite has one connection. On PostgreSQL two groups in flight keep the database busy
     // while the next group forms (bench: 1, 2, 4 and 8 measured; 2 was best for batches and
@@ -141,16 +142,17 @@ export function groupCommitter(ctx: ServerContext): GroupCommitter {
     const { DB_POOL_SIZE: pool, GROUP_COMMIT_MAX_EVENTS: maxEvents } = ctx.config;
     const flushes = ctx.db.kind === "pglite" ? 1 : maxEvents === 1 ? Math.max(1, pool - 2) : Math.min(2, Math.max(1, Math.floor(pool / 2)));
     const db = ctx.db;
+    const oneStatement = ctx.config.GROUP_COMMIT_ONE_STATEMENT;
     committer = new GroupQueue<GroupItem, ProcessOutcome>({
       maxItems: maxEvents,
       maxConcurrentFlushes: flushes,
-      flush: (items) => writeGroup(db, items),
+      flush: (items) => writeGroup(db, items, oneStatement),
       // An event whose processing is to fail on purpose fails its group alone.
       alone: (item) => item.failProcessing === true,
       dropped: abandoned,
       onGroup: (size) => observeGroup(db, size),
     });
-    bySize.set(ctx.config.GROUP_COMMIT_MAX_EVENTS, committer);
+    bySize.set(shape, committer);
   }
   return committer;
 }

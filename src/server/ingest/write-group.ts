@@ -48,9 +48,9 @@ export function abandoned(): AppError {
 
 const settledOf = (r: ProcessResult): Settled<ProcessOutcome> => ("failure" in r ? r : { value: r });
 
-/** Writes a group: one settlement per item, in order. */
-export async function writeGroup(db: Database, group: GroupItem[]): Promise<Settled<ProcessOutcome>[]> {
-  if (!group.some((item) => item.failProcessing)) {
+/** Writes a group: one settlement per item, in order. `oneStatement`: GROUP_COMMIT_ONE_STATEMENT. */
+export async function writeGroup(db: Database, group: GroupItem[], oneStatement = true): Promise<Settled<ProcessOutcome>[]> {
+  if (oneStatement && !group.some((item) => item.failProcessing)) {
     const done = await writeInOneStatement(db, group);
     if (done) return done.map(settledOf);
   }
