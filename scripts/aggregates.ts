@@ -71,7 +71,7 @@ try {
     try {
       code = report(command === "check" ? await target.api.rollups.check.query() : await target.api.rollups.rebuild.mutate());
     } catch (err) {
-      throw new Error(serverRefusal(err, target.url, config));
+      throw new Error(serverRefusal(err, target.url, config), { cause: err });
     }
   } else {
     try {
