@@ -4,7 +4,7 @@
 // names PORT (and --url), a missing or wrong operator token ADMIN_TOKEN; going through the app
 // that holds the PGlite folder says nothing of the lock; `db:prune` prunes through the running
 // app as `keys` does.
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -12,7 +12,7 @@ import { freePort, startApp, type AppProcess } from "./support/app-process";
 import { createCaller } from "../src/server/api/root";
 import { openDatabase } from "../src/server/db/database";
 import { migrate } from "../src/server/db/migrate";
-import { runToExit, type ScriptEnv } from "../test/support/run-script";
+import { runToExit, startScript, type ScriptEnv } from "../test/support/run-script";
 import { testContext } from "../test/support/test-db";
 
 const root = mkdtempSync(join(tmpdir(), "ingest-cli-arguments-"));
@@ -140,5 +140,32 @@ describe("operator CLIs while the app holds the PGlite folder", { timeout: 240_0
       `The CLI would ask that process instead, but no server answers at http://127.0.0.1:${elsewhere} (ECONNREFUSED): if it is the app, set PORT (and HOST) to where it listens, or pass --url; if not, stop process ${app.child.pid} and run this again.\n`,
     );
     expect(lost.stderr).not.toMatch(stackLine);
+  });
+});
+
+describe("the default folder of the mode a CLI runs in", { timeout: 180_000 }, () => {
+  it("is refused while it holds no database, naming NODE_ENV and the folder of the app that runs; with the app's NODE_ENV the CLI goes through the app", async () => {
+    const cwd = join(root, "modes");
+    mkdirSync(cwd, { recursive: true });
+    const port = String(await freePort());
+    const defaults: ScriptEnv = { PGLITE_DATA_DIR: undefined, DATABASE_URL: undefined, PORT: port };
+    const none = await runToExit("scripts/keys.ts", { ...defaults, NODE_ENV: "development" }, { args: ["list"], cwd });
+    expect([none.code, none.stderr]).toEqual([
+      2,
+      "keys list: PGLITE_DATA_DIR=.data/development (the default for NODE_ENV=development) holds no database yet: start the app once, or run npm run db:migrate. NODE_ENV=production uses .data/production; PGLITE_DATA_DIR names any folder.\n",
+    ]);
+    expect(existsSync(join(cwd, ".data", "development"))).toBe(false);
+
+    const app = startScript("src/server/main.ts", { ...defaults, NODE_ENV: "production", AUTH_REQUIRED: "false", SERVE_PAGES: "false", RECOVERY_ENABLED: "false" }, { cwd });
+    try {
+      await app.waitFor(/Ingest service ready on /, 60_000);
+      const wrongMode = await runToExit("scripts/keys.ts", { ...defaults, NODE_ENV: "development" }, { args: ["list"], cwd });
+      expect(wrongMode.code).toBe(2);
+      expect(wrongMode.stderr).toContain(`The app running as pid ${app.child.pid} uses .data/production: run this with NODE_ENV=production to work on its data.\n`);
+      const rightMode = await runToExit("scripts/keys.ts", { ...defaults, NODE_ENV: "production", AUTH_REQUIRED: "false" }, { args: ["list"], cwd });
+      expect([rightMode.code, rightMode.stderr, rightMode.stdout]).toEqual([0, "", "No keys yet. Create one: npm run keys -- create --source <source>\n"]);
+    } finally {
+      await app.stop();
+    }
   });
 });

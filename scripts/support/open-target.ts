@@ -7,9 +7,9 @@
 // the folder is held and no server answers where the CLI looks.
 import { createTRPCClient, httpLink, TRPCClientError, type TRPCClient } from "@trpc/client";
 import type { AppRouter } from "../../src/server/api/root";
-import type { Config } from "../../src/server/config";
+import { defaultPgliteDataDir, type Config } from "../../src/server/config";
 import { databaseOptionsFrom, openDatabase, type Database, type DatabaseOptions } from "../../src/server/db/database";
-import { PgliteDataDirError, PgliteDataDirInUseError } from "../../src/server/db/embedded-folder";
+import { folderHolder, holdsDatabase, PgliteDataDirError, PgliteDataDirInUseError } from "../../src/server/db/embedded-folder";
 import { errorSummary } from "../../src/server/errors";
 import { fail } from "./cli";
 
@@ -56,6 +56,7 @@ export async function openTarget(config: Config, name: string, opts: { url?: str
     if (why) fail(`${name}: ${noServerMessage(opts.url, why, true)}`, 2);
     return { kind: "server", url: opts.url, api: serverApi(opts.url, config) };
   }
+  checkDefaultFolder(config, name);
   try {
     return { kind: "database", db: openDatabase({ ...databaseOptionsFrom(config), poolSize: 1, ...opts.database }) };
   } catch (err) {
@@ -74,6 +75,27 @@ export async function openTarget(config: Config, name: string, opts: { url?: str
     if (err instanceof PgliteDataDirError) fail(`${name}: ${err.message}`, 1);
     throw err;
   }
+}
+
+const modes = ["development", "production"] as const;
+
+/**
+ * On a mode's default PGlite folder (PGLITE_DATA_DIR unset), the mode is the one NODE_ENV
+ * says, which an operator's shell may not say: a folder with no database yet is refused
+ * rather than created empty, and the app holding another mode's folder is pointed out.
+ */
+function checkDefaultFolder(config: Config, name: string): void {
+  const dir = config.PGLITE_DATA_DIR;
+  if (config.DATABASE_URL || dir !== defaultPgliteDataDir(config.NODE_ENV)) return;
+  const other = modes.filter((m) => m !== config.NODE_ENV).map((m) => ({ mode: m, dir: defaultPgliteDataDir(m) }));
+  const running = other.find((o) => folderHolder(o.dir) !== null);
+  const hint = running
+    ? ` The app running as pid ${folderHolder(running.dir)} uses ${running.dir}: run this with NODE_ENV=${running.mode} to work on its data.`
+    : ` NODE_ENV=${other.map((o) => `${o.mode} uses ${o.dir}`).join(", ")}; PGLITE_DATA_DIR names any folder.`;
+  if (!holdsDatabase(dir)) {
+    fail(`${name}: PGLITE_DATA_DIR=${dir} (the default for NODE_ENV=${config.NODE_ENV}) holds no database yet: start the app once, or run npm run db:migrate.${hint}`, 2);
+  }
+  if (running) process.stderr.write(`${name}: working on PGLITE_DATA_DIR=${dir} (the default for NODE_ENV=${config.NODE_ENV}).${hint}\n`);
 }
 
 /**

@@ -149,6 +149,17 @@ function takeLock(dir: string, dataDir: string): { lockPath: string; token: stri
   throw new PgliteDataDirError(`PGLITE_DATA_DIR=${dataDir} cannot be used: its lock file ${lockPath} keeps changing (other processes starting?)`);
 }
 
+/** The pid of the live process holding the folder, without taking it; null when none does. */
+export function folderHolder(dataDir: string): number | null {
+  if (dataDir.startsWith("memory://")) return null;
+  try {
+    const holder = parseRecord(readText(join(folderPath(dataDir), LOCK_FILE)));
+    return holder && holderIsAlive(holder) ? holder.pid : null;
+  } catch {
+    return null;
+  }
+}
+
 function holderIsAlive(holder: LockRecord): boolean {
   // Not held in this process (heldHere says so): a previous process that had our pid.
   if (holder.pid === process.pid) return false;
