@@ -20,6 +20,7 @@ const unit = [
   "test/event-pages.test.ts",
   "test/key-form.test.ts",
   "test/node-version.test.ts",
+  "test/served-hosts.test.ts",
   "test/time-range.test.ts",
 ];
 

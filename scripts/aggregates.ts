@@ -10,26 +10,25 @@
 // Reads the same configuration as the server (.env, DATABASE_URL or the PGlite folder). While
 // the server holds the embedded folder, asks that server (tRPC rollups.*, with ADMIN_TOKEN);
 // `--url` asks a given server.
-import { parseArgs } from "node:util";
 import { checkRollups, describeRollupDifference, levelOf, type RollupLevel } from "../src/server/aggregates/check-rollups";
 import { rebuildRollups } from "../src/server/aggregates/rebuild-rollups";
-import { loadProcessConfig } from "../src/server/config";
 import { errorSummary } from "../src/server/errors";
 import type { RollupCheck, RollupDifference, RollupRebuild } from "../src/lib/rollups-schema";
-import { openTarget } from "./support/open-target";
+import { loadCliConfig, parseCli, usageError } from "./support/cli";
+import { openTarget, serverRefusal } from "./support/open-target";
 
 const usage = `usage:
   npm run aggregates:check   [-- --url <server URL>]
-  npm run aggregates:rebuild [-- --url <server URL>]`;
+  npm run aggregates:rebuild [-- --url <server URL>]
+While the app holds the embedded database, both ask it (at HOST:PORT, as the operator with ADMIN_TOKEN).`;
 
-const { positionals, values } = parseArgs({ allowPositionals: true, options: { url: { type: "string" }, help: { type: "boolean", short: "h" } } });
+// package.json passes the command (check or rebuild) before the operator's arguments.
+const cli = { name: `npm run aggregates:${process.argv[2] === "rebuild" ? "rebuild" : "check"}`, usage, maxArguments: 1, options: { url: { type: "string" } } } as const;
+const { positionals, values } = parseCli(cli);
 const [command] = positionals;
-if (values.help || (command !== "check" && command !== "rebuild") || positionals.length > 1) {
-  process.stderr.write(`${usage}\n`);
-  process.exit(2);
-}
+if (command !== "check" && command !== "rebuild") usageError(cli, `unknown command "${command ?? ""}": check or rebuild`);
 
-const config = loadProcessConfig();
+const config = loadCliConfig();
 const print = (line = "") => process.stdout.write(`${line}\n`);
 const list = (differences: RollupDifference[]) => differences.forEach((d) => print(`  ${describeRollupDifference(d)}`));
 type Counts = Pick<RollupCheck, "groups" | "days" | "hours">;
@@ -67,9 +66,13 @@ let code = 2;
 try {
   // A check reads every processed event in one statement: the request timeout does not fit it.
   // A repair transaction keeps DB_TRANSACTION_TIMEOUT_MS, since ingestion waits on its locks.
-  const target = await openTarget(config, { url: values.url, database: { queryTimeoutMs: Math.max(config.DB_QUERY_TIMEOUT_MS, 600_000) } });
+  const target = await openTarget(config, `aggregates ${command}`, { url: values.url, database: { queryTimeoutMs: Math.max(config.DB_QUERY_TIMEOUT_MS, 600_000) } });
   if (target.kind === "server") {
-    code = report(command === "check" ? await target.api.rollups.check.query() : await target.api.rollups.rebuild.mutate());
+    try {
+      code = report(command === "check" ? await target.api.rollups.check.query() : await target.api.rollups.rebuild.mutate());
+    } catch (err) {
+      throw new Error(serverRefusal(err, target.url, config), { cause: err });
+    }
   } else {
     try {
       code = report(command === "check" ? await checkRollups(target.db) : await rebuildRollups(target.db));

@@ -10,30 +10,21 @@
 //   says so and how to stop the app, and exits 1: one process per folder.
 // Studio runs through scripts/prisma.mjs (the Prisma CLI, offline).
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import { PGlite } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
-import { loadProcessConfig } from "../src/server/config";
-import { claimPgliteDataDir, PgliteDataDirError, PgliteDataDirInUseError, type PgliteDirLock } from "../src/server/db/embedded-folder";
+import { claimPgliteDataDir, holdsDatabase, PgliteDataDirError, PgliteDataDirInUseError, type PgliteDirLock } from "../src/server/db/embedded-folder";
+import { fail as exit, loadCliConfig, parseCli } from "./support/cli";
 
-const usage = "usage: npm run db:studio [-- --port <Studio's port> --browser <browser, or none>]";
-function fail(message: string, code = 1): never {
-  process.stderr.write(`${message}\n`);
-  process.exit(code);
-}
-
-let options: { port?: string; browser?: string; help?: boolean };
-try {
-  options = parseArgs({ options: { port: { type: "string" }, browser: { type: "string" }, help: { type: "boolean", short: "h" } } }).values;
-} catch (err) {
-  fail(`${(err as Error).message}\n${usage}`, 2);
-}
-if (options.help) fail(usage, 2);
+const fail = (message: string): never => exit(message, 1);
+const { values: options } = parseCli({
+  name: "npm run db:studio",
+  usage: `usage: npm run db:studio [-- --port <Studio's port> --browser <browser, or none>]
+Prisma Studio on DATABASE_URL, or on the embedded PGlite folder (PGLITE_DATA_DIR) while the app is stopped.`,
+  options: { port: { type: "string" }, browser: { type: "string" } },
+});
 const studioArgs = [...(options.port ? ["--port", options.port] : []), ...(options.browser ? ["--browser", options.browser] : [])];
-const config = loadProcessConfig();
+const config = loadCliConfig();
 
 /**
  * Runs Studio until it exits; its exit code. Without `url` it takes DATABASE_URL through the
@@ -55,7 +46,7 @@ if (dir.startsWith("memory://")) {
   fail(`PGLITE_DATA_DIR=${dir} is a database inside one process's memory: there is nothing for Studio to open. Set DATABASE_URL, or PGLITE_DATA_DIR to a folder.`);
 }
 // A folder with no database yet would open as an empty one ("No tables found"): say what to do instead.
-if (!existsSync(join(dir.replace(/^file:\/\//, ""), "PG_VERSION"))) {
+if (!holdsDatabase(dir)) {
   fail(`PGLITE_DATA_DIR=${dir} holds no database yet: start the app once (npm run dev) or run npm run db:migrate, then npm run db:studio.`);
 }
 let lock: PgliteDirLock;

@@ -18,25 +18,21 @@
 // lines are skipped.
 import { createReadStream, statSync } from "node:fs";
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { SingleBar } from "cli-progress";
-import { loadProcessConfig } from "../src/server/config";
 import { AppError } from "../src/server/errors";
 import { parseJsonBody } from "../src/server/http/json-body";
 import { ImportStopped, sendLines, type LineResult } from "./support/batch-sender";
 import { defaultCheckpointPath, loadCheckpoint, removeCheckpoint, saveCheckpoint, targetOf, type Rejection, type Tally } from "./support/import-checkpoint";
 import { ndjsonLines, type SourceLine } from "./support/ndjson-lines";
+import { fail, loadCliConfig, parseCli, usageError } from "./support/cli";
+import { localServerUrl, noServerMessage, unreachable } from "./support/open-target";
 
-const usage = `usage: npm run import -- <file.ndjson | -> [--url <server URL>] [--key <write key or ADMIN_TOKEN>]
-       [--batch <lines per request>] [--parallel <requests at a time>] [--checkpoint <file>] [--retry-for <seconds>]`;
-
-function fail(message: string): never {
-  process.stderr.write(`${message}\n`);
-  process.exit(2);
-}
-
-const { positionals, values } = parseArgs({
-  allowPositionals: true,
+const cli = {
+  name: "npm run import",
+  usage: `usage: npm run import -- <file.ndjson | -> [--url <server URL>] [--key <write key or ADMIN_TOKEN>]
+       [--batch <lines per request>] [--parallel <requests at a time>] [--checkpoint <file>] [--retry-for <seconds>]
+Sends to the app at HOST:PORT unless --url says otherwise, with --key, else ADMIN_TOKEN.`,
+  maxArguments: 1,
   options: {
     url: { type: "string" },
     key: { type: "string" },
@@ -44,21 +40,21 @@ const { positionals, values } = parseArgs({
     parallel: { type: "string" },
     checkpoint: { type: "string" },
     "retry-for": { type: "string" },
-    help: { type: "boolean", short: "h" },
   },
-});
+} as const;
+const { positionals, values } = parseCli(cli);
 const [file] = positionals;
-if (values.help || !file || positionals.length > 1) fail(usage);
-const config = loadProcessConfig();
+if (!file) usageError(cli, "say which file to import (- for standard input)");
+const config = loadCliConfig();
 const positive = (name: string, value: string | undefined, fallback: number, max = Number.MAX_SAFE_INTEGER) => {
   const n = value === undefined ? fallback : Number(value);
-  if (!Number.isSafeInteger(n) || n < 1 || n > max) fail(`--${name} must be a whole number from 1 to ${max}\n\n${usage}`);
+  if (!Number.isSafeInteger(n) || n < 1 || n > max) usageError(cli, `--${name} must be a whole number from 1 to ${max}`);
   return n;
 };
 const batch = positive("batch", values.batch, config.MAX_BATCH_EVENTS, config.MAX_BATCH_EVENTS);
 const parallel = positive("parallel", values.parallel, 2, 16);
 const retryForMs = positive("retry-for", values["retry-for"], 600) * 1000;
-const url = (values.url ?? `http://127.0.0.1:${config.PORT}`).replace(/\/+$/, "");
+const url = (values.url ?? localServerUrl(config)).replace(/\/+$/, "");
 // The operator's token may write any source; a write key writes its own.
 const key = values.key ?? config.ADMIN_TOKEN;
 const fromStdin = file === "-";
@@ -67,9 +63,12 @@ if (!fromStdin) {
   try {
     size = statSync(file).size;
   } catch (err) {
-    fail(`import: cannot read ${file}: ${(err as Error).message}`);
+    fail(`import: cannot read ${file}: ${(err as Error).message}`, 2);
   }
 }
+// A server that is not there at the start is a wrong address, not an outage to wait out.
+const noServer = await unreachable(url);
+if (noServer) fail(`import: ${noServerMessage(url, noServer, values.url !== undefined)}`, 2);
 
 // Where an earlier run of this file stopped.
 const checkpointPath = fromStdin ? null : resolve(values.checkpoint ?? defaultCheckpointPath(file));

@@ -8,15 +8,14 @@
 // process, so while the server holds it the CLI asks that server instead (its tRPC keys.*
 // procedures at http://127.0.0.1:$PORT, with ADMIN_TOKEN when access control is on);
 // `--url` does the same for any server. A created key is printed alone on the last line.
-import { parseArgs } from "node:util";
 import type { TRPCClient } from "@trpc/client";
 import type { AppRouter } from "../src/server/api/root";
 import { keyView } from "../src/server/api/routers/keys";
 import { createApiKey, listApiKeys, revokeApiKey } from "../src/server/auth/api-keys";
-import { loadProcessConfig } from "../src/server/config";
 import type { Database } from "../src/server/db/database";
 import { migrate } from "../src/server/db/migrate";
-import { openTarget } from "./support/open-target";
+import { fail, loadCliConfig, parseCli, usageError } from "./support/cli";
+import { openTarget, serverRefusal, type Target } from "./support/open-target";
 import { createKeyInputSchema, revokeKeyInputSchema, type ApiKeyView, type CreatedKeyView, type CreateKeyInput } from "../src/lib/keys-schema";
 
 interface KeyStore {
@@ -31,21 +30,20 @@ const usage = `usage:
   npm run keys -- create --read [--source <source>] [--label <text>]
   npm run keys -- list
   npm run keys -- revoke <key or prefix>
-options: --url <server URL> (ask a running server instead of the database)`;
+options: --url <server URL> (ask a running server instead of the database)
+While the app holds the embedded database, the CLI asks it (at HOST:PORT, as the operator with ADMIN_TOKEN).`;
 
-function fail(message: string): never {
-  process.stderr.write(`${message}\n`);
-  process.exit(2);
-}
-
-const { positionals, values } = parseArgs({
-  allowPositionals: true,
-  options: { source: { type: "string" }, label: { type: "string" }, read: { type: "boolean" }, url: { type: "string" }, help: { type: "boolean", short: "h" } },
-});
+const cli = {
+  name: "npm run keys",
+  usage,
+  maxArguments: 2,
+  options: { source: { type: "string" }, label: { type: "string" }, read: { type: "boolean" }, url: { type: "string" } },
+} as const;
+const { positionals, values } = parseCli(cli);
 const [command, arg] = positionals;
-if (values.help || !command) fail(usage);
+if (!command) usageError(cli, "say which command: create, list or revoke");
 
-const config = loadProcessConfig();
+const config = loadCliConfig();
 
 function httpStore(client: TRPCClient<AppRouter>): KeyStore {
   return {
@@ -72,8 +70,7 @@ async function databaseStore(db: Database): Promise<KeyStore> {
   };
 }
 
-async function openStore(): Promise<KeyStore> {
-  const target = await openTarget(config, { url: values.url });
+async function openStore(target: Target): Promise<KeyStore> {
   return target.kind === "server" ? httpStore(target.api) : databaseStore(target.db);
 }
 
@@ -93,20 +90,21 @@ type Command = { kind: "create"; input: CreateKeyInput } | { kind: "list" } | { 
 function parseCommand(): Command {
   if (command === "create") {
     const parsed = createKeyInputSchema.safeParse({ scope: values.read ? "read" : "write", source: values.source, label: values.label });
-    if (!parsed.success) fail(`${parsed.error.issues.map((i) => `${i.path.join(".") || "input"}: ${i.message}`).join("\n")}\n\n${usage}`);
+    if (!parsed.success) usageError(cli, parsed.error.issues.map((i) => `${i.path.join(".") || "input"}: ${i.message}`).join("; "));
     return { kind: "create", input: parsed.data };
   }
   if (command === "list") return { kind: "list" };
   if (command === "revoke") {
     const parsed = revokeKeyInputSchema.safeParse({ key: arg });
-    if (!parsed.success) fail(`revoke: ${parsed.error.issues[0]?.message}\n\n${usage}`);
+    if (!parsed.success) usageError(cli, `revoke: ${parsed.error.issues[0]?.message}`);
     return { kind: "revoke", key: parsed.data.key };
   }
-  return fail(`unknown command "${command}"\n\n${usage}`);
+  return usageError(cli, `unknown command "${command}"`);
 }
 const cmd = parseCommand();
 
-const store = await openStore();
+const target = await openTarget(config, `keys ${command}`, { url: values.url });
+const store = await openStore(target);
 try {
   if (cmd.kind === "create") {
     const created = await store.create(cmd.input);
@@ -126,7 +124,7 @@ try {
     process.stdout.write(`Revoked ${revoked.prefix} (${revoked.scope}${revoked.source ? `, source ${revoked.source}` : ""}) at ${revoked.revokedAt}\n`);
   }
 } catch (err) {
-  fail(`keys ${command}: ${(err as Error).message}`);
+  fail(`keys ${command}: ${target.kind === "server" ? serverRefusal(err, target.url, config) : (err as Error).message}`, 2);
 } finally {
   await store.close();
 }

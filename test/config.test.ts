@@ -2,14 +2,24 @@
 // variable on nonsense.
 import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
-import { configKeys, loadConfig } from "../src/server/config";
+import { configKeys, defaultPgliteDataDir, loadConfig } from "../src/server/config";
 
 describe("configuration", () => {
   it("has safe defaults for a newcomer's machine (embedded database, port 3000)", () => {
     const c = loadConfig({});
     expect(c.DATABASE_URL).toBeUndefined();
-    expect(c).toMatchObject({ PORT: 3000, PGLITE_DATA_DIR: ".data/pglite", MAX_EVENT_BYTES: 65536, MAX_REQUEST_BYTES: 1048576, MAX_BATCH_EVENTS: 500 });
+    expect(c).toMatchObject({ PORT: 3000, PGLITE_DATA_DIR: ".data/development", MAX_EVENT_BYTES: 65536, MAX_REQUEST_BYTES: 1048576, MAX_BATCH_EVENTS: 500 });
     expect(c.SIMULATION_ENABLED).toBe(true);
+  });
+
+  it("keeps each mode's embedded data in a folder of its own unless PGLITE_DATA_DIR names one", () => {
+    expect(defaultPgliteDataDir("development")).toBe(".data/development");
+    expect(defaultPgliteDataDir("production")).toBe(".data/production");
+    expect(defaultPgliteDataDir("test")).toBe(".data/test");
+    expect(loadConfig({ NODE_ENV: "production", AUTH_REQUIRED: "false" }).PGLITE_DATA_DIR).toBe(".data/production");
+    expect(loadConfig({ NODE_ENV: "test" }).PGLITE_DATA_DIR).toBe(".data/test");
+    expect(loadConfig({ NODE_ENV: "production", AUTH_REQUIRED: "false", PGLITE_DATA_DIR: "/srv/ingest" }).PGLITE_DATA_DIR).toBe("/srv/ingest");
+    expect(loadConfig({ PGLITE_DATA_DIR: "" }).PGLITE_DATA_DIR).toBe(".data/development");
   });
 
   it("turns simulation off in production unless an operator enables it explicitly", () => {

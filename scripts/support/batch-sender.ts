@@ -51,6 +51,8 @@ export async function sendLines(lines: string[], opts: SendOptions): Promise<Lin
         const half = Math.ceil(lines.length / 2);
         return [...(await sendLines(lines.slice(0, half), opts)), ...(await sendLines(lines.slice(half), opts))];
       }
+      // No credential, or one the server does not know: say which to give.
+      if (res.status === 401) throw new ImportStopped(`the server answered ${said}; pass --key <a write key>, or set ADMIN_TOKEN to the server's operator token`);
       if (res.status !== 429 && res.status !== 503 && !(res.status >= 500 && error?.retryable)) throw new ImportStopped(`the server answered ${said}`);
       const retryAfter = Number(res.headers.get("retry-after"));
       wait = { why: `server answered ${res.status}${error ? ` ${error.code}` : ""}`, ms: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : backoffMs(attempt) };

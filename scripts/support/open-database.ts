@@ -3,14 +3,15 @@
 // with exit 1 and the holder named, rather than writing under it.
 import type { Config } from "../../src/server/config";
 import { databaseOptionsFrom, openDatabase, type Database } from "../../src/server/db/database";
-import { PgliteDataDirError } from "../../src/server/db/embedded-folder";
+import { PgliteDataDirError, PgliteDataDirInUseError } from "../../src/server/db/embedded-folder";
+import { fail } from "./cli";
 
-export function openDatabaseOrExit(config: Config): Database {
+/** `whenInUse`: a sentence added when another process holds the folder (what that means for this script). */
+export function openDatabaseOrExit(config: Config, name: string, whenInUse?: string): Database {
   try {
     return openDatabase({ ...databaseOptionsFrom(config), poolSize: 1 });
   } catch (err) {
     if (!(err instanceof PgliteDataDirError)) throw err;
-    console.error(err.message);
-    process.exit(1);
+    return fail(`${name}: ${err.message}${err instanceof PgliteDataDirInUseError && whenInUse ? `. ${whenInUse}` : ""}`, 1);
   }
 }

@@ -16,7 +16,8 @@ const envSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, "must start with postgresql:// (leave unset for the embedded PGlite database)")
     .optional(),
-  PGLITE_DATA_DIR: z.string().min(1).default(".data/pglite"),
+  /** Default: a folder per NODE_ENV (defaultPgliteDataDir), so development never writes production's data. */
+  PGLITE_DATA_DIR: z.string().min(1).optional(),
   DB_POOL_SIZE: int(10, 1, 1000),
   DB_CONNECT_TIMEOUT_MS: int(3000, 100, 600_000),
   DB_QUERY_TIMEOUT_MS: int(5000, 100, 600_000),
@@ -82,8 +83,9 @@ const envSchema = z.object({
 export const configKeys = Object.keys(envSchema.shape);
 
 export const configSchema = envSchema
-  .transform(({ SIMULATION_ENABLED, AUTH_REQUIRED, SHUTDOWN_GRACE_MS, ...rest }) => ({
+  .transform(({ SIMULATION_ENABLED, AUTH_REQUIRED, SHUTDOWN_GRACE_MS, PGLITE_DATA_DIR, ...rest }) => ({
     ...rest,
+    PGLITE_DATA_DIR: PGLITE_DATA_DIR ?? defaultPgliteDataDir(rest.NODE_ENV),
     // Load balancers need a few seconds to notice readiness going 503; a developer's Ctrl-C none.
     SHUTDOWN_GRACE_MS: SHUTDOWN_GRACE_MS ?? (rest.NODE_ENV === "production" ? 5000 : 0),
     // Failure simulation is a development and test tool: off in production unless an
@@ -127,6 +129,18 @@ export const configSchema = envSchema
   });
 
 export type Config = z.infer<typeof configSchema>;
+
+/**
+ * The embedded database's folder when PGLITE_DATA_DIR is unset: one per NODE_ENV
+ * (`.data/development`, `.data/production`, `.data/test`), so `npm run dev` and `npm start` in
+ * one checkout never share data. Earlier versions used LEGACY_PGLITE_DATA_DIR for every mode.
+ */
+export function defaultPgliteDataDir(nodeEnv: z.infer<typeof envSchema>["NODE_ENV"]): string {
+  return `.data/${nodeEnv}`;
+}
+
+/** The default folder of every mode before each mode had its own; the start points at it while it holds a database (service.ts). */
+export const LEGACY_PGLITE_DATA_DIR = ".data/pglite";
 
 /** Parses `env`, throwing one error that names every bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {

@@ -6,14 +6,15 @@
 import type { Server } from "node:http";
 import { fileURLToPath } from "node:url";
 import next from "next";
-import { loadProcessConfig, type Config } from "./config";
+import { defaultPgliteDataDir, LEGACY_PGLITE_DATA_DIR, loadProcessConfig, type Config } from "./config";
 import type { ServerContext } from "./context";
 import { databaseOptionsFrom, openDatabase, type Database } from "./db/database";
 import { classifyDatabaseError } from "./db/database-errors";
-import { PgliteDataDirError } from "./db/embedded-folder";
+import { holdsDatabase, PgliteDataDirError } from "./db/embedded-folder";
 import { migrate } from "./db/migrate";
 import { createMetricsServer } from "./http/metrics-route";
 import { createAppServer } from "./http/server";
+import { servedHosts, servedUrls } from "./http/served-hosts";
 import { startRecoveryWorker } from "./ingest/recover-stuck-events";
 import { errorDetail, errorSummary } from "./errors";
 import { createLogger } from "./logger";
@@ -36,6 +37,9 @@ const log = createLogger(config.LOG_LEVEL);
 process.on("unhandledRejection", (reason) => {
   log.error("unhandled rejection (kept running)", { reason: reason instanceof Error ? reason.message : String(reason) });
 });
+
+// Said at the end of the start, and checked before the open creates this mode's folder.
+const legacyNote = legacyFolderNote(config);
 
 let db: Database;
 try {
@@ -67,9 +71,13 @@ function onSignal(signal: NodeJS.Signals): void {
 process.on("SIGINT", onSignal);
 process.on("SIGTERM", onSignal);
 
+const hosts = servedHosts(config.HOST);
 let fallback;
 if (config.SERVE_PAGES) {
   const dev = config.NODE_ENV !== "production";
+  // Next's dev server serves its own resources (the hot-reload socket) only to pages opened
+  // from origins it knows: every host name this server answers at (next.config.mjs reads this).
+  process.env.INGEST_DEV_ORIGINS = hosts.join(",");
   const app = next({ dev, dir: fileURLToPath(projectRoot), hostname: "localhost", port: config.PORT });
   await app.prepare();
   const handler = app.getRequestHandler();
@@ -106,8 +114,24 @@ for (let attempt = 1; !stopping; attempt++) {
 if (!stopping) {
   if (config.RECOVERY_ENABLED) running.worker = startRecoveryWorker(ctx);
   const where = db.kind === "pglite" ? `embedded PGlite at ${config.PGLITE_DATA_DIR}` : "PostgreSQL (DATABASE_URL)";
-  log.info("ready", { url: `http://localhost:${port}`, database: db.kind, simulation: config.SIMULATION_ENABLED, ...(metricsPort === undefined ? {} : { metricsPort }) });
-  process.stdout.write(`\n  Ingest service ready on http://localhost:${port}  (database: ${where})\n\n`);
+  const [url, ...also] = servedUrls(hosts, port);
+  log.info("ready", { url, database: db.kind, ...(db.kind === "pglite" ? { folder: config.PGLITE_DATA_DIR } : {}), simulation: config.SIMULATION_ENABLED, ...(metricsPort === undefined ? {} : { metricsPort }) });
+  const lines = [`Ingest service ready on ${url}  (database: ${where})`, ...also.map((u) => `                also on ${u}`), ...(legacyNote ? ["", ...legacyNote] : [])];
+  process.stdout.write(`\n${lines.map((l) => (l ? `  ${l}` : l)).join("\n")}\n\n`);
+}
+
+/**
+ * When this start uses its mode's default folder while the one folder of earlier versions
+ * still holds a database: where that data is, and the two ways to go on with it.
+ */
+function legacyFolderNote(c: Config): string[] | undefined {
+  const dir = c.PGLITE_DATA_DIR;
+  if (c.DATABASE_URL || dir !== defaultPgliteDataDir(c.NODE_ENV) || !holdsDatabase(LEGACY_PGLITE_DATA_DIR)) return undefined;
+  return [
+    `Earlier versions kept every mode's data in ${LEGACY_PGLITE_DATA_DIR}; NODE_ENV=${c.NODE_ENV} now has ${dir} of its own.`,
+    `To go on with that data: set PGLITE_DATA_DIR=${LEGACY_PGLITE_DATA_DIR}, or stop the app and replace ${dir} with it`,
+    `(rm -r ${dir} && mv ${LEGACY_PGLITE_DATA_DIR} ${dir}). Remove ${LEGACY_PGLITE_DATA_DIR} once you no longer need it.`,
+  ];
 }
 
 /** Listens on `port` (0: any free one) at HOST; resolves to the port bound. */

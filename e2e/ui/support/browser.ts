@@ -9,11 +9,13 @@ import { projectRoot } from "../../support/app-process";
 export const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 export const artifactsDir = join(projectRoot, "e2e", "artifacts");
 
-export async function launchChromium(): Promise<Browser> {
+/** `proxy`: an HTTP proxy for every destination but loopback (support/loopback-proxy.ts). */
+export async function launchChromium(opts: { proxy?: string } = {}): Promise<Browser> {
   if (!existsSync(chromiumPath)) throw new Error(`Chromium not found at ${chromiumPath}: apt-get install chromium (CI's .ci/run does)`);
   return chromium.launch({
     executablePath: chromiumPath,
     headless: true,
+    ...(opts.proxy ? { proxy: { server: opts.proxy } } : {}),
     args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
   });
 }

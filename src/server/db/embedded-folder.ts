@@ -13,7 +13,7 @@
 // process's start time, so a reused pid is not mistaken for it. The pids are one machine's:
 // a folder shared between machines over a network file system is not protected.
 import { randomUUID } from "node:crypto";
-import { accessSync, constants, linkSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { accessSync, constants, existsSync, linkSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { dirname, join, resolve } from "node:path";
 
@@ -43,6 +43,14 @@ export interface PgliteDirLock {
 
 export const LOCK_FILE = "ingest.lock";
 
+/** The local path of a PGLITE_DATA_DIR (`file://` taken off). */
+export const folderPath = (dataDir: string) => resolve(dataDir.startsWith("file://") ? dataDir.slice("file://".length) : dataDir);
+
+/** Whether the folder holds a PGlite database already (a folder no process has opened yet does not). */
+export function holdsDatabase(dataDir: string): boolean {
+  return !dataDir.startsWith("memory://") && existsSync(join(folderPath(dataDir), "PG_VERSION"));
+}
+
 interface LockRecord {
   pid: number;
   /** /proc/<pid>/stat start time (Linux), null elsewhere. */
@@ -57,7 +65,7 @@ const heldHere = new Set<string>();
 
 /** Creates the folder if needed, checks it is usable, and takes its lock. */
 export function claimPgliteDataDir(dataDir: string): PgliteDirLock {
-  const dir = resolve(dataDir.startsWith("file://") ? dataDir.slice("file://".length) : dataDir);
+  const dir = folderPath(dataDir);
   const fail = (reason: string) => new PgliteDataDirError(`PGLITE_DATA_DIR=${dataDir} cannot be used: ${reason}`);
   try {
     mkdirSync(dir, { recursive: true });
@@ -139,6 +147,17 @@ function takeLock(dir: string, dataDir: string): { lockPath: string; token: stri
     rmSync(aside, { force: true });
   }
   throw new PgliteDataDirError(`PGLITE_DATA_DIR=${dataDir} cannot be used: its lock file ${lockPath} keeps changing (other processes starting?)`);
+}
+
+/** The pid of the live process holding the folder, without taking it; null when none does. */
+export function folderHolder(dataDir: string): number | null {
+  if (dataDir.startsWith("memory://")) return null;
+  try {
+    const holder = parseRecord(readText(join(folderPath(dataDir), LOCK_FILE)));
+    return holder && holderIsAlive(holder) ? holder.pid : null;
+  } catch {
+    return null;
+  }
 }
 
 function holderIsAlive(holder: LockRecord): boolean {
