@@ -96,6 +96,19 @@ describe("the API's edges (PGlite)", () => {
     }
   });
 
+  it("tRPC: a procedure asked with the other method is tRPC's 405, with Allow too", async () => {
+    const cases: [string, string, string][] = [
+      ["GET", "/api/trpc/ingest", "POST"],
+      ["POST", "/api/trpc/aggregates", "GET"],
+      ["POST", "/api/trpc/events.list", "GET"],
+    ];
+    for (const [method, path, allow] of cases) {
+      const res = await call(path, { method, ...(method === "POST" ? { headers: { "content-type": "application/json" }, body: "{}" } : {}) });
+      expect(`${method} ${path} ${res.status} allow: ${res.headers.get("allow")}`).toBe(`${method} ${path} 405 allow: ${allow}`);
+      expect(await res.json()).toMatchObject({ error: { data: { code: "METHOD_NOT_SUPPORTED", appError: { code: "METHOD_NOT_ALLOWED" } } } });
+    }
+  });
+
   it("GET /aggregates: a query parameter it refuses is 400 INVALID_QUERY naming the parameter", async () => {
     const cases: [string, string, string][] = [
       ["limit=ten", "limit", "limit: limit must be a whole number"],
