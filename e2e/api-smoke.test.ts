@@ -25,9 +25,9 @@ describe.each(backends)("built app on %s", (kind) => {
     const event = { source: "smoke", payload: { metric: "latency_ms", value: 12.5 } };
     const first = await post(event, { "idempotency-key": "smoke-1" });
     expect(first.status).toBe(200);
-    expect(await first.json()).toEqual({ success: true, deduplicated: false });
+    expect(await first.json()).toEqual({ success: true, deduplicated: false, identifiedBy: "key" });
     const again = await post(event, { "idempotency-key": "smoke-1" });
-    expect(await again.json()).toEqual({ success: true, deduplicated: true });
+    expect(await again.json()).toEqual({ success: true, deduplicated: true, identifiedBy: "key" });
     const aggs = (await (await fetch(`${app.url}/aggregates`)).json()) as unknown[];
     expect(aggs).toEqual([expect.objectContaining({ source: "smoke", metric: "latency_ms", count: 1, sum: 12.5 })]);
   });

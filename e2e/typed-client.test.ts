@@ -124,8 +124,8 @@ describe("the typed client package", () => {
         const { code, output } = await run(process.execPath, [join(consumer, "out/client.js"), app.url, source], consumer);
         expect(code, output).toBe(0);
         expect(JSON.parse(output)).toEqual({
-          first: { success: true, deduplicated: false },
-          again: { success: true, deduplicated: true },
+          first: { success: true, deduplicated: false, identifiedBy: "content" },
+          again: { success: true, deduplicated: true, identifiedBy: "content" },
           batch: {
             success: true,
             counted: 1,
@@ -133,7 +133,7 @@ describe("the typed client package", () => {
             rejected: 1,
             failed: 0,
             results: [
-              { index: 0, status: "counted" },
+              { index: 0, status: "counted", identifiedBy: "content" },
               {
                 index: 1,
                 status: "rejected",

@@ -77,7 +77,7 @@ describe.each(backends)("access control on %s", (kind) => {
       const source = src();
       const key = await writeKey(source);
       const a = await call("/ingest", { headers: bearer(key), body: { payload: { metric: "m", value: 2 } } });
-      expect(await a.json()).toEqual({ success: true, deduplicated: false });
+      expect(await a.json()).toEqual({ success: true, deduplicated: false, identifiedBy: "content" });
       const b = await call("/ingest/batch", { headers: basic(key), body: { events: [{ payload: { metric: "m", value: 3 } }, { source, payload: { metric: "m", value: 4 } }] } });
       expect(await b.json()).toMatchObject({ counted: 2, rejected: 0 });
       const agg = await call(`/aggregates?source=${source}`, { headers: bearer(ADMIN) });

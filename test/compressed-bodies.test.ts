@@ -31,11 +31,11 @@ describe.each(backends)("compressed request bodies on %s", (kind) => {
     const source = src();
     const one = (value: number) => ({ source, payload: { metric: "m", value } });
     const single = await send("/ingest", compress(JSON.stringify(one(1))), encoding);
-    expect(await single.json()).toEqual({ success: true, deduplicated: false });
+    expect(await single.json()).toEqual({ success: true, deduplicated: false, identifiedBy: "content" });
     const batch = await send("/ingest/batch", compress(JSON.stringify({ events: [one(2), one(3), one(1)] })), encoding);
     expect(await batch.json()).toMatchObject({ counted: 2, deduplicated: 1 });
     const trpc = await send("/api/trpc/ingest", compress(JSON.stringify(one(4))), encoding);
-    expect(await trpc.json()).toEqual({ result: { data: { success: true, deduplicated: false } } });
+    expect(await trpc.json()).toEqual({ result: { data: { success: true, deduplicated: false, identifiedBy: "content" } } });
     expect(await t.db.prisma.processedEvent.count({ where: { source } })).toBe(4);
   });
 

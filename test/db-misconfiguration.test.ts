@@ -130,7 +130,7 @@ describe.each(backends)("a misconfigured database on %s", (kind) => {
       await ro.grant(writePathPrivileges.map(([relation, privilege]) => `GRANT ${privilege} ON ${relation} TO ${ro.role}`).join("; "));
       expect((await fetch(`${app.url}/api/ready`)).status).toBe(200);
       const res = await fetch(`${app.url}/ingest`, event("granted"));
-      expect(await res.json()).toEqual({ success: true, deduplicated: false });
+      expect(await res.json()).toEqual({ success: true, deduplicated: false, identifiedBy: "content" });
       expect(await migrate(ro.db)).toEqual([]);
     } finally {
       await app.close();

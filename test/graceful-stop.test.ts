@@ -40,7 +40,7 @@ describe("a stopping server", () => {
     const health = await fetch(`${app.url}/api/health`);
     expect([health.status, health.headers.get("connection")]).toEqual([200, "close"]);
     const during = await post(`${app.url}/ingest`, { source: "d", payload: { metric: "m", value: 2 } });
-    expect([during.status, during.headers.get("connection"), await during.json()]).toEqual([200, "close", { success: true, deduplicated: false }]);
+    expect([during.status, during.headers.get("connection"), await during.json()]).toEqual([200, "close", { success: true, deduplicated: false, identifiedBy: "content" }]);
     expect(sample(await (await fetch(`${app.url}/metrics`)).text(), "ingest_draining")).toBe(1);
   });
 

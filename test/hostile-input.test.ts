@@ -75,7 +75,7 @@ describe.each(backends)("hostile input over HTTP on %s", (kind) => {
         deduplicated: 0,
         rejected: 1,
         failed: 0,
-        results: [{ index: 0, status: "counted" }, rejected, { index: 2, status: "counted" }],
+        results: [{ index: 0, status: "counted", identifiedBy: "key" }, rejected, { index: 2, status: "counted", identifiedBy: "key" }],
       });
       const retry = await postText("/ingest/batch", body);
       expect(await retry.json()).toEqual({
@@ -84,7 +84,7 @@ describe.each(backends)("hostile input over HTTP on %s", (kind) => {
         deduplicated: 2,
         rejected: 1,
         failed: 0,
-        results: [{ index: 0, status: "deduplicated" }, rejected, { index: 2, status: "deduplicated" }],
+        results: [{ index: 0, status: "deduplicated", identifiedBy: "key" }, rejected, { index: 2, status: "deduplicated", identifiedBy: "key" }],
       });
       expect(await aggregates(source)).toEqual([expect.objectContaining({ source, metric: "m", count: 2, sum: 4 })]);
     });
@@ -113,7 +113,7 @@ describe.each(backends)("hostile input over HTTP on %s", (kind) => {
         },
       });
       const neighbour = await postText("/ingest", `{"source":"${source}","payload":{"metric":"m","value":9007199254740992}}`);
-      expect(await neighbour.json()).toEqual({ success: true, deduplicated: false });
+      expect(await neighbour.json()).toEqual({ success: true, deduplicated: false, identifiedBy: "content" });
       expect((await processed(source)).map((p) => p.value.toString())).toEqual(["9007199254740992"]);
     });
 
@@ -129,9 +129,9 @@ describe.each(backends)("hostile input over HTTP on %s", (kind) => {
     it("long literals a float holds exactly are accepted as the same number (1e19, 0.30000000000000004, 1.50)", async () => {
       const source = src();
       const first = await postText("/ingest", `{"source":"${source}","payload":{"metric":"m","value":1e19,"r":0.30000000000000004,"h":1.50}}`);
-      expect(await first.json()).toEqual({ success: true, deduplicated: false });
+      expect(await first.json()).toEqual({ success: true, deduplicated: false, identifiedBy: "content" });
       const same = await postText("/ingest", `{"source":"${source}","payload":{"h":1.5,"r":0.30000000000000004,"metric":"m","value":10000000000000000000.000}}`);
-      expect(await same.json()).toEqual({ success: true, deduplicated: true });
+      expect(await same.json()).toEqual({ success: true, deduplicated: true, identifiedBy: "content" });
       expect((await processed(source)).map((p) => p.value.toString())).toEqual(["10000000000000000000"]);
     });
 
@@ -152,9 +152,9 @@ describe.each(backends)("hostile input over HTTP on %s", (kind) => {
       // fetch sends header strings as bytes; the UTF-8 bytes of the key, as a client would.
       const headerBytes = Buffer.from(key, "utf8").toString("latin1");
       const rest = await post("/ingest", { source, payload: { metric: "m", value: 1 } }, { "Idempotency-Key": headerBytes });
-      expect(await rest.json()).toEqual({ success: true, deduplicated: false });
+      expect(await rest.json()).toEqual({ success: true, deduplicated: false, identifiedBy: "key" });
       const trpc = await post("/api/trpc/ingest", { source, payload: { metric: "m", value: 1 }, idempotencyKey: key });
-      expect(await trpc.json()).toEqual({ result: { data: { success: true, deduplicated: true } } });
+      expect(await trpc.json()).toEqual({ result: { data: { success: true, deduplicated: true, identifiedBy: "key" } } });
       expect((await rawRows(source)).map((r) => r.idempotencyKey)).toEqual([key, key]);
       expect(await processed(source)).toHaveLength(1);
     });
@@ -288,9 +288,9 @@ describe.each(backends)("hostile input over HTTP on %s", (kind) => {
       const nfc = `${base}-caf\u00e9`;
       const nfd = `${base}-cafe\u0301`;
       expect(nfc).not.toBe(nfd);
-      expect(await (await post("/ingest", { source: nfc, payload: { metric: "cr\u00e8me", value: 2 } })).json()).toEqual({ success: true, deduplicated: false });
-      expect(await (await post("/ingest", { source: nfd, payload: { metric: "cre\u0300me", value: 2 } })).json()).toEqual({ success: true, deduplicated: true });
-      expect(await (await post("/ingest", { source: nfd, payload: { metric: "cre\u0300me", value: 5 } })).json()).toEqual({ success: true, deduplicated: false });
+      expect(await (await post("/ingest", { source: nfc, payload: { metric: "cr\u00e8me", value: 2 } })).json()).toEqual({ success: true, deduplicated: false, identifiedBy: "content" });
+      expect(await (await post("/ingest", { source: nfd, payload: { metric: "cre\u0300me", value: 2 } })).json()).toEqual({ success: true, deduplicated: true, identifiedBy: "content" });
+      expect(await (await post("/ingest", { source: nfd, payload: { metric: "cre\u0300me", value: 5 } })).json()).toEqual({ success: true, deduplicated: false, identifiedBy: "content" });
       expect(await aggregates(nfd)).toEqual([expect.objectContaining({ source: nfc, metric: "cr\u00e8me", count: 2, sum: 7 })]);
       expect(await aggregates(nfc)).toHaveLength(1);
     });

@@ -7,7 +7,7 @@ import { checkInvariants } from "./support/invariants";
 import { failure } from "./support/trpc-failure";
 import { insertRawEvents } from "../src/server/ingest/group-commit";
 import { processRawEvent } from "../src/server/ingest/process-raw-event";
-import { readRulesOf } from "../src/server/ingest/read-event";
+import { decideRulesOf } from "../src/server/ingest/decide-event";
 import { backends, createTestDatabase, testContext, type TestDatabase } from "./support/test-db";
 
 let n = 0;
@@ -29,7 +29,7 @@ describe.each(backends)("ingest on %s", (kind) => {
 
   it("counts a new event and answers deduplicated: false", async () => {
     const source = uniqueSource();
-    expect(await api.ingest({ source, payload: { metric: "cpu", value: 3 } })).toEqual({ success: true, deduplicated: false });
+    expect(await api.ingest({ source, payload: { metric: "cpu", value: 3 } })).toEqual({ success: true, deduplicated: false, identifiedBy: "content" });
     const [agg] = await api.aggregates({ source });
     expect(agg).toMatchObject({ source, metric: "cpu", count: 1, sum: 3, avg: 3, min: 3, max: 3 });
     const raw = await t.db.prisma.rawEventState.findMany({ where: { source } });
@@ -42,7 +42,7 @@ describe.each(backends)("ingest on %s", (kind) => {
     const ts = "2026-01-01T10:00:00Z";
     await api.ingest({ source, payload: { metric: "m", value: 1, timestamp: ts, region: "eu" } });
     const again = await api.ingest({ source, payload: JSON.parse(`{"region":"eu","timestamp":"2026-01-01T11:00:00+01:00","value":1.0,"metric":"m"}`) });
-    expect(again).toEqual({ success: true, deduplicated: true });
+    expect(again).toEqual({ success: true, deduplicated: true, identifiedBy: "content" });
     expect((await api.aggregates({ source }))[0]?.count).toBe(1);
     const raw = await t.db.prisma.rawEventState.findMany({ where: { source }, orderBy: { receivedAt: "asc" } });
     expect(raw.map((r) => r.status)).toEqual(["counted", "deduplicated"]);
@@ -54,7 +54,7 @@ describe.each(backends)("ingest on %s", (kind) => {
     const event = { source, payload: { metric: "orders", value: 42 }, idempotencyKey: "order-1" };
     const lost = await failure(api.ingest({ ...event, simulate: "after-commit" }));
     expect(lost).toMatchObject({ code: "SIMULATED_FAILURE", status: 503 });
-    expect(await api.ingest(event)).toEqual({ success: true, deduplicated: true });
+    expect(await api.ingest(event)).toEqual({ success: true, deduplicated: true, identifiedBy: "key" });
     expect((await api.aggregates({ source }))[0]).toMatchObject({ count: 1, sum: 42 });
   });
 
@@ -74,15 +74,15 @@ describe.each(backends)("ingest on %s", (kind) => {
     expect(await t.db.prisma.processedEvent.count({ where: { source } })).toBe(0);
     expect(await api.aggregates({ source })).toEqual([]);
     // The client retries: counted once; the stuck raw copy is the worker's (recovery.test.ts).
-    expect(await api.ingest({ source, payload: { metric: "m", value: 5 } })).toEqual({ success: true, deduplicated: false });
+    expect(await api.ingest({ source, payload: { metric: "m", value: 5 } })).toEqual({ success: true, deduplicated: false, identifiedBy: "content" });
   });
 
   it("the same content under two different keys is two events", async () => {
     const source = uniqueSource();
     const payload = { metric: "m", value: 2 };
     await api.ingest({ source, payload, idempotencyKey: "a" });
-    expect(await api.ingest({ source, payload, idempotencyKey: "b" })).toEqual({ success: true, deduplicated: false });
-    expect(await api.ingest({ source, payload: { ...payload, eventId: "c" } })).toEqual({ success: true, deduplicated: false });
+    expect(await api.ingest({ source, payload, idempotencyKey: "b" })).toEqual({ success: true, deduplicated: false, identifiedBy: "key" });
+    expect(await api.ingest({ source, payload: { ...payload, eventId: "c" } })).toEqual({ success: true, deduplicated: false, identifiedBy: "key" });
     expect((await api.aggregates({ source }))[0]).toMatchObject({ count: 3, sum: 6 });
   });
 
@@ -91,7 +91,7 @@ describe.each(backends)("ingest on %s", (kind) => {
     await api.ingest({ source, payload: { metric: "m", value: 1, eventId: "e1" }, idempotencyKey: "k1" });
     const second = await api.ingest({ source, payload: { metric: "m", value: 1, eventId: "e2" }, idempotencyKey: "k1" });
     // eventId is identity, not content: same key + same content = the same event.
-    expect(second).toEqual({ success: true, deduplicated: true });
+    expect(second).toEqual({ success: true, deduplicated: true, identifiedBy: "key" });
   });
 
   it("a key re-sent with a different event is a 422 naming the key, and nothing is counted", async () => {
@@ -108,7 +108,7 @@ describe.each(backends)("ingest on %s", (kind) => {
     const source = uniqueSource();
     await api.ingest({ source, payload: { metric: "m", value: 1 }, idempotencyKey: "again" });
     const [raw] = await insertRawEvents(t.db, [{ source, payloadJson: JSON.stringify({ metric: "m", value: 2 }), format: "event", idempotencyKey: "again", nextAttemptAt: new Date(Date.now() + 60_000) }]);
-    const rules = readRulesOf(ctx.config);
+    const rules = decideRulesOf(ctx.config);
     const first = await processRawEvent(t.db, raw!.id, rules);
     const second = await processRawEvent(t.db, raw!.id, rules);
     expect(first).toMatchObject({ outcome: "rejected", error: { code: "IDEMPOTENCY_KEY_REUSED", field: "idempotencyKey" } });
@@ -118,8 +118,8 @@ describe.each(backends)("ingest on %s", (kind) => {
   it("the same key from two sources is two events (keys are scoped by source)", async () => {
     const a = uniqueSource();
     const b = uniqueSource();
-    expect(await api.ingest({ source: a, payload: { metric: "m", value: 1 }, idempotencyKey: "shared" })).toMatchObject({ deduplicated: false });
-    expect(await api.ingest({ source: b, payload: { metric: "m", value: 1 }, idempotencyKey: "shared" })).toMatchObject({ deduplicated: false });
+    expect(await api.ingest({ source: a, payload: { metric: "m", value: 1 }, idempotencyKey: "shared" })).toMatchObject({ deduplicated: false, identifiedBy: "key" });
+    expect(await api.ingest({ source: b, payload: { metric: "m", value: 1 }, idempotencyKey: "shared" })).toMatchObject({ deduplicated: false, identifiedBy: "key" });
   });
 
   it.each([

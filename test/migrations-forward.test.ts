@@ -87,7 +87,7 @@ describe.each(backends)("migrating a filled database forward on %s", (kind) => {
     expect(await recoverStuckEvents(ctx)).toEqual({ recovered: 1, failed: 0, retrying: 0 });
     const six = await t.db.prisma.rawEventState.findUniqueOrThrow({ where: { id: "00000000-0000-4000-8000-000000000006" }, select: { status: true, attempts: true } });
     expect(six).toEqual({ status: "counted", attempts: 2 });
-    expect(await createCaller(ctx).ingest({ source: "old", payload: { metric: "m", value: 7 } })).toEqual({ success: true, deduplicated: false });
+    expect(await createCaller(ctx).ingest({ source: "old", payload: { metric: "m", value: 7 } })).toEqual({ success: true, deduplicated: false, identifiedBy: "content" });
     expect(await createCaller(ctx).aggregates({ source: "old" })).toEqual([expect.objectContaining({ metric: "m", count: 4, sum: 17 })]);
     expect(await checkInvariants(t.db)).toEqual([]);
   });

@@ -45,7 +45,7 @@ describe.each(backends)("NDJSON batches on %s", (kind) => {
       rejected: 5,
       failed: 0,
       results: [
-        { index: 0, status: "counted" },
+        { index: 0, status: "counted", identifiedBy: "key" },
         {
           index: 1,
           status: "rejected",
@@ -54,12 +54,12 @@ describe.each(backends)("NDJSON batches on %s", (kind) => {
           reason: expect.stringMatching(/^Line 2 is not valid JSON \(.+\)$/),
           field: "events[1]",
         },
-        { index: 2, status: "deduplicated" },
+        { index: 2, status: "deduplicated", identifiedBy: "key" },
         { index: 3, status: "rejected", code: "INVALID_JSON", reason: "Line 4 is empty; send a JSON object", field: "events[3]" },
         { index: 4, status: "rejected", code: "INVALID_EVENT", reason: "payload.value: value must be a number, got a string", field: "events[4].payload.value" },
         { index: 5, status: "rejected", code: "INVALID_EVENT", reason: expect.stringContaining("9007199254740993"), field: "events[5].payload.value" },
         { index: 6, status: "rejected", code: "INVALID_JSON", reason: expect.stringMatching(/^Line 7 is nested deeper than 64 levels/), field: "events[6]" },
-        { index: 7, status: "counted" },
+        { index: 7, status: "counted", identifiedBy: "key" },
       ],
     });
     // Stored: the three events read (two counted, one duplicate) and the two read but not countable, as rejected raw events; nothing for the three unreadable lines.
@@ -72,7 +72,7 @@ describe.each(backends)("NDJSON batches on %s", (kind) => {
     const source = src();
     const gz = await post(gzipSync(`${line(source, { metric: "m", value: 1, eventId: "g-1" })}\n${line(source, { metric: "m", value: 2, eventId: "g-2" })}`), { "content-encoding": "gzip" });
     expect(await gz.json()).toMatchObject({ counted: 2, rejected: 0, results: [{ index: 0 }, { index: 1 }] });
-    expect(await (await post(line(source, { metric: "m", value: 1, eventId: "g-1" }))).json()).toEqual({ success: true, counted: 0, deduplicated: 1, rejected: 0, failed: 0, results: [{ index: 0, status: "deduplicated" }] });
+    expect(await (await post(line(source, { metric: "m", value: 1, eventId: "g-1" }))).json()).toEqual({ success: true, counted: 0, deduplicated: 1, rejected: 0, failed: 0, results: [{ index: 0, status: "deduplicated", identifiedBy: "key" }] });
   });
 
   it("applies the batch limits: more lines than MAX_BATCH_EVENTS or a body over MAX_REQUEST_BYTES is 413, an empty body 400; nothing stored", async () => {

@@ -190,6 +190,7 @@ describe("OpenAPI document", () => {
     expect(await expectDocumented("POST", "/ingest", await post("/ingest", event, { "Idempotency-Key": `${source}-1` }), 200)).toEqual({
       success: true,
       deduplicated: false,
+      identifiedBy: "key",
     });
 
     // The request schema has teeth: an event without its value is not what /ingest counts…
@@ -244,7 +245,7 @@ describe("OpenAPI document", () => {
     const call = (body: unknown) =>
       fetch(`${app.url}/api/trpc/ingest`, { method: "POST", headers: { ...json, ...operator }, body: JSON.stringify(body) });
     expect(await expectDocumented("POST", "/api/trpc/ingest", await call(input), 200)).toEqual({
-      result: { data: { success: true, deduplicated: false } },
+      result: { data: { success: true, deduplicated: false, identifiedBy: "key" } },
     });
     const refused = await expectDocumented("POST", "/api/trpc/ingest", await call({ source, payload: { metric: "clicks" } }), 422);
     expect(refused).toMatchObject({ error: { data: { code: "UNPROCESSABLE_CONTENT", appError: { code: "INVALID_EVENT" } } } });
@@ -291,7 +292,10 @@ describe("OpenAPI document", () => {
     expect(request!.status).toBe(200);
     const validate = answerSchema("POST", "/v1/batch", 200);
     expect(validate(request!.answer), JSON.stringify(validate.errors)).toBe(true);
-    expect(request!.answer).toEqual({ success: true, counted: 1, deduplicated: 0, notCounted: 1, rejected: 0, failed: 0, rejections: [] });
+    expect(request!.answer).toEqual({
+      success: true, counted: 1, deduplicated: 0, notCounted: 1, rejected: 0, failed: 0, rejections: [],
+      results: [{ index: 0, status: "counted", identifiedBy: "key" }, { index: 1, status: "not_counted" }],
+    });
 
     // Without a key (the SDK sends it in the body too) the refusal is the documented 401.
     const { writeKey: _key, ...keyless } = request!.body as Record<string, unknown>;
@@ -325,7 +329,7 @@ describe("OpenAPI document", () => {
     expectValidRequest("POST", "/batch", request!.body);
     const validate = answerSchema("POST", "/batch", 200);
     expect(validate(request!.answer), JSON.stringify(validate.errors)).toBe(true);
-    expect(request!.answer).toEqual({ success: true, counted: 1, deduplicated: 0, notCounted: 0, rejected: 0, failed: 0, rejections: [] });
+    expect(request!.answer).toEqual({ success: true, counted: 1, deduplicated: 0, notCounted: 0, rejected: 0, failed: 0, rejections: [], results: [{ index: 0, status: "counted", identifiedBy: "key" }] });
   });
 
   it("health, readiness and the session answer what the document says", async () => {

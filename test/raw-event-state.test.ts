@@ -65,7 +65,10 @@ describe.each(backends)("immutable raw rows and their derived status on %s", (ki
         headers: { "content-type": "application/json", authorization: `Basic ${Buffer.from(`${source}:`).toString("base64")}` },
         body: JSON.stringify({ batch: [{ type: "identify", userId: "u", messageId: "e" }, { type: "track", event: "m", properties: { value: 5 }, messageId: "f" }] }),
       });
-      expect([res.status, await res.json()]).toEqual([200, { success: true, counted: 1, deduplicated: 0, notCounted: 1, rejected: 0, failed: 0, rejections: [] }]);
+      expect([res.status, await res.json()]).toEqual([
+        200,
+        { success: true, counted: 1, deduplicated: 0, notCounted: 1, rejected: 0, failed: 0, rejections: [], results: [{ index: 0, status: "not_counted" }, { index: 1, status: "counted", identifiedBy: "key" }] },
+      ]);
     } finally {
       await app.close();
     }

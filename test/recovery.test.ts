@@ -38,7 +38,7 @@ describe.each(backends)("recovery worker on %s", (kind) => {
     expect(raw).toEqual([expect.objectContaining({ status: "counted", attempts: 1 })]);
     expect(await createCaller(ctx).aggregates({ source })).toEqual([expect.objectContaining({ count: 1, sum: 4 })]);
     // The client's retry after the worker finished: deduplicated.
-    expect(await createCaller(ctx).ingest({ source, payload: { metric: "m", value: 4 }, idempotencyKey: "k1" })).toEqual({ success: true, deduplicated: true });
+    expect(await createCaller(ctx).ingest({ source, payload: { metric: "m", value: 4 }, idempotencyKey: "k1" })).toEqual({ success: true, deduplicated: true, identifiedBy: "key" });
   });
 
   it("a failure after capture is counted once when the client retry races the worker", async () => {
@@ -82,7 +82,7 @@ describe.each(backends)("recovery worker on %s", (kind) => {
       const refused = await failure(api.ingest({ source, payload: { metric: "poison", value: 1 } }));
       expect(refused).toMatchObject({ code: "EVENT_FAILED", status: 500 });
       expect(refused.toBody().error).toMatchObject({ retryable: false, message: expect.not.stringContaining("trigger") });
-      expect(await api.ingest({ source, payload: { metric: "fine", value: 2 } })).toEqual({ success: true, deduplicated: false });
+      expect(await api.ingest({ source, payload: { metric: "fine", value: 2 } })).toEqual({ success: true, deduplicated: false, identifiedBy: "content" });
       const first = await t.db.prisma.rawEventState.findFirstOrThrow({ where: { source, payload: { path: ["value"], equals: 1 } } });
       expect(first).toMatchObject({ status: "failed", reasonCode: "EVENT_FAILED", attempts: 0 });
       expect(first.reason).toMatch(/poisoned metric refused by trigger/);

@@ -72,7 +72,7 @@ describe.each(["/ingest", "/ingest/batch", "/api/trpc/ingest"])("an upload to %s
     expect((await fetch(`${app.url}/api/health`)).status).toBe(200);
     const source = `after-${path}-${how}`;
     const ok = await fetch(`${app.url}/ingest`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ source, payload: { metric: "m", value: 1 } }) });
-    expect(await ok.json()).toEqual({ success: true, deduplicated: false });
+    expect(await ok.json()).toEqual({ success: true, deduplicated: false, identifiedBy: "content" });
     expect(aboveDebug(before)).toEqual([]);
     const route = path.startsWith("/api/trpc") ? "/api/trpc" : path;
     expect(accessLines(before).map((r) => r.fields)).toEqual([

@@ -33,9 +33,9 @@ describe.each(backends)("REST API on %s", (kind) => {
     const first = await post("/ingest", { source, payload: { metric: "orders", value: 3 } });
     expect(first.status).toBe(200);
     expect(first.headers.get("content-type")).toMatch(/^application\/json/);
-    expect(await first.json()).toEqual({ success: true, deduplicated: false });
+    expect(await first.json()).toEqual({ success: true, deduplicated: false, identifiedBy: "content" });
     const again = await post("/ingest", { source, payload: { value: 3.0, metric: "orders" } });
-    expect(await again.json()).toEqual({ success: true, deduplicated: true });
+    expect(await again.json()).toEqual({ success: true, deduplicated: true, identifiedBy: "content" });
     const aggs = await (await fetch(`${app.url}/aggregates?source=${source}`)).json();
     expect(aggs).toEqual([{ source, metric: "orders", count: 1, sum: 3, avg: 3, min: 3, max: 3, firstSeenAt: expect.any(String), lastSeenAt: expect.any(String) }]);
     expect(await (await fetch(`${app.url}/aggregates?source=${source}&metric=nope`)).json()).toEqual([]);
@@ -43,8 +43,8 @@ describe.each(backends)("REST API on %s", (kind) => {
 
   it("honours the Idempotency-Key header, and 422 names a key reused for another event", async () => {
     const source = src();
-    expect(await (await post("/ingest", { source, payload: { metric: "m", value: 1 } }, { "Idempotency-Key": "abc" })).json()).toEqual({ success: true, deduplicated: false });
-    expect(await (await post("/ingest", { source, payload: { metric: "m", value: 1 } }, { "Idempotency-Key": "abc" })).json()).toEqual({ success: true, deduplicated: true });
+    expect(await (await post("/ingest", { source, payload: { metric: "m", value: 1 } }, { "Idempotency-Key": "abc" })).json()).toEqual({ success: true, deduplicated: false, identifiedBy: "key" });
+    expect(await (await post("/ingest", { source, payload: { metric: "m", value: 1 } }, { "Idempotency-Key": "abc" })).json()).toEqual({ success: true, deduplicated: true, identifiedBy: "key" });
     const clash = await post("/ingest", { source, payload: { metric: "m", value: 2 } }, { "Idempotency-Key": "abc" });
     expect(clash.status).toBe(422);
     const body = await clash.json();
@@ -59,7 +59,7 @@ describe.each(backends)("REST API on %s", (kind) => {
     expect(lost.headers.get("retry-after")).toBe("1");
     expect(await lost.json()).toMatchObject({ error: { code: "SIMULATED_FAILURE", retryable: true } });
     const retry = await post("/ingest", { source, payload: { metric: "m", value: 8 } }, { "Idempotency-Key": "lost-1" });
-    expect(await retry.json()).toEqual({ success: true, deduplicated: true });
+    expect(await retry.json()).toEqual({ success: true, deduplicated: true, identifiedBy: "key" });
   });
 
   it.each([
@@ -118,11 +118,11 @@ describe.each(backends)("REST API on %s", (kind) => {
       rejected: 3,
       failed: 0,
       results: [
-        { index: 0, status: "counted" },
+        { index: 0, status: "counted", identifiedBy: "key" },
         { index: 1, status: "rejected", code: "INVALID_EVENT", reason: "payload.value is required", field: "events[1].payload.value" },
-        { index: 2, status: "deduplicated" },
+        { index: 2, status: "deduplicated", identifiedBy: "key" },
         { index: 3, status: "rejected", code: "INVALID_ENVELOPE", reason: expect.stringContaining("events[3].source"), field: "events[3].source" },
-        { index: 4, status: "counted" },
+        { index: 4, status: "counted", identifiedBy: "key" },
         { index: 5, status: "rejected", code: "INVALID_ENVELOPE", reason: expect.any(String), field: "events[5]" },
       ],
     });
@@ -145,7 +145,7 @@ describe.each(backends)("REST API on %s", (kind) => {
     const source = src();
     const res = await post("/api/trpc/ingest", { source, payload: { metric: "m", value: 5 }, idempotencyKey: "t1" });
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ result: { data: { success: true, deduplicated: false } } });
+    expect(await res.json()).toEqual({ result: { data: { success: true, deduplicated: false, identifiedBy: "key" } } });
     const q = await fetch(`${app.url}/api/trpc/aggregates?input=${encodeURIComponent(JSON.stringify({ source }))}`);
     expect(await q.json()).toEqual({ result: { data: [expect.objectContaining({ source, count: 1, sum: 5 })] } });
     const bad = await post("/api/trpc/ingest", { source, payload: { metric: "m" } });

@@ -60,7 +60,7 @@ describe.each(backends)("raw event retention on %s", (kind) => {
 
     // Dedup outlives the raw record: the pruned event sent again is a duplicate.
     const again = await createCaller(testContext(t.db)).ingest({ source: old, payload: { metric: "m", value: 2 }, idempotencyKey: `${old}-a` });
-    expect(again).toEqual({ success: true, deduplicated: true });
+    expect(again).toEqual({ success: true, deduplicated: true, identifiedBy: "key" });
     expect(await aggregates(old)).toEqual(before.old);
   });
 

@@ -152,7 +152,7 @@ describe.each(backends)("the analytics SDKs through the server on %s", (kind) =>
         select: { metric: true, value: true, attributes: true, occurredAt: true },
       });
       expect(processed).toHaveLength(s.tracks.length);
-      const first = processed.find((p) => p.occurredAt.toISOString() === s.tracks[0]?.timestamp.toISOString());
+      const first = processed.find((p) => p.occurredAt.toISOString() === s.tracks[0]?.timestamp?.toISOString());
       expect(first).toMatchObject({ metric: "purchase" });
       expect(Number(first?.value)).toBe(12.5);
       expect(first?.attributes).toMatchObject(
@@ -180,6 +180,39 @@ describe.each(backends)("the analytics SDKs through the server on %s", (kind) =>
       for (const track of s.tracks) {
         const statuses = raws.filter((r) => r.idempotencyKey === track.messageId).map((r) => r.status);
         expect(statuses.sort(), track.messageId).toEqual(["counted", "deduplicated"]);
+      }
+    });
+
+    it("a fresh SDK re-sending the same messageIds with a time it stamps anew (and a new sentAt) is deduplicated, never rejected", async () => {
+      // An app that passes no timestamp gets the SDK's own at each call: the re-send differs in
+      // its SDK-stamped fields, and the message id alone names the event, as the SDKs' backends do.
+      const source = newSource(sdk);
+      const key = await writeKey(source);
+      const unstamped = script(`user-${source}`).tracks.map(({ timestamp: _stamped, ...rest }) => rest);
+      const first = client(sdk, key);
+      for (const t of unstamped) first.track(t);
+      await first.close(CLOSE_TIMEOUT_MS);
+      const before = await aggregates(source);
+      expect(before.map((a) => (a as { count: number }).count)).toEqual([4, 2, 2]);
+
+      const again = client(sdk, key);
+      for (const t of unstamped) again.track(t);
+      await again.close(CLOSE_TIMEOUT_MS);
+      expect(again.report).toEqual({ delivered: unstamped.length, failures: [], failedAttempts: {} });
+
+      expect(await aggregates(source)).toEqual(before);
+      const raws = await rawRows(source);
+      expect(raws.filter((r) => r.status === "rejected")).toEqual([]);
+      for (const track of unstamped) {
+        const copies = raws.filter((r) => r.idempotencyKey === track.messageId);
+        expect(copies.map((r) => r.status).sort(), track.messageId).toEqual(["counted", "deduplicated"]);
+        // The two copies really differ in the time the SDK stamped on them.
+        const [a, b] = copies.map((r) => {
+          const p = r.payload as { timestamp?: string; originalTimestamp?: string };
+          return p.timestamp ?? p.originalTimestamp; // RudderStack stamps originalTimestamp
+        });
+        expect(a).toEqual(expect.any(String));
+        expect(a).not.toBe(b);
       }
     });
 
@@ -258,6 +291,77 @@ describe.each(backends)("the analytics SDKs through the server on %s", (kind) =>
       } finally {
         await open.close();
       }
+    });
+  });
+
+  describe("posthog-node with POSTHOG_CAPTURE_MODE=v1 (Capture V1, POST /i/v1/analytics/events)", () => {
+    const v1 = (key: string) =>
+      createSdkClient("posthog", { host: app.url, key, flushAt: 20, flushIntervalMs: 100, retries: "brief", posthogCaptureMode: "v1" });
+
+    it("counts every capture once with the right metric, value and time, and a fresh client re-sending them counts nothing new", async () => {
+      const source = newSource("posthog");
+      const key = await writeKey(source);
+      const s = script(`user-${source}`);
+      const first = v1(key);
+      await send(first, s);
+      expect(first.report).toEqual({ delivered: callCount(s), failures: [], failedAttempts: {} });
+      expect(await aggregates(source)).toEqual(s.expected.map((e) => ({ source, ...e })));
+
+      const raws = await rawRows(source);
+      expect(raws).toHaveLength(callCount(s));
+      // What came is Capture V1's shape (its `options` object, `$lib` taken out of the properties), read as PostHog's.
+      for (const r of raws) {
+        expect(r.format).toBe("posthog");
+        expect(r.payload).toMatchObject({ options: expect.any(Object) });
+        expect((r.payload as { properties: Record<string, unknown> }).properties).not.toHaveProperty("$lib");
+      }
+      expect(
+        raws
+          .filter((r) => r.status === "not_counted")
+          .map((r) => (r.payload as { event: string }).event)
+          .sort(),
+      ).toEqual(["$identify", "$pageview"]);
+
+      const again = v1(key);
+      await send(again, s);
+      expect(again.report).toEqual({ delivered: callCount(s), failures: [], failedAttempts: {} });
+      expect(await aggregates(source)).toEqual(s.expected.map((e) => ({ source, ...e })));
+      const after = await rawRows(source);
+      for (const track of s.tracks) {
+        expect(
+          after
+            .filter((r) => r.idempotencyKey === track.messageId)
+            .map((r) => r.status)
+            .sort(),
+          track.messageId,
+        ).toEqual(["counted", "deduplicated"]);
+      }
+    });
+
+    it("the answer maps each uuid to its result: ok, or drop (stored rejected) for a message retrying will not help", async () => {
+      const source = newSource("posthog");
+      const key = await writeKey(source);
+      const ok = randomUUID();
+      const bad = randomUUID();
+      const res = await fetch(`${app.url}/i/v1/analytics/events`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
+        body: JSON.stringify({
+          created_at: "2026-12-07T10:00:00.000Z",
+          batch: [
+            { event: "upload", uuid: ok, distinct_id: "u-1", timestamp: "2026-12-07T09:59:00.000Z", options: {}, properties: { value: 3 } },
+            { event: "upload", uuid: bad, distinct_id: "u-1", timestamp: "not a time", options: {}, properties: {} },
+          ],
+        }),
+      });
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { results: unknown; counted: number; rejected: number };
+      expect(body.results).toEqual({
+        [ok]: { result: "ok" },
+        [bad]: { result: "drop", details: "timestamp must be an ISO-8601 date-time with a time zone, between the years 0001 and 9999" },
+      });
+      expect([body.counted, body.rejected]).toEqual([1, 1]);
+      expect(await aggregates(source)).toEqual([expect.objectContaining({ source, metric: "upload", count: 1, sum: 3 })]);
     });
   });
 });

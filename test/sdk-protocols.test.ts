@@ -70,18 +70,20 @@ describe.each(backends)("SDK protocol routes on %s", (kind) => {
       ["/batch", { api_key: source, batch: [capture("pb", "ph-b", 1)] }],
       ["/capture", { api_key: source, ...capture("pc", "ph-c") }],
       ["/e", { token: source, ...capture("pe", "ph-e") }],
+      ["/i/v0/e", { token: source, ...capture("pv", "ph-v") }],
+      ["/i/v1/analytics/events", { created_at: "2026-12-07T10:00:00Z", batch: [{ ...capture("p1", "ph-1", 1), options: {} }] }],
     ];
     for (const [path, body] of cases) {
       for (const p of [path, `${path}/`]) {
-        const res = await sendOpen(p, body, basic(source));
+        const res = await sendOpen(p, body, p.startsWith("/i/v1/") ? bearer(source) : basic(source));
         expect(res.status, `${p}`).toBe(200);
         expect(((await res.json()) as { success: boolean }).success).toBe(true);
       }
     }
     const stored = await raw(source);
     // Each route twice: the second is a duplicate (counted) or another not-counted record.
-    expect(stored.filter((r) => r.status === "counted").map((r) => r.idempotencyKey).sort()).toEqual(["ph-b", "ph-c", "ph-e", "seg-b", "seg-i", "seg-t"]);
-    expect(stored.filter((r) => r.status === "deduplicated")).toHaveLength(6);
+    expect(stored.filter((r) => r.status === "counted").map((r) => r.idempotencyKey).sort()).toEqual(["ph-1", "ph-b", "ph-c", "ph-e", "ph-v", "seg-b", "seg-i", "seg-t"]);
+    expect(stored.filter((r) => r.status === "deduplicated")).toHaveLength(8);
     expect(stored.filter((r) => r.status === "not_counted").map((r) => (r.payload as { type: string }).type).sort()).toEqual(
       ["alias", "alias", "group", "group", "identify", "identify", "page", "page", "screen", "screen"],
     );
@@ -215,6 +217,12 @@ describe.each(backends)("SDK protocol routes on %s", (kind) => {
           { index: 1, code: "INVALID_EVENT", reason: "event is required (the event name is the metric)", field: "batch[1].event" },
           { index: 2, code: "INVALID_EVENT", reason: "batch[2] must be a JSON object", field: "batch[2]" },
         ],
+        results: [
+          { index: 0, status: "counted", identifiedBy: "key" },
+          { index: 1, status: "rejected", code: "INVALID_EVENT", reason: "event is required (the event name is the metric)", field: "batch[1].event" },
+          { index: 2, status: "rejected", code: "INVALID_EVENT", reason: "batch[2] must be a JSON object", field: "batch[2]" },
+          { index: 3, status: "counted", identifiedBy: "key" },
+        ],
       });
       expect(await aggregate(source, "m")).toEqual({ count: 2, sum: 3 });
       const rejected = (await raw(source)).filter((r) => r.status === "rejected");
@@ -223,17 +231,44 @@ describe.each(backends)("SDK protocol routes on %s", (kind) => {
   });
 
   describe("exactly once", () => {
-    it("the same request re-sent counts nothing new; a messageId re-sent with another message is stored rejected and counts nothing", async () => {
+    it("the same request re-sent counts nothing new; a messageId re-sent with other content is the same event: deduplicated, counts nothing", async () => {
       const source = src();
       const body = { batch: [track("once", "once-1", 4), track("once", "once-2", 6), { type: "identify", userId: "u", messageId: "once-3" }] };
       const first = await sendOpen("/v1/batch", body, basic(source));
       expect(await first.json()).toMatchObject({ counted: 2, deduplicated: 0, notCounted: 1 });
       const again = await sendOpen("/v1/batch", body, basic(source));
       expect(await again.json()).toMatchObject({ counted: 0, deduplicated: 2, notCounted: 1 });
-      const reused = await sendOpen("/v1/batch", { batch: [track("once", "once-1", 40)] }, basic(source));
-      expect(reused.status).toBe(200);
-      expect(await reused.json()).toMatchObject({ counted: 0, rejected: 1, rejections: [{ index: 0, code: "IDEMPOTENCY_KEY_REUSED" }] });
+      // On the SDK routes the message id alone names the event, as the SDKs' own backends dedupe.
+      const changed = { ...track("once", "once-1", 40), timestamp: "2026-12-07T10:00:00Z", context: { library: { version: "9" } } };
+      const resent = await sendOpen("/v1/batch", { batch: [changed] }, basic(source));
+      expect(resent.status).toBe(200);
+      expect(await resent.json()).toMatchObject({ counted: 0, deduplicated: 1, rejected: 0, rejections: [], results: [{ index: 0, status: "deduplicated", identifiedBy: "key" }] });
       expect(await aggregate(source, "once")).toEqual({ count: 2, sum: 10 });
+      // A PostHog uuid the same way.
+      expect(await (await sendOpen("/batch", { api_key: source, batch: [capture("ph-once", "ph-once-1", 2)] })).json()).toMatchObject({ counted: 1 });
+      const phResent = await sendOpen("/batch", { api_key: source, batch: [{ ...capture("ph-once", "ph-once-1", 9), timestamp: "2026-12-07T10:00:00Z" }] });
+      expect(await phResent.json()).toMatchObject({ counted: 0, deduplicated: 1, results: [{ index: 0, status: "deduplicated", identifiedBy: "key" }] });
+      expect(await aggregate(source, "ph-once")).toEqual({ count: 1, sum: 2 });
+    });
+
+    it("a message without messageId/uuid is identified by its content: the same content twice is one event", async () => {
+      const source = src();
+      const keyless = { type: "track", event: "nokey", properties: { value: 3 }, timestamp: "2026-12-07T10:00:00Z" };
+      const first = await sendOpen("/v1/batch", { batch: [keyless] }, basic(source));
+      expect(await first.json()).toMatchObject({ counted: 1, results: [{ index: 0, status: "counted", identifiedBy: "content" }] });
+      const again = await sendOpen("/v1/batch", { batch: [keyless] }, basic(source));
+      expect(await again.json()).toMatchObject({ deduplicated: 1, results: [{ index: 0, status: "deduplicated", identifiedBy: "content" }] });
+      expect(await aggregate(source, "nokey")).toEqual({ count: 1, sum: 3 });
+    });
+
+    it("a track body posted to /v1/identify is stored rejected naming `type`, and is not counted as a track", async () => {
+      const source = src();
+      const res = await sendOpen("/v1/identify", track("sneaky", "sn-1", 5), basic(source));
+      expect(res.status).toBe(200);
+      const reason = 'type is "track" but this route takes identify calls; send it to /v1/track or /v1/batch';
+      expect(await res.json()).toMatchObject({ counted: 0, rejected: 1, rejections: [{ index: 0, code: "INVALID_EVENT", reason, field: "type" }] });
+      expect(await aggregate(source, "sneaky")).toBeNull();
+      expect((await raw(source)).map((r) => [r.status, r.reason, (r.payload as { type: string }).type])).toEqual([["rejected", reason, "track"]]);
     });
 
     it("20 identical SDK requests at once: all 200, each message counted once", async () => {

@@ -74,7 +74,7 @@ describe("failure points hit by real connection loss", () => {
     expect(await post(event)).toBe(503);
     await cut;
     expect(await rawStatusesOf(event)).toEqual([]);
-    expect(await postBody(event)).toEqual({ success: true, deduplicated: false });
+    expect(await postBody(event)).toEqual({ success: true, deduplicated: false, identifiedBy: "content" });
     expect(await countOf(event)).toBe(1);
   });
 
@@ -88,7 +88,7 @@ describe("failure points hit by real connection loss", () => {
     await eventually("the recovery worker to process the raw event", async () => ((await rawStatusesOf(event))[0] === "counted" ? true : undefined), 15_000);
     expect(await countOf(event)).toBe(1);
     // The client, unaware, retries later: deduplicated, still counted once.
-    expect(await postBody(event)).toEqual({ success: true, deduplicated: true });
+    expect(await postBody(event)).toEqual({ success: true, deduplicated: true, identifiedBy: "content" });
     expect(await countOf(event)).toBe(1);
     expect(await rawStatusesOf(event)).toEqual(["counted", "deduplicated"]);
   });
@@ -99,7 +99,7 @@ describe("failure points hit by real connection loss", () => {
     expect(await post(event)).toBe(503);
     await cut;
     // Retry at once, well inside RECOVERY_DELAY_MS: the retry's own raw copy is counted.
-    expect(await postBody(event)).toEqual({ success: true, deduplicated: false });
+    expect(await postBody(event)).toEqual({ success: true, deduplicated: false, identifiedBy: "content" });
     // Then the worker finishes the first raw copy as a duplicate.
     await eventually("the worker to finish the first raw copy", async () => ((await rawStatusesOf(event)).includes("received") ? undefined : true), 15_000);
     expect((await rawStatusesOf(event)).sort()).toEqual(["counted", "deduplicated"]);
@@ -113,7 +113,7 @@ describe("failure points hit by real connection loss", () => {
     await cut;
     expect(await countOf(event)).toBe(1);
     expect(await rawStatusesOf(event)).toEqual(["counted"]);
-    expect(await postBody(event)).toEqual({ success: true, deduplicated: true });
+    expect(await postBody(event)).toEqual({ success: true, deduplicated: true, identifiedBy: "content" });
     expect(await countOf(event)).toBe(1);
   });
 
@@ -129,7 +129,7 @@ describe("failure points hit by real connection loss", () => {
     const held = proxy.faultWhen({ after: processSql, on: processedInsertSql, action: "hold-reply", holdMs });
     expect(await post(abandoned)).toBe(503);
     await held;
-    expect(await postBody(next)).toEqual({ success: true, deduplicated: false });
+    expect(await postBody(next)).toEqual({ success: true, deduplicated: false, identifiedBy: "content" });
     await eventually("no raw copy left received", async () => ((await rawStatusesOf(abandoned)).includes("received") ? undefined : true), 20_000);
     expect(await countOf(next)).toBe(1);
     expect(await countOf(abandoned)).toBe(1);

@@ -184,7 +184,7 @@ describe.each(backends)("console access control on %s", (kind) => {
     expect((await ingestWith(undefined, source, 1)).status).toBe(401);
     const sent = await ingestWith(key, source, 3);
     expect(sent.status).toBe(200);
-    expect(await sent.json()).toEqual({ success: true, deduplicated: false });
+    expect(await sent.json()).toEqual({ success: true, deduplicated: false, identifiedBy: "content" });
     const aggregates = (await (
       await fetch(`${app.url}/aggregates?source=${encodeURIComponent(source)}`, { headers: { authorization: `Bearer ${adminToken}` } })
     ).json()) as unknown[];

@@ -48,9 +48,18 @@ export const ingestInputSchema = z.object({
 });
 export type IngestInput = z.infer<typeof ingestInputSchema>;
 
+/**
+ * How an event was identified: `key` (an Idempotency-Key, `eventId`, an SDK's
+ * `messageId`/`uuid`, a CloudEvents `id`) or `content` (the hash of its normalized content:
+ * the same content sent twice without a key is one event).
+ */
+export const identifiedBySchema = z.enum(["key", "content"]);
+export type IdentifiedBy = z.infer<typeof identifiedBySchema>;
+
 export const ingestOutputSchema = z.object({
   success: z.literal(true),
   deduplicated: z.boolean(),
+  identifiedBy: identifiedBySchema,
 });
 export type IngestOutput = z.infer<typeof ingestOutputSchema>;
 
@@ -103,6 +112,8 @@ export const batchResultSchema = z.object({
   index: z.number().int(),
   /** `failed`: the database refused this one event for good (stored failed, code EVENT_FAILED). */
   status: z.enum(["counted", "deduplicated", "rejected", "failed"]),
+  /** How the event was identified (present once it was read as an event to count). */
+  identifiedBy: identifiedBySchema.optional(),
   code: z.string().optional(),
   reason: z.string().optional(),
   field: z.string().optional(),

@@ -4,6 +4,7 @@
 // the OpenAPI document is generated from them. Messages are loose objects: every field an
 // SDK sends is kept in the raw record; only the fields the mapping reads are checked.
 import { z } from "zod";
+import { identifiedBySchema } from "./ingest-schema";
 
 /** Segment's call types (the path of each single-call route, `/v1/<type>`). */
 export const segmentCallTypes = ["track", "identify", "page", "screen", "group", "alias"] as const;
@@ -44,7 +45,15 @@ export const segmentBatchBodySchema = z.looseObject({
 export const segmentSingleBodySchema = segmentMessageSchema.partial({ type: true }).extend({ writeKey: z.string().optional() });
 
 /** PostHog events that are not counted: identity and page calls, as Segment's non-track calls. */
-export const posthogUncountedEvents = ["$identify", "$create_alias", "$merge_dangerously", "$groupidentify", "$set", "$pageview", "$screen"] as const;
+export const posthogUncountedEvents = [
+  "$identify",
+  "$create_alias",
+  "$merge_dangerously",
+  "$groupidentify",
+  "$set",
+  "$pageview",
+  "$screen",
+] as const;
 
 /** One PostHog event (`capture`). */
 export const posthogEventSchema = z.looseObject({
@@ -77,11 +86,18 @@ export const sdkRejectionSchema = z.object({
   field: z.string().optional(),
 });
 
-/**
- * The answer of every SDK route once every message of the request is committed. The SDKs
- * read only the status (`200`); the counts are for people reading it.
- */
-export const sdkAnswerSchema = z.object({
+/** What became of one message of the request, in order. */
+export const sdkResultSchema = z.object({
+  index: z.number().int().describe("Position of the message in the request (0 for a single call)"),
+  status: z.enum(["counted", "deduplicated", "not_counted", "rejected", "failed"]),
+  /** How the message was identified: `key` (its `messageId`/`uuid`) or `content`; absent for a call not counted or a message refused before it was read. */
+  identifiedBy: identifiedBySchema.optional(),
+  code: z.string().optional(),
+  reason: z.string().optional(),
+  field: z.string().optional(),
+});
+
+const sdkCounts = {
   success: z.literal(true),
   counted: z.number().int(),
   deduplicated: z.number().int(),
@@ -92,5 +108,22 @@ export const sdkAnswerSchema = z.object({
   /** Refused by the database for good, stored `failed` (listed in `rejections`, code EVENT_FAILED). */
   failed: z.number().int(),
   rejections: z.array(sdkRejectionSchema),
-});
+};
+
+/**
+ * The answer of every SDK route once every message of the request is committed. The SDKs
+ * read only the status (`200`); the counts and results are for people reading it.
+ */
+export const sdkAnswerSchema = z.object({ ...sdkCounts, results: z.array(sdkResultSchema) });
 export type SdkAnswer = z.infer<typeof sdkAnswerSchema>;
+
+/** PostHog Capture V1's per-event result: `ok` (counted, deduplicated or kept), or `drop` (stored rejected; the SDK must not retry it). */
+export const posthogV1ResultSchema = z.object({ result: z.enum(["ok", "drop"]), details: z.string().optional() });
+
+/**
+ * The answer of PostHog's Capture V1 route (`POST /i/v1/analytics/events`): the counts of every
+ * SDK route, and `results` as posthog-node's V1 transport reads it, a map from each event's
+ * `uuid` to its result.
+ */
+export const posthogV1AnswerSchema = z.object({ ...sdkCounts, results: z.record(z.string(), posthogV1ResultSchema) });
+export type PosthogV1Answer = z.infer<typeof posthogV1AnswerSchema>;

@@ -72,6 +72,8 @@ const envSchema = z.object({
   /** Per write key and instance; 0 = no limit. */
   RATE_LIMIT_EVENTS_PER_SECOND: int(1000, 0, 10_000_000),
   RATE_LIMIT_BURST: int(5000, 1, 10_000_000),
+  /** true: an event without a key (Idempotency-Key, eventId, an SDK's messageId/uuid) is refused 422 EVENT_KEY_REQUIRED, not identified by its content. */
+  REQUIRE_EVENT_KEY: bool.default(false),
   /** Analytics SDK messages: the properties whose first finite number is an event's value (else 1). */
   SDK_VALUE_PROPERTIES: z
     .string()

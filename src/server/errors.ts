@@ -21,6 +21,7 @@ export const errorTable = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, trpc: "UNSUPPORTED_MEDIA_TYPE", retryable: false },
   INVALID_EVENT: { status: 422, trpc: "UNPROCESSABLE_CONTENT", retryable: false },
   IDEMPOTENCY_KEY_REUSED: { status: 422, trpc: "UNPROCESSABLE_CONTENT", retryable: false },
+  EVENT_KEY_REQUIRED: { status: 422, trpc: "UNPROCESSABLE_CONTENT", retryable: false },
   RATE_LIMITED: { status: 429, trpc: "TOO_MANY_REQUESTS", retryable: true },
   INTERNAL: { status: 500, trpc: "INTERNAL_SERVER_ERROR", retryable: true },
   // The database refused this one event for good (stored `failed` with the reason): the same

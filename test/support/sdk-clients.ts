@@ -41,7 +41,8 @@ export interface SdkTrack {
   event: string;
   userId: string;
   properties: Record<string, string | number | boolean>;
-  timestamp: Date;
+  /** Absent: the SDK stamps the time of the call itself (as an app that passes none gets). */
+  timestamp?: Date;
 }
 
 /** An identify call (PostHog's ignores messageId and timestamp: the SDK takes neither). */
@@ -96,6 +97,8 @@ export interface SdkClientOptions {
   flushAt: number;
   flushIntervalMs: number;
   retries: RetryBudget;
+  /** posthog-node's transport (its POSTHOG_CAPTURE_MODE): `v0` (default) posts /batch/, `v1` Capture V1's /i/v1/analytics/events. */
+  posthogCaptureMode?: "v0" | "v1";
 }
 
 /**
@@ -264,6 +267,9 @@ function posthogClient(options: SdkClientOptions, report: SdkReport, sawFailedAt
       throw err;
     }
   };
+  // The SDK reads its transport from POSTHOG_CAPTURE_MODE when it is constructed, and only then.
+  const modeBefore = process.env.POSTHOG_CAPTURE_MODE;
+  process.env.POSTHOG_CAPTURE_MODE = options.posthogCaptureMode ?? "v0";
   const sdk = new PostHog(options.key, {
     host: options.host,
     flushAt: options.flushAt,
@@ -272,6 +278,8 @@ function posthogClient(options: SdkClientOptions, report: SdkReport, sawFailedAt
     fetch,
     ...budget,
   });
+  if (modeBefore === undefined) delete process.env.POSTHOG_CAPTURE_MODE;
+  else process.env.POSTHOG_CAPTURE_MODE = modeBefore;
   sdk.on("flush", (messages: unknown[]) => (report.delivered += messages.length));
   sdk.on("error", (err: unknown) => report.failures.push(describeError(err)));
   return {

@@ -16,11 +16,15 @@ import type { ApiRoute, RouteCall } from "./routes";
 // POST an SDK's request – capture, dedup and count its messages: 200 once all are committed
 function postSdk(call: RouteCall, shape: SdkShape): Promise<void> {
   const { req, res, ctx } = call;
-  return admitted(call, shape.call === "batch" ? "batch" : "event", ANY_CONTENT_TYPE, async (scope) => {
+  return admitted(call, shape.call === "batch" || shape.call === "v1" ? "batch" : "event", ANY_CONTENT_TYPE, async (scope) => {
     const body = await readJsonBody(req, ctx.config.SDK_MAX_REQUEST_BYTES);
     const headerKey = tokenFromAuthorization(singleHeader(req, "authorization", "authorization"));
     const onPrincipal = (principal: Principal) => notePrincipal(req, principal);
-    const answer = await ingestSdkRequest(ctx, { shape, body, principal: scope.principal, headerKey, admission: scope.admission, onPrincipal }, scope.signal);
+    const answer = await ingestSdkRequest(
+      ctx,
+      { shape, body, principal: scope.principal, headerKey, admission: scope.admission, onPrincipal },
+      scope.signal,
+    );
     sendJson(res, 200, answer);
   });
 }
@@ -32,8 +36,11 @@ export const sdkRoutes: readonly ApiRoute[] = [
   post("/v1/batch", { protocol: "segment", call: "batch" }),
   post("/v1/import", { protocol: "segment", call: "batch" }),
   ...segmentCallTypes.map((type) => post(`/v1/${type}`, { protocol: "segment", call: type })),
-  // PostHog capture: /batch, and /capture and /e for one event
+  // PostHog capture: /batch, and /capture, /e and /i/v0/e for one event (or a batch)
   post("/batch", { protocol: "posthog", call: "batch" }),
   post("/capture", { protocol: "posthog", call: "capture" }),
   post("/e", { protocol: "posthog", call: "capture" }),
+  post("/i/v0/e", { protocol: "posthog", call: "capture" }),
+  // PostHog Capture V1 (posthog-node with POSTHOG_CAPTURE_MODE=v1): a batch, answered per uuid
+  post("/i/v1/analytics/events", { protocol: "posthog", call: "v1" }),
 ];

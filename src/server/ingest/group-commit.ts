@@ -2,7 +2,12 @@
 // (docs/write-path.md: stages, data model, SQL, failure model).
 // Every event goes through here — a single request is a group of one, concurrent requests
 // in one process share their groups, and the recovery worker processes what it claims with
-// the same processing code:
+// the same processing code.
+// When nothing is to fail on purpose, a group is captured and processed in ONE statement
+// (capture-and-process.ts: one round trip, one commit; atomic, so a failure stores nothing and
+// the group falls back to the two stages below, except for an outage, which fails fast). The
+// two stages are the fallback, the worker's path, and where an event whose key another
+// transaction held is finished:
 // - capture is one multi-row INSERT, atomic: all of a group's raw events are stored (each
 //   with a pending row), or none are and every request in it gets the error (503 for an
 //   outage). Events already known not to count (rejected, not counted) are stored with their
@@ -27,20 +32,16 @@
 import { v7 as timeOrderedUuid } from "uuid";
 import type { RawEventFormat } from "../../lib/events-schema";
 import type { Database } from "../db/database";
-import { classifyDatabaseError } from "../db/database-errors";
+import { classifyDatabaseError, sqlStateOf } from "../db/database-errors";
 import { AppError, errorSummary, isDataError } from "../errors";
 import { observeGroup } from "../observability/metrics";
 import type { Prisma as P } from "../../generated/prisma/client";
 import type { EventIdentity } from "./dedup-key";
+import type { ReadDecision } from "./decide-event";
 import type { NormalizedEvent } from "./normalize";
 import { eventFailedError, keyReusedError, outcomeOfFinished, type ProcessOutcome } from "./outcome";
 import { addToRollupsCtes } from "./rollup";
-
-/** What reading an event decided before it is stored: count it, or store it with its outcome. */
-export type ReadDecision =
-  | { kind: "event"; event: NormalizedEvent; identity: EventIdentity }
-  | { kind: "rejected"; error: AppError }
-  | { kind: "not_counted"; reason: string };
+import { captureAndProcess, type FastResult } from "./capture-and-process";
 
 export interface GroupItem {
   source: string;
@@ -146,6 +147,54 @@ export class GroupCommitter {
   }
 
   private async flush(group: Pending[]): Promise<void> {
+    // One statement for the whole group when nothing is to fail on purpose (capture-and-process.ts);
+    // the two stages below are its fallback, and the path of a simulated processing failure.
+    if (!group.some((p) => p.item.failProcessing) && (await this.flushInOneStatement(group))) return;
+    await this.flushInTwoStages(group);
+  }
+
+  /**
+   * The fast path; false when the group must take the two stages instead. The statement stored
+   * nothing when it failed: a lost or refused connection fails every request at once (503,
+   * retried; a capture would fail the same way), anything else (an event the database refuses,
+   * a missing table, a statement timeout) goes to the two stages, which capture the raw events
+   * first, as the write path promises, and isolate the event at fault.
+   */
+  private async flushInOneStatement(group: Pending[]): Promise<boolean> {
+    const rows = group.map((p) => ({ ...p.item, rawId: timeOrderedUuid() }));
+    let results: FastResult[];
+    try {
+      results = await captureAndProcess(this.db, rows);
+    } catch (err) {
+      if (!isConnectionFailure(err)) return false;
+      for (const p of group) p.reject(err);
+      return true;
+    }
+    const left: { pending: Pending; event: CapturedEvent }[] = [];
+    let next = 0;
+    group.forEach((p, i) => {
+      const read = p.item.read;
+      if (read.kind === "rejected") return p.resolve({ outcome: "rejected", error: read.error });
+      if (read.kind === "not_counted") return p.resolve({ outcome: "not_counted" });
+      const r = results[next++]!;
+      if (r.status === "rejected") p.resolve({ outcome: "rejected", error: keyReusedError(read.identity.explicitKey) });
+      else if (r.status === "received") left.push({ pending: p, event: { rawId: rows[i]!.rawId, receivedAt: r.receivedAt, event: read.event, identity: read.identity } });
+      else p.resolve({ outcome: r.status, processedEventId: r.processedEventId });
+    });
+    // Events whose key another transaction was inserting meanwhile: captured pending, processed now in a fresh snapshot.
+    if (left.length > 0) this.settle(left, await processCaptured(this.db, left.map((l) => l.event)));
+    return true;
+  }
+
+  private settle(items: { pending: Pending }[], results: ProcessResult[]): void {
+    items.forEach((item, i) => {
+      const r = results[i]!;
+      if ("failure" in r) item.pending.reject(r.failure);
+      else item.pending.resolve(r);
+    });
+  }
+
+  private async flushInTwoStages(group: Pending[]): Promise<void> {
     let captured: { pending: Pending; rawId: string; receivedAt: Date }[];
     try {
       captured = await captureGroup(this.db, group);
@@ -178,11 +227,7 @@ export class GroupCommitter {
       toProcess.map((p) => p.event),
       { failBeforeCommit: group.some((p) => p.item.failProcessing) },
     );
-    toProcess.forEach((p, i) => {
-      const r = results[i]!;
-      if ("failure" in r) p.pending.reject(r.failure);
-      else p.pending.resolve(r);
-    });
+    this.settle(toProcess, results);
   }
 }
 
@@ -256,6 +301,14 @@ export async function finishPending(db: Database, rawId: string, outcome: Decide
   return n > 0;
 }
 
+/** The database could not be reached at all (no connection, or it was lost or refused), as opposed to a statement that failed. */
+function isConnectionFailure(err: unknown): boolean {
+  if (err instanceof AppError || classifyDatabaseError(err) !== "unavailable") return false;
+  const state = sqlStateOf(err);
+  // 08: connection exception; 57P: the server is shutting down, crashed or starting.
+  return state === undefined || /^(08|57P)/.test(state);
+}
+
 /** One result per event: its outcome, or the failure its request is answered with. */
 export type ProcessResult = ProcessOutcome | { failure: unknown };
 
@@ -307,8 +360,8 @@ async function failAlone(db: Database, e: CapturedEvent, err: unknown): Promise<
  * dedup key and deletes the pending rows of those it inserted (an event the worker had
  * retried also gets an outcome row, to keep its attempts). Statement 2 runs in a fresh
  * snapshot, so it sees keys another transaction committed while statement 1 waited on them:
- * it records every other event as `deduplicated` (same content) or `rejected` (a key reused
- * for different content) and deletes their pending rows, then adds what statement 1
+ * it records every other event as `deduplicated` (same content, or the same key where the key
+ * alone names the event: the SDK protocols) or `rejected` (a key reused for different content) and deletes their pending rows, then adds what statement 1
  * inserted to the rollups. The raw rows themselves are only read.
  */
 async function processGroup(db: Database, group: CapturedEvent[], opts: { failBeforeCommit?: boolean } = {}): Promise<ProcessOutcome[]> {
@@ -357,10 +410,10 @@ async function processGroup(db: Database, group: CapturedEvent[], opts: { failBe
     const second = await tx.$queryRaw<{ raw_id: string; pid: bigint; same: boolean }[]>`
       WITH v AS (
         SELECT * FROM unnest(${rest.map((c) => c.rawId)}::uuid[], ${rest.map((c) => c.identity.dedupKey)}::text[],
-                             ${rest.map((c) => c.identity.contentHash)}::text[], ${rest.map(reused)}::text[])
-          AS v(raw_id, dedup_key, content_hash, reason)),
+                             ${rest.map((c) => c.identity.contentHash)}::text[], ${rest.map((c) => c.identity.keyAlone)}::boolean[], ${rest.map(reused)}::text[])
+          AS v(raw_id, dedup_key, content_hash, key_alone, reason)),
       e AS (
-        SELECT v.raw_id, v.reason, p.id AS pid, p.content_hash = v.content_hash AS same
+        SELECT v.raw_id, v.reason, p.id AS pid, (v.key_alone OR p.content_hash = v.content_hash) AS same
         FROM v JOIN processed_event p ON p.dedup_key = v.dedup_key),
       done AS (
         DELETE FROM raw_event_pending AS q USING e WHERE q.raw_event_id = e.raw_id

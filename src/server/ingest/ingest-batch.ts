@@ -101,8 +101,8 @@ export async function ingestItems(
   const running = checked.map(async (c): Promise<Outcome> => {
     if (!("event" in c)) return c;
     try {
-      const { outcome } = await ingestEvent(ctx, c.event, signal);
-      return { index: c.index, status: outcome };
+      const { outcome, identifiedBy } = await ingestEvent(ctx, c.event, signal);
+      return { index: c.index, status: outcome, ...(identifiedBy ? { identifiedBy } : {}) };
     } catch (err) {
       // A client's mistake, or an event the database refused for good: that event alone.
       if (err instanceof AppError && (err.status < 500 || err.code === "EVENT_FAILED")) return rejection(c.index, err, err.field ? itemField(c.index, err.field) : undefined);

@@ -1,11 +1,13 @@
 // The write path, top to bottom (docs/write-path.md). Every event takes these stages,
 // whatever route it came by (REST, tRPC, batch, SDK protocols):
 //   1. check envelope: simulation allowed, size within the limit;
-//   2. normalize: read the payload as an event to count (read-event.ts), or decide it is
-//      rejected (its reason kept) or, for an SDK call, not counted;
-//   3. identify: the key that names it (explicitKeyOf) and its dedup key;
+//   2. normalize and 3. identify (decide-event.ts, shared with the recovery worker): read the
+//      payload as an event to count with the key that names it (explicitKeyOf) and its dedup
+//      key, or decide it is rejected (its reason kept) or, for an SDK call, not counted;
 //   4. capture and 5. process: group-commit.ts, where a single event is a group of one and
-//      concurrent events share one capture statement and one processing transaction;
+//      concurrent events share one statement that captures and processes them all (one
+//      round trip, one commit), or, as its fallback, one capture statement and one
+//      processing transaction;
 //   6. answer: `200` only after the processing commit.
 // A failure before capture leaves nothing; after it, a `received` raw event the recovery
 // worker finishes with the same processing code. Outages are retryable 503s; an event the
@@ -18,21 +20,32 @@ import type { ServerContext } from "../context";
 import type { Database } from "../db/database";
 import { AppError, toAppError } from "../errors";
 import { observeIngest } from "../observability/metrics";
-import { computeDedupKey } from "./dedup-key";
-import { GroupCommitter, type GroupItem, type ReadDecision } from "./group-commit";
+import { decideEvent, decideRulesOf, type ReadDecision } from "./decide-event";
+import { GroupCommitter, type GroupItem } from "./group-commit";
 import { normalizeName } from "./normalize";
 import type { ProcessOutcome } from "./outcome";
-import { explicitKeyOf, notCountedReason, readEvent, readRulesOf } from "./read-event";
+import { explicitKeyOf } from "./read-event";
 
 /**
  * One event whose source is decided (by its write key, or by the body for an operator).
  * `format` says how its payload reads: this service's event (default) or an analytics SDK's
  * message, which is mapped to an event (read-event.ts).
  */
-export type IngestEventInput = Omit<IngestInput, "simulate" | "source"> & { source: string; simulate?: FailurePoint; format?: RawEventFormat };
+export type IngestEventInput = Omit<IngestInput, "simulate" | "source"> & {
+  source: string;
+  simulate?: FailurePoint;
+  format?: RawEventFormat;
+  /** Refused by its route before it is read (an SDK call whose type is not its route's): captured `rejected` with this error. */
+  refused?: AppError;
+};
 
-/** What became of an ingested event: counted, a duplicate, or (SDK calls) kept and not counted. */
-export type IngestEventResult = IngestOutput & { outcome: "counted" | "deduplicated" | "not_counted" };
+/**
+ * What became of an ingested event: counted, a duplicate, or (SDK calls) kept and not counted,
+ * and how it was identified (absent only for an SDK call not counted, which has no identity).
+ */
+export type IngestEventResult =
+  | (IngestOutput & { outcome: "counted" | "deduplicated" })
+  | { success: true; deduplicated: false; outcome: "not_counted"; identifiedBy?: undefined };
 
 export function ingestEvent(ctx: ServerContext, input: IngestEventInput, signal?: AbortSignal): Promise<IngestEventResult> {
   return observeIngest(ctx.db, () => writeEvent(ctx, input, signal));
@@ -43,7 +56,10 @@ async function writeEvent(ctx: ServerContext, input: IngestEventInput, signal?: 
   if (input.simulate === "before-capture") throw simulated("before capture: nothing was stored");
   const source = normalizeName(input.source);
   const idempotencyKey = explicitKeyOf(format, input.payload, input.idempotencyKey);
-  const read = tooLarge ? { kind: "rejected" as const, error: tooLarge } : normalizeAndIdentify(ctx, format, source, input.payload, idempotencyKey);
+  const refusal = tooLarge ?? input.refused;
+  const read: ReadDecision = refusal
+    ? { kind: "rejected", error: refusal }
+    : decideEvent(format, source, input.payload, idempotencyKey, decideRulesOf(ctx.config));
   let result: ProcessOutcome;
   try {
     result = await groupCommitter(ctx).submit(
@@ -61,18 +77,28 @@ async function writeEvent(ctx: ServerContext, input: IngestEventInput, signal?: 
   } catch (err) {
     throw toAppError(err);
   }
-  return answer(result, input.simulate);
+  return answer(result, read, input.simulate);
 }
 
 /** Stage 1: what must hold before anything is stored. An SDK message over its limit is stored rejected (returned as `tooLarge`). */
-function checkEnvelope(ctx: ServerContext, input: IngestEventInput): { payloadJson: string; format: RawEventFormat; tooLarge: AppError | null } {
+function checkEnvelope(
+  ctx: ServerContext,
+  input: IngestEventInput,
+): { payloadJson: string; format: RawEventFormat; tooLarge: AppError | null } {
   const { config } = ctx;
   const format = input.format ?? "event";
   assertSimulationAllowed(ctx, input.simulate);
   const payloadJson = JSON.stringify(input.payload);
   const size = Buffer.byteLength(payloadJson, "utf8");
   const [limit, what] = format === "event" ? [config.MAX_EVENT_BYTES, "payload"] : [config.SDK_MAX_MESSAGE_BYTES, "message"];
-  const tooLarge = size > limit ? new AppError("PAYLOAD_TOO_LARGE", `${what} is ${size} bytes; the limit is ${limit} bytes per ${what === "payload" ? "event" : "message"}`, { field: what }) : null;
+  const tooLarge =
+    size > limit
+      ? new AppError(
+          "PAYLOAD_TOO_LARGE",
+          `${what} is ${size} bytes; the limit is ${limit} bytes per ${what === "payload" ? "event" : "message"}`,
+          { field: what },
+        )
+      : null;
   // An event of this service's API over the limit is refused unstored (413). An SDK message
   // arrives inside a request already bounded by SDK_MAX_REQUEST_BYTES, and the SDKs cannot
   // be told about it (they read only the status): it is stored rejected, so the Events page
@@ -81,25 +107,18 @@ function checkEnvelope(ctx: ServerContext, input: IngestEventInput): { payloadJs
   return { payloadJson, format, tooLarge };
 }
 
-/** Stages 2 and 3: the event to count and its identity, or what to store instead. */
-function normalizeAndIdentify(ctx: ServerContext, format: RawEventFormat, source: string, payload: Record<string, unknown>, idempotencyKey: string | null): ReadDecision {
-  try {
-    const read = readEvent(format, source, payload, readRulesOf(ctx.config));
-    if (read.kind === "not_counted") return { kind: "not_counted", reason: notCountedReason(read.call) };
-    return { kind: "event", event: read.event, identity: computeDedupKey(read.event, idempotencyKey) };
-  } catch (err) {
-    // A payload that can never be counted is kept as a `rejected` raw record and answered
-    // at once: retrying will not help.
-    if (err instanceof AppError) return { kind: "rejected", error: err };
-    throw err;
-  }
-}
-
 /** Stage 6: the answer, once processing has committed. */
-function answer(result: ProcessOutcome, simulate: FailurePoint | undefined): IngestEventResult {
+function answer(result: ProcessOutcome, read: ReadDecision, simulate: FailurePoint | undefined): IngestEventResult {
   if (result.outcome === "rejected" || result.outcome === "failed") throw result.error;
   if (simulate === "after-commit") throw simulated("after commit: the event was counted but this answer was lost");
-  return { success: true, deduplicated: result.outcome === "deduplicated", outcome: result.outcome };
+  if (result.outcome === "not_counted") return { success: true, deduplicated: false, outcome: "not_counted" };
+  if (read.kind !== "event") throw new Error(`an event decided ${read.kind} cannot be ${result.outcome}`);
+  return {
+    success: true,
+    deduplicated: result.outcome === "deduplicated",
+    identifiedBy: read.identity.identifiedBy,
+    outcome: result.outcome,
+  };
 }
 
 /** One committer per database handle (and group size): every request of this process shares its groups. */

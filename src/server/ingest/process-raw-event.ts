@@ -1,15 +1,13 @@
 // Processing raw events already stored (the recovery worker claims them; tests make them):
-// each is read as the request path reads it (read-event.ts) and processed by the same group
+// each is decided as the request path decides it (decide-event.ts) and processed by the same group
 // code (group-commit.ts), so a recovered event is counted exactly as its request would have.
 // Safe to run concurrently with anything for the same event: processing locks the event's
 // pending row and only a pending event is processed; one finished meanwhile is answered from
 // its state.
 import type { RawEventFormat } from "../../lib/events-schema";
 import type { Database } from "../db/database";
-import { AppError } from "../errors";
-import { computeDedupKey } from "./dedup-key";
+import { decideEvent, type DecideRules } from "./decide-event";
 import { finishPending, outcomeOfRaw, processCaptured, type CapturedEvent, type DecidedOutcome, type ProcessResult } from "./group-commit";
-import { notCountedReason, readEvent, type ReadRules } from "./read-event";
 import { outcomeOfFinished, type ProcessOutcome } from "./outcome";
 
 /** A raw event as stored. */
@@ -23,22 +21,21 @@ export interface StoredRawEvent {
 }
 
 /** Processes stored `received` raw events as one group; one result each, in order. */
-export async function processStoredRawEvents(db: Database, rows: StoredRawEvent[], rules: ReadRules): Promise<ProcessResult[]> {
+export async function processStoredRawEvents(db: Database, rows: StoredRawEvent[], rules: DecideRules): Promise<ProcessResult[]> {
   const results: (ProcessResult | undefined)[] = new Array(rows.length);
   const toProcess: { index: number; event: CapturedEvent }[] = [];
   for (const [index, raw] of rows.entries()) {
     const payload = (typeof raw.payload === "string" ? JSON.parse(raw.payload) : raw.payload) as Record<string, unknown>;
-    try {
-      const read = readEvent(raw.format, raw.source, payload, rules);
-      if (read.kind === "not_counted") {
-        results[index] = await settle(db, raw.id, { outcome: "not_counted" }, { status: "not_counted", reason: notCountedReason(read.call), reasonCode: null });
-        continue;
-      }
-      toProcess.push({ index, event: { rawId: raw.id, receivedAt: new Date(raw.received_at), event: read.event, identity: computeDedupKey(read.event, raw.idempotency_key) } });
-    } catch (err) {
-      if (!(err instanceof AppError)) throw err;
-      // Rules changed since capture (SDK_VALUE_PROPERTIES), or a payload captured by an older version.
+    // The stored key is the one the request decided with (explicitKeyOf, at capture).
+    const read = decideEvent(raw.format, raw.source, payload, raw.idempotency_key, rules);
+    if (read.kind === "not_counted") {
+      results[index] = await settle(db, raw.id, { outcome: "not_counted" }, { status: "not_counted", reason: read.reason, reasonCode: null });
+    } else if (read.kind === "rejected") {
+      // Rules changed since capture (SDK_VALUE_PROPERTIES, REQUIRE_EVENT_KEY), or a payload captured by an older version.
+      const err = read.error;
       results[index] = await settle(db, raw.id, { outcome: "rejected", error: err }, { status: "rejected", reason: err.message, reasonCode: err.code });
+    } else {
+      toProcess.push({ index, event: { rawId: raw.id, receivedAt: new Date(raw.received_at), event: read.event, identity: read.identity } });
     }
   }
   const processed = await processCaptured(
@@ -50,7 +47,7 @@ export async function processStoredRawEvents(db: Database, rows: StoredRawEvent[
 }
 
 /** Processes one stored raw event; one already finished answers as it did the first time. */
-export async function processRawEvent(db: Database, rawEventId: string, rules: ReadRules): Promise<ProcessOutcome> {
+export async function processRawEvent(db: Database, rawEventId: string, rules: DecideRules): Promise<ProcessOutcome> {
   const raw = await db.prisma.rawEventState.findUnique({
     where: { id: rawEventId },
     select: { id: true, source: true, payload: true, format: true, idempotencyKey: true, receivedAt: true, status: true, processedEventId: true, reason: true, reasonCode: true },

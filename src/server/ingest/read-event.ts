@@ -10,7 +10,6 @@ import type { z } from "zod";
 import { idempotencyKeySchema, timestampSchema } from "../../lib/ingest-schema";
 import type { RawEventFormat } from "../../lib/events-schema";
 import { posthogEventSchema, posthogUncountedEvents, segmentMessageSchema } from "../../lib/sdk-schema";
-import type { Config } from "../config";
 import { AppError } from "../errors";
 import { normalizeEvent, type NormalizedEvent } from "./normalize";
 import { firstIssue } from "../validation-issue";
@@ -19,11 +18,6 @@ import { firstIssue } from "../validation-issue";
 export interface ReadRules {
   /** Properties whose first finite number is an SDK event's value (SDK_VALUE_PROPERTIES). */
   valueProperties: readonly string[];
-}
-
-/** How payloads are read under this configuration. */
-export function readRulesOf(config: Config): ReadRules {
-  return { valueProperties: config.SDK_VALUE_PROPERTIES };
 }
 
 export type ReadPayload =

@@ -15,7 +15,7 @@ import { observeRecovery } from "../observability/metrics";
 import { finishPending } from "./group-commit";
 import { processStoredRawEvents, type StoredRawEvent } from "./process-raw-event";
 import { pruneRawEvents } from "./prune-raw-events";
-import { readRulesOf } from "./read-event";
+import { decideRulesOf } from "./decide-event";
 
 /** How often an instance's worker prunes raw events past RAW_RETENTION_DAYS. */
 const PRUNE_EVERY_MS = 60_000;
@@ -39,7 +39,7 @@ export async function recoverStuckEvents(ctx: ServerContext, limit = 100, signal
   // wait for a connection plus its timeout), so no other worker claims them again meanwhile;
   // a failure sets the real next attempt (backoff) below.
   const leaseMs = ctx.config.DB_CONNECT_TIMEOUT_MS + ctx.config.DB_TRANSACTION_TIMEOUT_MS + 1000;
-  const rules = readRulesOf(ctx.config);
+  const rules = decideRulesOf(ctx.config);
   for (let done = 0; done < limit && !signal?.aborted; ) {
     const claimed = await ctx.db.prisma.$queryRaw<Claimed[]>`
       WITH claimed AS (

@@ -38,31 +38,38 @@ export const rollupPeriods = {
 } as const;
 export type RollupPeriod = keyof typeof rollupPeriods;
 
-/** The upsert of the processed events with these ids into a periodic rollup. */
-function addToPeriodRollup(level: RollupPeriod, ids: string[]): Prisma.Sql {
+/** The upsert of the new events (`events`: a FROM item with source, metric, value, occurred_at) into a periodic rollup. */
+function addToPeriodRollup(level: RollupPeriod, events: Prisma.Sql): Prisma.Sql {
   const { table, ofOccurrence } = rollupPeriods[level];
   const c = Prisma.raw(rollupPeriods[level].column);
   return Prisma.sql`
       INSERT INTO ${table} AS a (source, metric, ${c}, count, sum, min, max, first_seen_at, last_seen_at, updated_at)
       SELECT source, metric, ${ofOccurrence}, count(*), sum(value), min(value), max(value), min(occurred_at), max(occurred_at), now()
-      FROM processed_event WHERE id = ANY(${ids}::bigint[])
+      FROM ${events}
       GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
       ON CONFLICT (source, metric, ${c}) DO UPDATE SET ${absorbNewEvents}`;
 }
 
 /**
- * The three rollup upserts as CTEs of the processing statement
- * (`WITH …, agg AS (…), agg_hour AS (…), agg_day AS (…)`), adding the processed events with these ids.
+ * The three rollup upserts as CTEs of a processing statement
+ * (`WITH …, agg AS (…), agg_hour AS (…), agg_day AS (…)`), adding the events of `events`: a FROM
+ * item with source, metric, value and occurred_at (the processed events inserted by the same
+ * statement's CTE, or those with given ids: addToRollupsCtes).
  */
-export function addToRollupsCtes(processedEventIds: (bigint | string)[]): Prisma.Sql {
-  const ids = processedEventIds.map(String);
+export function addEventsToRollupsCtes(events: Prisma.Sql): Prisma.Sql {
   return Prisma.sql`
     agg AS (
       INSERT INTO metric_aggregate AS a (source, metric, count, sum, min, max, first_seen_at, last_seen_at, updated_at)
       SELECT source, metric, count(*), sum(value), min(value), max(value), min(occurred_at), max(occurred_at), now()
-      FROM processed_event WHERE id = ANY(${ids}::bigint[])
+      FROM ${events}
       GROUP BY source, metric ORDER BY source, metric
       ON CONFLICT (source, metric) DO UPDATE SET ${absorbNewEvents}),
-    agg_hour AS (${addToPeriodRollup("hour", ids)}),
-    agg_day AS (${addToPeriodRollup("day", ids)})`;
+    agg_hour AS (${addToPeriodRollup("hour", events)}),
+    agg_day AS (${addToPeriodRollup("day", events)})`;
+}
+
+/** The three rollup upserts as CTEs, adding the processed events with these ids (committed by an earlier statement). */
+export function addToRollupsCtes(processedEventIds: (bigint | string)[]): Prisma.Sql {
+  const ids = processedEventIds.map(String);
+  return addEventsToRollupsCtes(Prisma.sql`processed_event WHERE id = ANY(${ids}::bigint[])`);
 }

@@ -20,6 +20,7 @@ import {
   posthogEventSchema,
   posthogSingleBodySchema,
   sdkAnswerSchema,
+  posthogV1AnswerSchema,
   segmentBatchBodySchema,
   segmentMessageSchema,
   segmentSingleBodySchema,
@@ -45,8 +46,13 @@ export function batchBody(maxEvents: number) {
 
 export const ingestAnswer = ingestOutputSchema.meta({ id: "IngestAnswer" });
 export const batchAnswer = batchOutputSchema.meta({ id: "BatchAnswer" });
-const aggregatePoint = aggregatePointSchema.meta({ id: "AggregatePoint", description: "One bucket of a series; avg, min and max are null for a bucket with no event" });
-export const aggregate = aggregateSchema.extend({ series: z.array(aggregatePoint).optional().meta({ description: "With `bucket`: every bucket of [from, to), oldest first" }) }).meta({ id: "Aggregate" });
+const aggregatePoint = aggregatePointSchema.meta({
+  id: "AggregatePoint",
+  description: "One bucket of a series; avg, min and max are null for a bucket with no event",
+});
+export const aggregate = aggregateSchema
+  .extend({ series: z.array(aggregatePoint).optional().meta({ description: "With `bucket`: every bucket of [from, to), oldest first" }) })
+  .meta({ id: "Aggregate" });
 export const aggregatesPage = aggregatesPageSchema.extend({ items: z.array(aggregate) }).meta({ id: "AggregatesPage" });
 export const aggregatesSummary = aggregatesSummarySchema.meta({ id: "AggregatesSummary" });
 
@@ -64,3 +70,8 @@ export const posthogBatch = z.union([posthogBatchBody, posthogEvents]);
 export const posthogCapture = z.union([posthogSingle, posthogBatchBody, posthogEvents]);
 
 export const sdkAnswer = sdkAnswerSchema.meta({ id: "SdkAnswer" });
+export const posthogV1Answer = posthogV1AnswerSchema.meta({ id: "PosthogV1Answer" });
+/** Capture V1's body: `{ created_at, batch }`, the project key as Bearer. */
+export const posthogV1Batch = posthogBatchBodySchema
+  .extend({ created_at: z.string().optional(), batch: z.array(posthogEvent) })
+  .meta({ id: "PosthogV1Batch" });

@@ -5,7 +5,7 @@
 // takes gzip or deflate bodies.
 import { segmentCallTypes, type SegmentCallType } from "../../lib/sdk-schema";
 import type { Config } from "../config";
-import { posthogBatch, posthogCapture, sdkAnswer, segmentBatch, segmentCall } from "./api-schemas";
+import { posthogBatch, posthogCapture, posthogV1Answer, posthogV1Batch, sdkAnswer, segmentBatch, segmentCall } from "./api-schemas";
 import { bodyErrors, writeErrors } from "./error-responses";
 import type { OperationSpec, OperationTable } from "./operation";
 
@@ -14,16 +14,18 @@ const answer: OperationSpec["answer"] = {
   description:
     "Every message of the request is committed: counted, deduplicated (the same `messageId`/`uuid` sent again), captured but not counted " +
     "(identify, page and other non-event calls), or stored `rejected` with its reason (listed in `rejections`; the others are unaffected). " +
-    "The SDKs read only the status.",
+    "`results` says, per message, what became of it and how it was identified. The SDKs read only the status.",
 };
 
 const segmentMapping =
   "A `track` is one event: metric = the event name, value = the first finite number among the properties named by SDK_VALUE_PROPERTIES " +
   "(default `value`, `revenue`), else 1; timestamp = `timestamp`, else `originalTimestamp`, else the time of receipt; idempotency key = " +
-  "`messageId`, scoped by source. Other call types are captured raw as `not_counted`.";
+  "`messageId`, scoped by source: the id alone names the event, so a re-send whose SDK-stamped fields changed is deduplicated. " +
+  "Other call types are captured raw as `not_counted`.";
 
 const posthogMapping =
-  "A captured event is one event: metric = `event`, value as for Segment (SDK_VALUE_PROPERTIES), idempotency key = `uuid`, scoped by source. " +
+  "A captured event is one event: metric = `event`, value as for Segment (SDK_VALUE_PROPERTIES), idempotency key = `uuid`, scoped by source " +
+  "(the id alone names the event, as for Segment). " +
   "`$identify`, `$create_alias`, `$merge_dangerously`, `$groupidentify`, `$set`, `$pageview` and `$screen` are captured raw as `not_counted`.";
 
 const capitalized = (s: string) => `${s.charAt(0).toUpperCase()}${s.slice(1)}`;
@@ -48,7 +50,7 @@ export function sdkOperations(config: Config): OperationTable {
   const single = (type: SegmentCallType) =>
     segment(`segment${capitalized(type)}`, `One ${type} call`, `One message of type \`${type}\`.`, {
       schema: segmentCall,
-      description: `The message (its \`type\`, when given, is \`${type}\`)`,
+      description: `The message (its \`type\`, when given, must be \`${type}\`: a message of another type is stored \`rejected\`)`,
       anyContentType: true,
     });
 
@@ -83,5 +85,18 @@ export function sdkOperations(config: Config): OperationTable {
     }),
     "POST /capture": posthog("posthogCapture", "One captured event (or a batch, as /batch takes it)", capture),
     "POST /e": posthog("posthogE", "The same as /capture", capture),
+    "POST /i/v0/e": posthog("posthogIV0E", "The same as /capture (posthog-js's path)", capture),
+    "POST /i/v1/analytics/events": {
+      ...posthog("posthogCaptureV1", "Capture V1: many captured events, answered per uuid", {
+        schema: posthogV1Batch,
+        description: "`batch`: the events (posthog-node with POSTHOG_CAPTURE_MODE=v1); the project key as `Authorization: Bearer`",
+        anyContentType: true,
+      }),
+      answer: {
+        schema: posthogV1Answer,
+        description:
+          "Every event is committed; `results` maps each `uuid` to `ok` (counted, deduplicated or kept) or `drop` (stored rejected: retrying will not help).",
+      },
+    },
   };
 }

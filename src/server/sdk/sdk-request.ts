@@ -8,7 +8,13 @@
 // back deduplicated).
 import { z } from "zod";
 import type { RawEventFormat } from "../../lib/events-schema";
-import { posthogBatchBodySchema, segmentBatchBodySchema, type SdkAnswer, type SegmentCallType } from "../../lib/sdk-schema";
+import {
+  posthogBatchBodySchema,
+  segmentBatchBodySchema,
+  type PosthogV1Answer,
+  type SdkAnswer,
+  type SegmentCallType,
+} from "../../lib/sdk-schema";
 import { unstorableJson } from "../../lib/storable-json";
 import { requireWriter, sourceForSdk, type Principal } from "../auth/principal";
 import { takeRateLimit } from "../auth/rate-limit";
@@ -19,8 +25,11 @@ import { ingestItems, sliced, type CheckedItem, type ItemResult } from "../inges
 import { asObject } from "../http/json-body";
 import { fieldAt, firstIssue } from "../validation-issue";
 
-/** What an SDK route carries: a batch of messages, or one call (Segment: of the route's type). */
-export type SdkShape = { protocol: "segment"; call: "batch" | SegmentCallType } | { protocol: "posthog"; call: "batch" | "capture" };
+/**
+ * What an SDK route carries: a batch of messages, or one call (Segment: of the route's type);
+ * PostHog's `v1` is Capture V1's batch (`POST /i/v1/analytics/events`), answered per uuid.
+ */
+export type SdkShape = { protocol: "segment"; call: "batch" | SegmentCallType } | { protocol: "posthog"; call: "batch" | "capture" | "v1" };
 
 export interface SdkRequest {
   shape: SdkShape;
@@ -36,7 +45,11 @@ export interface SdkRequest {
 /** Fields that carry the key: never stored with a message. */
 const KEY_FIELDS = ["writeKey", "api_key", "token"];
 
-export async function ingestSdkRequest(ctx: ServerContext, request: SdkRequest, signal?: AbortSignal): Promise<SdkAnswer> {
+export async function ingestSdkRequest(
+  ctx: ServerContext,
+  request: SdkRequest,
+  signal?: AbortSignal,
+): Promise<SdkAnswer | PosthogV1Answer> {
   const { shape } = request;
   const { messages, bodyKey, keyField, single } = messagesOf(shape, request.body);
   // The SDKs batch by bytes, not count (Segment and RudderStack drop a batch refused 413), so a
@@ -51,7 +64,11 @@ export async function ingestSdkRequest(ctx: ServerContext, request: SdkRequest, 
     // A single call is the whole request: over the message limit it is the request that is too large.
     const size = Buffer.byteLength(JSON.stringify(messages[0]), "utf8");
     if (size > ctx.config.SDK_MAX_MESSAGE_BYTES) {
-      throw new AppError("PAYLOAD_TOO_LARGE", `The message is ${size} bytes; the limit is ${ctx.config.SDK_MAX_MESSAGE_BYTES} bytes per message`, { field: "body" });
+      throw new AppError(
+        "PAYLOAD_TOO_LARGE",
+        `The message is ${size} bytes; the limit is ${ctx.config.SDK_MAX_MESSAGE_BYTES} bytes per message`,
+        { field: "body" },
+      );
     }
   }
 
@@ -66,7 +83,8 @@ export async function ingestSdkRequest(ctx: ServerContext, request: SdkRequest, 
       const field = name(index, fieldAt(problem.path, null, ""));
       return { index, status: "rejected", code: "INVALID_EVENT", reason: `${field} ${problem.message}`, field };
     }
-    return { index, event: { source, payload: withoutKeys(message as Record<string, unknown>), format } };
+    const payload = withoutKeys(message as Record<string, unknown>);
+    return { index, event: { source, payload, format, ...routeRefusal(shape, payload) } };
   });
   const results: ItemResult[] = [];
   for (let start = 0; start < checked.length; start += slice) {
@@ -76,8 +94,57 @@ export async function ingestSdkRequest(ctx: ServerContext, request: SdkRequest, 
     results.push(...(await ingestItems(ctx, part, signal, (index, field) => name(index, field))));
   }
   const tally = (status: string) => results.filter((r) => r.status === status).length;
-  const rejections = results.filter((r) => r.status === "rejected" || r.status === "failed").map(({ index, code, reason, field }) => ({ index, code: code ?? "INVALID_EVENT", reason: reason ?? "rejected", ...(field ? { field } : {}) }));
-  return { success: true, counted: tally("counted"), deduplicated: tally("deduplicated"), notCounted: tally("not_counted"), rejected: tally("rejected"), failed: tally("failed"), rejections };
+  const rejections = results
+    .filter((r) => r.status === "rejected" || r.status === "failed")
+    .map(({ index, code, reason, field }) => ({
+      index,
+      code: code ?? "INVALID_EVENT",
+      reason: reason ?? "rejected",
+      ...(field ? { field } : {}),
+    }));
+  const counts = {
+    success: true as const,
+    counted: tally("counted"),
+    deduplicated: tally("deduplicated"),
+    notCounted: tally("not_counted"),
+    rejected: tally("rejected"),
+    failed: tally("failed"),
+    rejections,
+  };
+  if (shape.protocol === "posthog" && shape.call === "v1") return { ...counts, results: v1Results(messages, results) };
+  return { ...counts, results };
+}
+
+/**
+ * Capture V1's results, by uuid: `drop` for a message stored rejected or failed (retrying will
+ * not help), `ok` for the others. posthog-node retries only uuids answered `retry`, and a
+ * database failure fails the whole request instead (5xx, which it retries).
+ */
+function v1Results(messages: unknown[], results: ItemResult[]): PosthogV1Answer["results"] {
+  const out: PosthogV1Answer["results"] = {};
+  for (const r of results) {
+    const uuid = (messages[r.index] as { uuid?: unknown } | null)?.uuid;
+    if (typeof uuid !== "string" || uuid === "") continue;
+    out[uuid] =
+      r.status === "rejected" || r.status === "failed" ? { result: "drop", ...(r.reason ? { details: r.reason } : {}) } : { result: "ok" };
+  }
+  return out;
+}
+
+/**
+ * A single-call Segment route names the call's type (`/v1/identify`): a message that says it is
+ * another type is stored rejected, not counted as what it claims (a `track` posted to
+ * `/v1/identify` is not a track).
+ */
+function routeRefusal(shape: SdkShape, message: Record<string, unknown>): { refused?: AppError } {
+  if (shape.protocol !== "segment" || shape.call === "batch" || message.type === shape.call) return {};
+  return {
+    refused: new AppError(
+      "INVALID_EVENT",
+      `type is ${JSON.stringify(message.type)} but this route takes ${shape.call} calls; send it to /v1/${String(message.type)} or /v1/batch`,
+      { field: "type" },
+    ),
+  };
 }
 
 interface Messages {
@@ -97,13 +164,15 @@ function messagesOf(shape: SdkShape, body: unknown): Messages {
       return { messages: parsed.batch, bodyKey: parsed.writeKey, keyField: "writeKey", single: false };
     }
     const message = asObject(body);
+    // A message without a type is of the route's type; one that names another is refused (routeRefusal).
     return { messages: [{ type: shape.call, ...message }], bodyKey: stringField(message, "writeKey"), keyField: "writeKey", single: true };
   }
   // PostHog: /batch takes { api_key, batch: [...] } (or, as older clients send, a bare array);
   // /capture and /e take one event, or a batch as /batch does.
-  if (Array.isArray(body)) return { messages: body, bodyKey: undefined, keyField: "api_key", single: false };
+  if (Array.isArray(body) && shape.call !== "v1") return { messages: body, bodyKey: undefined, keyField: "api_key", single: false };
   const object = asObject(body);
-  if (shape.call === "batch" || "batch" in object) {
+  // Capture V1 ({ created_at, batch }, the key as Bearer) and /batch take a batch; /capture and /e either.
+  if (shape.call === "batch" || shape.call === "v1" || "batch" in object) {
     const parsed = parseBody(posthogBatchBodySchema, object);
     return { messages: parsed.batch, bodyKey: parsed.api_key ?? parsed.token, keyField: "api_key", single: false };
   }

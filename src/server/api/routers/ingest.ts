@@ -12,13 +12,15 @@ import { principalOf, publicProcedure } from "../trpc";
 export const ingestProcedure = publicProcedure
   .input(ingestInputSchema)
   .output(ingestOutputSchema)
-  .mutation(({ ctx, input, signal }) => {
+  .mutation(async ({ ctx, input, signal }) => {
     const principal = principalOf(ctx);
     requireWriter(principal);
     if (input.simulate) requireOperator(principal, "simulate failures");
     const source = sourceForWrite(principal, input.source);
     takeRateLimit(ctx, principal, 1);
-    return ingestEvent(ctx, { ...input, source }, signal);
+    const result = await ingestEvent(ctx, { ...input, source }, signal);
+    if (result.outcome === "not_counted") throw new Error("an event of this service's own format is counted or deduplicated, never not_counted");
+    return result;
   });
 
 export const ingestBatchProcedure = publicProcedure

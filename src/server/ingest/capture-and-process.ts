@@ -1,0 +1,122 @@
+// The write path's fast path: a whole group captured and processed in ONE statement, so one
+// round trip and one commit (docs/write-path.md, "One statement per group"). It is atomic:
+// every raw event of the group is stored and every event that can be decided is finished
+// (counted, deduplicated, rejected for a reused key, or stored with the outcome reading
+// decided), with the rollups, or nothing is stored at all and no request has been answered.
+// A raw event is therefore never lost: when the statement fails for a reason tied to the
+// data, the group takes the two-stage path (capture committed first, then processing), which
+// isolates the event at fault; when the database is unreachable every request gets the error.
+//
+// One thing a single statement cannot decide: an event whose dedup key another transaction is
+// inserting at the same moment. ON CONFLICT DO NOTHING waits for that transaction, but this
+// statement's snapshot cannot see the row it committed. Such an event (and the group's other
+// copies of its key) is captured with a pending row instead, and processed right after by the
+// two-stage code (processCaptured), which reads in a fresh snapshot.
+//
+// Locks: processed events are inserted in dedup-key order before any rollup row is touched,
+// and rollup rows in key order, as in the two-stage path, so groups cannot deadlock.
+import { Prisma } from "../../generated/prisma/client";
+import type { Database } from "../db/database";
+import type { ReadDecision } from "./decide-event";
+import { keyReusedError } from "./outcome";
+import { addEventsToRollupsCtes } from "./rollup";
+
+/** One event of the group: what the capture stores, and what reading decided. */
+export interface GroupRow {
+  rawId: string;
+  source: string;
+  payloadJson: string;
+  format: string;
+  idempotencyKey: string | null;
+  nextAttemptAt: Date;
+  read: ReadDecision;
+}
+
+/** What the statement decided for an event to count: finished, or left pending (a key in flight elsewhere). */
+export type FastResult =
+  | { rawId: string; status: "counted" | "deduplicated"; processedEventId: bigint }
+  | { rawId: string; status: "rejected" }
+  | { rawId: string; status: "received"; receivedAt: Date };
+
+/**
+ * Captures and processes the group in one statement (autocommit). Returns a result for each
+ * row whose read decision is `event`, in the order given; rows decided otherwise (rejected,
+ * not counted) are stored with their outcome and need no result.
+ */
+export async function captureAndProcess(db: Database, rows: GroupRow[]): Promise<FastResult[]> {
+  const events = rows.map((r) => (r.read.kind === "event" ? r.read : null));
+  const decided = rows.map((r) => (r.read.kind === "event" ? null : r.read));
+  // Within the group, the first event of each dedup key is the candidate to insert.
+  const seenKeys = new Set<string>();
+  const candidate = events.map((e) => {
+    if (!e || seenKeys.has(e.identity.dedupKey)) return false;
+    seenKeys.add(e.identity.dedupKey);
+    return true;
+  });
+  const col = <T>(f: (r: GroupRow, i: number) => T) => rows.map(f);
+  const result = await db.prisma.$queryRaw<{ raw_id: string; status: FastResult["status"]; pid: bigint | null; received_at: Date }[]>`
+    WITH t AS (
+      SELECT * FROM unnest(
+        ${col((r) => r.rawId)}::uuid[], ${col((r) => r.source)}::text[], ${col((r) => r.payloadJson)}::jsonb[],
+        ${col((r) => r.format)}::text[]::"RawEventFormat"[], ${col((r) => r.idempotencyKey)}::text[],
+        ${col((r) => r.nextAttemptAt.toISOString())}::timestamptz[],
+        ${decided.map((d) => d?.kind ?? null)}::text[], ${decided.map((d) => (d === null ? null : d.kind === "rejected" ? d.error.message : d.reason))}::text[],
+        ${decided.map((d) => (d?.kind === "rejected" ? d.error.code : null))}::text[],
+        ${events.map((e) => e?.identity.dedupKey ?? null)}::text[], ${events.map((e) => e?.identity.contentHash ?? null)}::text[],
+        ${events.map((e) => e?.identity.keyAlone ?? null)}::boolean[], ${candidate}::boolean[],
+        ${events.map((e) => e?.event.metric ?? null)}::text[], ${events.map((e) => (e ? String(e.event.value) : null))}::numeric[],
+        ${events.map((e) => e?.event.timestamp ?? null)}::timestamptz[], ${events.map((e) => (e ? JSON.stringify(e.event.attributes) : null))}::jsonb[],
+        ${events.map((e) => (e ? keyReusedError(e.identity.explicitKey).message : null))}::text[])
+      AS t(id, source, payload, format, idempotency_key, next_attempt_at, decided, reason, reason_code,
+           dedup_key, content_hash, key_alone, candidate, metric, value, occurred_at, attributes, reused_reason)),
+    raw AS (
+      INSERT INTO raw_event (id, source, payload, format, idempotency_key)
+      SELECT id, source, payload, format, idempotency_key FROM t
+      RETURNING id, received_at),
+    decided AS (
+      INSERT INTO raw_event_outcome (raw_event_id, status, reason, reason_code)
+      SELECT id, decided::"RawEventStatus", reason, reason_code FROM t WHERE decided IS NOT NULL),
+    seen AS (
+      SELECT p.id, p.dedup_key, p.content_hash FROM processed_event p
+      WHERE p.dedup_key IN (SELECT dedup_key FROM t WHERE dedup_key IS NOT NULL)),
+    ins AS (
+      INSERT INTO processed_event (dedup_key, content_hash, source, metric, value, occurred_at, attributes, raw_event_id)
+      -- An event without its own time occurred when it was received: now(), as received_at's default.
+      SELECT dedup_key, content_hash, source, metric, value, coalesce(occurred_at, now()), attributes, id FROM t
+      WHERE candidate AND dedup_key NOT IN (SELECT dedup_key FROM seen)
+      ORDER BY dedup_key
+      ON CONFLICT (dedup_key) DO NOTHING
+      RETURNING id, dedup_key, content_hash, raw_event_id, source, metric, value, occurred_at),
+    firsts AS (
+      SELECT id, dedup_key, content_hash, raw_event_id FROM ins
+      UNION ALL SELECT id, dedup_key, content_hash, NULL FROM seen),
+    r AS (
+      SELECT t.id AS raw_id, f.id AS pid, t.reused_reason, t.next_attempt_at,
+             CASE WHEN f.id IS NULL THEN 'received'
+                  WHEN f.raw_event_id = t.id THEN 'counted'
+                  WHEN t.key_alone OR f.content_hash = t.content_hash THEN 'deduplicated'
+                  ELSE 'rejected' END AS status
+      FROM t LEFT JOIN firsts f ON f.dedup_key = t.dedup_key
+      WHERE t.dedup_key IS NOT NULL),
+    pending AS (
+      INSERT INTO raw_event_pending (raw_event_id, next_attempt_at)
+      SELECT raw_id, next_attempt_at FROM r WHERE status = 'received'),
+    marked AS (
+      INSERT INTO raw_event_outcome (raw_event_id, status, reason, reason_code, processed_event_id)
+      SELECT raw_id, status::"RawEventStatus", CASE WHEN status = 'rejected' THEN reused_reason END,
+             CASE WHEN status = 'rejected' THEN 'IDEMPOTENCY_KEY_REUSED' END, CASE WHEN status = 'deduplicated' THEN pid END
+      FROM r WHERE status IN ('deduplicated', 'rejected')),
+    ${addEventsToRollupsCtes(Prisma.sql`ins`)}
+    SELECT r.raw_id::text AS raw_id, r.status, r.pid, raw.received_at FROM r JOIN raw ON raw.id = r.raw_id`;
+  const byId = new Map(result.map((r) => [r.raw_id, r]));
+  const out: FastResult[] = [];
+  for (const row of rows) {
+    if (row.read.kind !== "event") continue;
+    const r = byId.get(row.rawId);
+    if (!r) throw new Error(`the group statement returned no result for raw event ${row.rawId}`);
+    if (r.status === "counted" || r.status === "deduplicated") out.push({ rawId: row.rawId, status: r.status, processedEventId: BigInt(r.pid!) });
+    else if (r.status === "rejected") out.push({ rawId: row.rawId, status: "rejected" });
+    else out.push({ rawId: row.rawId, status: "received", receivedAt: new Date(r.received_at) });
+  }
+  return out;
+}
