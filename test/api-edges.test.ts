@@ -44,7 +44,7 @@ describe("the API's edges (PGlite)", () => {
       ["GET", "/api/nope", html],
       ["GET", "/api/trpc", html],
       ["GET", "/v1/nope", html],
-      ["POST", "/i/v0/e", {}],
+      ["POST", "/i/v0/nope", {}],
       ["GET", "/ingest/nope", html],
       ["POST", "/e/x", {}],
       ["POST", "/flags", {}],
