@@ -124,8 +124,8 @@ describe("the typed client package", () => {
         const { code, output } = await run(process.execPath, [join(consumer, "out/client.js"), app.url, source], consumer);
         expect(code, output).toBe(0);
         expect(JSON.parse(output)).toEqual({
-          first: { success: true, deduplicated: false, identifiedBy: "content" },
-          again: { success: true, deduplicated: true, identifiedBy: "content" },
+          first: { success: true, deduplicated: false, identifiedBy: "key" }, // it carries idempotencyKey
+          again: { success: true, deduplicated: true, identifiedBy: "key" },
           batch: {
             success: true,
             counted: 1,
