@@ -161,6 +161,8 @@ async function main(): Promise<void> {
     SERVE_PAGES: "false",
     LOG_LEVEL: "warn",
     RECOVERY_DELAY_MS: "2000",
+    // The flood's clients stand for many clients but share one address: the per-address cap must not thin them out.
+    MAX_CONNECTIONS_PER_ADDRESS: String(clients + 8),
     ...(maxPending ? { MAX_PENDING_EVENTS: maxPending } : {}),
   });
   const pid = app.child.pid!;

@@ -83,7 +83,7 @@ describe.each(backends)("aggregates over time windows, a page at a time, on %s",
   });
 
   it("from and to must be whole UTC hours, in order: anything else is a 400 naming the field", async () => {
-    expect(await refusal("from=2026-11-24T10:30:00Z")).toMatchObject({ code: "INVALID_ENVELOPE", field: "from", message: expect.stringContaining("whole UTC hour") });
+    expect(await refusal("from=2026-11-24T10:30:00Z")).toMatchObject({ code: "INVALID_QUERY", field: "from", message: expect.stringContaining("whole UTC hour") });
     expect(await refusal("to=2026-11-24T10:00:00.001Z")).toMatchObject({ field: "to", message: expect.stringContaining("whole UTC hour") });
     expect(await refusal("to=2026-11-24T10:00:00.0000001Z")).toMatchObject({ field: "to" });
     // A half-hour zone's midnight is not a whole UTC hour.

@@ -235,7 +235,7 @@ describe("OpenAPI document", () => {
     expect(operation("GET", "/aggregates").responses["200"]?.headers?.Link).toBeDefined();
     expect(page.headers.get("link")).toMatch(/^<\/aggregates\?.*cursor=[\w-]+>; rel="next"$/);
     const halfHour = await fetch(`${app.url}/aggregates?from=2026-11-24T10:30:00Z`, { headers: operator });
-    expect(await expectDocumented("GET", "/aggregates", halfHour, 400)).toMatchObject({ error: { code: "INVALID_ENVELOPE", field: "from" } });
+    expect(await expectDocumented("GET", "/aggregates", halfHour, 400)).toMatchObject({ error: { code: "INVALID_QUERY", field: "from" } });
   });
 
   it("tRPC: results and errors come in the documented envelopes", async () => {

@@ -93,7 +93,7 @@ function parse(text: string): RawResponse | undefined {
 }
 
 function postHead(path: string, contentLength: number): string {
-  return `POST ${path} HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: ${contentLength}\r\n\r\n`;
+  return `POST ${path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${contentLength}\r\n\r\n`;
 }
 
 function batchOf(source: string, n: number): string {
@@ -291,7 +291,7 @@ describe("slow and surplus connections", () => {
   it("cuts off a client that trickles its headers, 408 within HEADERS_TIMEOUT_MS", async () => {
     const app = await startHttpApp(testContext(t.db, { REQUEST_TIMEOUT_MS: "1000", HEADERS_TIMEOUT_MS: "500" }));
     const client = new RawClient(app);
-    const { elapsed } = await client.trickle("POST /ingest HTTP/1.1\r\nHost: test\r\nX-Slow: ", "a".repeat(1000), 50);
+    const { elapsed } = await client.trickle("POST /ingest HTTP/1.1\r\nHost: localhost\r\nX-Slow: ", "a".repeat(1000), 50);
     await app.close();
     expect(client.received).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/);
     expect(elapsed).toBeGreaterThanOrEqual(500);
@@ -300,7 +300,7 @@ describe("slow and surplus connections", () => {
 
   it("closes a connection past MAX_CONNECTIONS at once, and accepts again when one is freed", async () => {
     const app = await startHttpApp(testContext(t.db, { MAX_CONNECTIONS: "2" }));
-    const health = "GET /api/health HTTP/1.1\r\nHost: test\r\n\r\n";
+    const health = "GET /api/health HTTP/1.1\r\nHost: localhost\r\n\r\n";
     const open = [new RawClient(app), new RawClient(app)];
     for (const c of open) {
       c.send(health);
@@ -327,7 +327,7 @@ describe("slow and surplus connections", () => {
   it("closes an idle keep-alive connection after KEEP_ALIVE_TIMEOUT_MS", async () => {
     const app = await startHttpApp(testContext(t.db, { KEEP_ALIVE_TIMEOUT_MS: "300" }));
     const client = new RawClient(app);
-    client.send("GET /api/health HTTP/1.1\r\nHost: test\r\n\r\n");
+    client.send("GET /api/health HTTP/1.1\r\nHost: localhost\r\n\r\n");
     const answered = await client.response();
     const idleFrom = Date.now();
     expect(answered.status).toBe(200);

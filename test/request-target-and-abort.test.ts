@@ -47,7 +47,7 @@ const accessLines = (since: number) => log.records.slice(since).filter((r) => r.
 
 describe("the request target", () => {
   it("GET http://a:b:c/ (absolute form URL cannot parse) answers 400 naming it", async () => {
-    const res = await rawRequest("GET http://a:b:c/ HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+    const res = await rawRequest("GET http://a:b:c/ HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
     expect(res.status).toBe(400);
     expect(JSON.parse(res.body)).toEqual({
       error: { code: "INVALID_ENVELOPE", message: 'The request target "http://a:b:c/" is not a valid URL', field: "url", retryable: false, requestId: expect.any(String) },
@@ -60,7 +60,7 @@ describe.each(["/ingest", "/ingest/batch", "/api/trpc/ingest"])("an upload to %s
     const before = log.records.length;
     const socket = await open();
     socket.resume();
-    socket.write(`POST ${path} HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"source":"abort","payload":{"metric":`);
+    socket.write(`POST ${path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"source":"abort","payload":{"metric":`);
     if (how === "RST") socket.resetAndDestroy();
     else socket.end();
     await once(socket, "close");

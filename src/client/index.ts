@@ -12,7 +12,8 @@
 // are plain object types. The rest (the error codes) the bundler copies in. Nothing here
 // runs: the package's module is empty.
 /* eslint-disable @typescript-eslint/no-unused-vars -- each value below exists for its type alone (see above) */
-import type { AnyTRPCRootTypes, TRPCBuiltRouter, TRPCRouterRecord } from "@trpc/server";
+import type { AnyTRPCRootTypes, TRPCBuiltRouter, TRPCMutationProcedure, TRPCRouterRecord } from "@trpc/server";
+import type { z } from "zod";
 import type * as aggregates from "../lib/aggregates-schema";
 import type * as api from "../lib/ingest-schema";
 import type { AppRouter as ServerRouter } from "../server/api/root";
@@ -22,10 +23,30 @@ export type { AppErrorCode, ErrorBody } from "../server/errors";
 /** Stands for a value of type `T`, so that declaration emit writes `T` out. Never called. */
 declare function valueOf<T>(): T;
 
+// What a client sends is typed as what is counted. The server's envelope schemas take any
+// JSON object as the payload (an event that cannot be counted is still kept, `rejected`, with
+// its reason) and a batch's events as `unknown[]` (each is checked on its own); a client's
+// compiler holds them to the payload schema (eventPayloadSchema: `metric` a string, `value` a
+// number, other members kept), so `value: "three"` or a missing `metric` fails to compile.
+// Only the input types narrow: the server, and a client that sends JSON of its own, are unchanged.
+/** A payload as the payload schema takes it. */
+type SentPayload = z.input<typeof api.eventPayloadSchema>;
+/** `T` with member `K` typed `V` (its other members, and whether each is optional, unchanged). */
+type With<T, K extends keyof T, V> = { [P in keyof T]: P extends K ? V : T[P] };
+type SentEvent = With<z.input<typeof api.ingestInputSchema>, "payload", SentPayload>;
+type SentBatchEvent = With<z.input<typeof api.batchEventSchema>, "payload", SentPayload>;
+type SentBatch = With<z.input<typeof api.batchInputSchema>, "events", SentBatchEvent[]>;
+
+/** A procedure's input narrowed to `TInput` (its output and meta unchanged). */
+type Narrowed<TProcedure, TInput> = TProcedure extends { _def: { $types: { output: infer O } }; meta: infer M }
+  ? TRPCMutationProcedure<{ input: TInput; output: O; meta: M }>
+  : never;
+type Sent = { ingest: SentEvent; ingestBatch: SentBatch };
+
 /** The router's type as a client sees it: each procedure (one level of sub-routers written out) and the error shape, no context. */
 declare function clientRouterOf<TRoot extends AnyTRPCRootTypes, TRecord extends TRPCRouterRecord>(): TRPCBuiltRouter<
   { ctx: object; meta: TRoot["meta"]; errorShape: TRoot["errorShape"]; transformer: TRoot["transformer"] },
-  { [K in keyof TRecord]: TRecord[K] }
+  { [K in keyof TRecord]: K extends keyof Sent ? Narrowed<TRecord[K], Sent[K]> : TRecord[K] }
 >;
 
 const appRouter = clientRouterOf<ServerRouter["_def"]["_config"]["$types"], ServerRouter["_def"]["record"]>();
@@ -36,23 +57,23 @@ const failurePoint = valueOf<api.FailurePoint>();
 /** Where a simulated failure is injected (`simulate`, or `X-Simulate-Failure`; simulation mode only). */
 export type FailurePoint = typeof failurePoint;
 
-const ingestInput = valueOf<api.IngestInput>();
-/** `POST /ingest` body (the `Idempotency-Key` header is `idempotencyKey`); tRPC `ingest` input. */
+const ingestInput = valueOf<SentEvent>();
+/** `POST /ingest` body (the `Idempotency-Key` header is `idempotencyKey`); tRPC `ingest` input. Its `payload` is an `EventPayload`. */
 export type IngestInput = typeof ingestInput;
 
 const ingestOutput = valueOf<api.IngestOutput>();
 /** `POST /ingest` answer (200); tRPC `ingest` output. */
 export type IngestOutput = typeof ingestOutput;
 
-const eventPayload = valueOf<api.EventPayload>();
-/** What a payload must say to be counted; other members are kept as attributes. */
+const eventPayload = valueOf<SentPayload>();
+/** What a payload must say to be counted (`metric`, `value`); other members are kept as attributes. */
 export type EventPayload = typeof eventPayload;
 
-const batchEvent = valueOf<api.BatchEvent>();
+const batchEvent = valueOf<SentBatchEvent>();
 /** One event of `POST /ingest/batch` (checked one by one: a bad one is rejected alone). */
 export type BatchEvent = typeof batchEvent;
 
-const batchInput = valueOf<api.BatchInput>();
+const batchInput = valueOf<SentBatch>();
 /** `POST /ingest/batch` body; tRPC `ingestBatch` input. Each event is a `BatchEvent`. */
 export type BatchInput = typeof batchInput;
 

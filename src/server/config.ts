@@ -36,6 +36,8 @@ const envSchema = z.object({
   MAX_PENDING_EVENTS: int(2_000, 1, 10_000_000),
   /** Open client connections per process; further ones are closed on accept. */
   MAX_CONNECTIONS: int(1024, 1, 1_000_000),
+  /** Open connections from one client address (IPv6: one /64); further ones from it are closed on accept. */
+  MAX_CONNECTIONS_PER_ADDRESS: int(64, 1, 1_000_000),
   /** Longest time to receive a whole request (headers and body); past it 408 and the connection closed. */
   REQUEST_TIMEOUT_MS: int(10_000, 100, 600_000),
   /** Longest time to receive a request's headers. */
@@ -62,6 +64,14 @@ const envSchema = z.object({
   AUTH_REQUIRED: bool.optional(),
   /** The operator's token (Bearer, or the console's sign-in). */
   ADMIN_TOKEN: z.string().min(1).optional(),
+  /** Wrong credentials (a sign-in, a key) one client address may send per minute before its attempts are refused 429; 0 = no limit. */
+  AUTH_FAILURES_PER_MINUTE: int(10, 0, 1_000_000),
+  /** Access control off: the Host names served besides localhost, the loopback and bound addresses (comma-separated; `*` = any). */
+  ALLOWED_HOSTS: z
+    .string()
+    .default("")
+    .transform((s) => s.split(",").map((h) => h.trim().toLowerCase()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^(\*|[a-z0-9_.-]+|\[?[0-9a-f:.]+\]?)$/, "must list host names or addresses, without scheme or port (e.g. ingest.example.com,10.0.0.5)"))),
   /** Per write key and instance; 0 = no limit. */
   RATE_LIMIT_EVENTS_PER_SECOND: int(1000, 0, 10_000_000),
   RATE_LIMIT_BURST: int(5000, 1, 10_000_000),

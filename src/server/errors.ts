@@ -7,10 +7,14 @@ import { classifyDatabaseError, sqlStateOf } from "./db/database-errors";
 export const errorTable = {
   INVALID_JSON: { status: 400, trpc: "PARSE_ERROR", retryable: false },
   INVALID_ENVELOPE: { status: 400, trpc: "BAD_REQUEST", retryable: false },
+  // A query-string parameter that is wrong (GET /aggregates' from, to, bucket, limit, …); `field` names it.
+  INVALID_QUERY: { status: 400, trpc: "BAD_REQUEST", retryable: false },
   UNAUTHENTICATED: { status: 401, trpc: "UNAUTHORIZED", retryable: false },
   FORBIDDEN: { status: 403, trpc: "FORBIDDEN", retryable: false },
   SOURCE_MISMATCH: { status: 403, trpc: "FORBIDDEN", retryable: false },
   SIMULATION_DISABLED: { status: 403, trpc: "FORBIDDEN", retryable: false },
+  // Access control off: a Host the server does not serve (DNS rebinding); see http/host-check.ts.
+  HOST_NOT_ALLOWED: { status: 403, trpc: "FORBIDDEN", retryable: false },
   NOT_FOUND: { status: 404, trpc: "NOT_FOUND", retryable: false },
   METHOD_NOT_ALLOWED: { status: 405, trpc: "METHOD_NOT_SUPPORTED", retryable: false },
   PAYLOAD_TOO_LARGE: { status: 413, trpc: "PAYLOAD_TOO_LARGE", retryable: false },

@@ -13,6 +13,7 @@ import type { ServerContext } from "../context";
 import { AppError } from "../errors";
 import { sourceSchema } from "../../lib/ingest-schema";
 import { findActiveKey } from "./api-keys";
+import { failedAuthThrottle } from "./rate-limit";
 import { isValidSession } from "./session";
 
 export type Principal =
@@ -20,13 +21,16 @@ export type Principal =
   | { kind: "operator"; via: "token" | "session" }
   | { kind: "write"; keyPrefix: string; source: string }
   | { kind: "read"; keyPrefix: string; source: string | null }
-  | { kind: "anonymous" };
+  // `address`: the client's (http/client-address.ts), for the failed-credential throttle of a key sent later in the body.
+  | { kind: "anonymous"; address?: string };
 
 export interface Credentials {
   /** A bearer token, a Basic user name, or a key from the body (SDK protocols). */
   token?: string;
   /** The console's session cookie value. */
   session?: string;
+  /** The client's address (http/client-address.ts): wrong tokens are throttled per address (rate-limit.ts). */
+  address?: string;
 }
 
 /** The token in an Authorization header: `Bearer <token>`, or Basic with the token as user name. */
@@ -49,18 +53,29 @@ const sameSecret = (a: string, b: string) => {
   return x.length === y.length && timingSafeEqual(x, y);
 };
 
-/** Resolves credentials; a credential that is given but wrong is 401, never ignored. */
+/**
+ * Resolves credentials; a credential that is given but wrong is 401, never ignored, and counts
+ * against its address's failed attempts. An address past them (429) is not compared with
+ * ADMIN_TOKEN at all: only a real key (256 random bits, nothing to guess) still works from it.
+ */
 export async function resolvePrincipal(ctx: ServerContext, creds: Credentials): Promise<Principal> {
   const { config } = ctx;
   if (!config.AUTH_REQUIRED) return { kind: "open" };
   if (creds.token !== undefined) {
-    if (config.ADMIN_TOKEN && sameSecret(creds.token, config.ADMIN_TOKEN)) return { kind: "operator", via: "token" };
+    const throttle = failedAuthThrottle(config);
+    const address = creds.address ?? "unknown";
+    const locked = throttle.locked(address);
+    if (!locked && config.ADMIN_TOKEN && sameSecret(creds.token, config.ADMIN_TOKEN)) return { kind: "operator", via: "token" };
     const key = await findActiveKey(ctx.db, creds.token);
-    if (!key) throw new AppError("UNAUTHENTICATED", "The key is unknown or revoked", { field: "authorization" });
+    if (!key) {
+      if (locked) throw throttle.refusal(address);
+      throttle.noteFailure(address);
+      throw new AppError("UNAUTHENTICATED", "The key is unknown or revoked", { field: "authorization" });
+    }
     return key.scope === "write" ? { kind: "write", keyPrefix: key.prefix, source: key.source ?? "" } : { kind: "read", keyPrefix: key.prefix, source: key.source };
   }
   if (config.ADMIN_TOKEN && isValidSession(config.ADMIN_TOKEN, creds.session)) return { kind: "operator", via: "session" };
-  return { kind: "anonymous" };
+  return creds.address === undefined ? { kind: "anonymous" } : { kind: "anonymous", address: creds.address };
 }
 
 const isOperator = (p: Principal) => p.kind === "open" || p.kind === "operator";
@@ -128,7 +143,7 @@ export function requireOperator(p: Principal, action: string): void {
  */
 export async function sourceForSdk(ctx: ServerContext, p: Principal, key: string | undefined, keyField: string): Promise<{ principal: Principal; source: string }> {
   let principal = p;
-  if (principal.kind === "anonymous" && key !== undefined) principal = await resolvePrincipal(ctx, { token: key });
+  if (principal.kind === "anonymous" && key !== undefined) principal = await resolvePrincipal(ctx, { token: key, ...(principal.address === undefined ? {} : { address: principal.address }) });
   if (principal.kind === "write") return { principal, source: principal.source };
   if (principal.kind === "open") {
     if (key === undefined || key.trim() === "") throw new AppError("INVALID_ENVELOPE", `${keyField} is required: the write key names the events' source`, { field: keyField });

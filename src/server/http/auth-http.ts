@@ -8,6 +8,7 @@ import { sessionFromCookieHeader } from "../auth/session";
 import type { ServerContext } from "../context";
 import { AppError } from "../errors";
 import { notePrincipal } from "../observability/access-log";
+import { clientAddressOf } from "./client-address";
 import { singleHeader } from "./headers";
 
 export const WWW_AUTHENTICATE = 'Bearer realm="ingest", Basic realm="ingest"';
@@ -24,6 +25,7 @@ async function resolveRequestPrincipal(req: IncomingMessage, ctx: ServerContext)
   const principal = await resolvePrincipal(ctx, {
     token: tokenFromAuthorization(singleHeader(req, "authorization", "authorization")),
     session: sessionFromCookieHeader(req.headers.cookie),
+    address: clientAddressOf(req.socket),
   });
   // A cookie travels with every request the browser makes, including ones another site
   // triggers: a state-changing request authenticated by it must come from our own pages.

@@ -11,6 +11,21 @@ import type { FallbackHandler } from "./server";
 
 export const SIGN_IN_PATH = "/console/sign-in";
 
+/**
+ * Whether a request that is not for an API path goes to Next: its own paths (`/_next/…`,
+ * and `/__nextjs…` in development) whatever the method; otherwise a GET or HEAD that a browser
+ * makes for a page (`Accept: text/html`, or a console path, whose client-side navigations
+ * ask with `Accept: *\/*`) or for a file (`/icon.svg`, `/favicon.ico`). Anything else (a POST
+ * to `/nope`, `curl /nope`) is not a page: the server answers it with a JSON 404.
+ */
+export function isPageRequest(req: IncomingMessage, path: string): boolean {
+  if (path.startsWith("/_next/") || path.startsWith("/__nextjs")) return true;
+  if (req.method !== "GET" && req.method !== "HEAD") return false;
+  if (path === "/" || path === "/console" || path.startsWith("/console/")) return true;
+  if (/\.[A-Za-z0-9]+$/.test(path.slice(path.lastIndexOf("/")))) return true;
+  return (req.headers.accept ?? "").toLowerCase().includes("text/html");
+}
+
 export function contentSecurityPolicy(nonce: string, dev: boolean): string {
   return [
     "default-src 'self'",

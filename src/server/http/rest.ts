@@ -111,7 +111,7 @@ export async function getAggregates(url: URL, res: ServerResponse, ctx: ServerCo
   const limit = param("limit");
   // The procedure's own schema and the read key's scope (aggregates.ts), but not its caller:
   // PostgreSQL wrote the rows' JSON, which goes out as it is, not parsed and written again.
-  const page = await aggregatesPageJson({ ...ctx, principal }, {
+  const page = await asQueryErrors(aggregatesPageJson({ ...ctx, principal }, {
     source: param("source"),
     metric: param("metric"),
     q: param("q"),
@@ -122,7 +122,7 @@ export async function getAggregates(url: URL, res: ServerResponse, ctx: ServerCo
     // A number when it reads as one; anything else goes on as text, for the schema to refuse naming `limit`.
     limit: limit !== undefined && /^\d{1,9}$/.test(limit) ? Number(limit) : limit,
     cursor: param("cursor"),
-  });
+  }));
   const headers: Record<string, string> = { "content-type": "application/json; charset=utf-8", "content-length": String(Buffer.byteLength(page.itemsJson)) };
   if (page.nextCursor !== null) {
     const next = new URLSearchParams(url.searchParams);
@@ -131,4 +131,18 @@ export async function getAggregates(url: URL, res: ServerResponse, ctx: ServerCo
   }
   res.writeHead(200, headers);
   res.end(page.itemsJson);
+}
+
+/**
+ * A GET route's input is its query string: what the procedure's schema (or cursor) refuses as
+ * input is a query parameter's fault, answered 400 INVALID_QUERY with `field` naming the
+ * parameter. Bodies keep INVALID_ENVELOPE.
+ */
+async function asQueryErrors<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (err) {
+    if (err instanceof AppError && err.code === "INVALID_ENVELOPE") throw new AppError("INVALID_QUERY", err.message, { field: err.field ?? "query", cause: err });
+    throw err;
+  }
 }

@@ -29,3 +29,20 @@ export interface ApiRoute {
 export function findRoute(routes: readonly ApiRoute[], path: string): ApiRoute | undefined {
   return routes.find((r) => r.path === path);
 }
+
+/**
+ * Paths an analytics SDK may call that the API does not answer (PostHog's `/i/v0/e`, feature
+ * flags): they are API paths all the same, answered with a JSON 404, never a page.
+ */
+const OTHER_API_SEGMENTS = ["i", "decide", "flags"];
+
+/**
+ * Whether `path` belongs to the API, not the console: its first segment is a route's first
+ * segment (`/api/…`, `/v1/…`, `/ingest/…`, `/batch`, `/e` …). A request for an API path that no
+ * route answers is a JSON 404, whatever asks (a browser too): never the console's HTML page.
+ */
+export function isApiPath(routes: readonly ApiRoute[], path: string): boolean {
+  const first = (p: string) => p.split("/")[1] ?? "";
+  const segment = first(path);
+  return OTHER_API_SEGMENTS.includes(segment) || routes.some((r) => first(r.path) === segment);
+}

@@ -1,7 +1,11 @@
 // The app's own node:http server (a Next.js custom server): the API is answered here
-// directly — REST routes, tRPC at /api/trpc, health — and every other request goes to
-// Next's handler (pages, assets). The API never pays Next's per-request cost.
-// Overload is refused, not absorbed: connections are capped (MAX_CONNECTIONS), a request
+// directly — REST routes, tRPC at /api/trpc, health — and a page or asset request goes to
+// Next's handler (pages.ts says which); the rest (an API path no route answers, a POST to a
+// page's path) is a JSON 404 naming the path, and a route asked with another method a 405
+// with `Allow`. The API never pays Next's per-request cost. With access control off, a Host
+// the server does not serve is refused first (host-check.ts: DNS rebinding).
+// Overload is refused, not absorbed: connections are capped (MAX_CONNECTIONS, and
+// MAX_CONNECTIONS_PER_ADDRESS per client address: connection-cap.ts), a request
 // must arrive whole within REQUEST_TIMEOUT_MS (headers within HEADERS_TIMEOUT_MS) or Node
 // answers 408 and closes it, and ingest requests pass admission (admission.ts) before their
 // body is read; their work is dropped if the client leaves before it is captured.
@@ -17,13 +21,15 @@ import { getHealth, getReady } from "./health";
 import { getMetrics } from "./metrics-route";
 import { requestPrincipal } from "./auth-http";
 import { getOpenApi } from "./openapi";
-import { servePage } from "./pages";
+import { capConnectionsPerAddress } from "./connection-cap";
+import { checkHost } from "./host-check";
+import { isPageRequest, servePage } from "./pages";
 import { sdkRoutes } from "./sdk-routes";
 import { getAggregates, postIngest, postIngestBatch, sendError } from "./rest";
 import { admitted, JSON_ONLY, JSON_OR_NDJSON } from "./ingest-route";
 import { sessionRoute } from "./session-route";
 import { assignRequestId, requestLog } from "./request-id";
-import { findRoute, type ApiRoute, type HttpMethod } from "./routes";
+import { findRoute, isApiPath, type ApiRoute, type HttpMethod } from "./routes";
 import { handleTrpc } from "./trpc-http";
 
 export type FallbackHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
@@ -58,8 +64,9 @@ export function createAppServer(ctx: ServerContext, fallback?: FallbackHandler):
       });
     },
   );
-  // Past it, Node closes each new connection as soon as it is accepted.
+  // Past it, Node closes each new connection as soon as it is accepted; past its address's share, so does the cap.
   server.maxConnections = config.MAX_CONNECTIONS;
+  capConnectionsPerAddress(server, config.MAX_CONNECTIONS_PER_ADDRESS, ctx.log);
   return server;
 }
 
@@ -85,7 +92,10 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: ServerCont
   const method = req.method ?? "GET";
 
   const route = findRoute(apiRoutes, path);
-  noteRoute(req, route ? route.path : path.startsWith(TRPC_PREFIX) ? "/api/trpc" : fallback ? "page" : "unmatched");
+  const trpc = !route && path.startsWith(TRPC_PREFIX);
+  const page = !route && !trpc && fallback !== undefined && !isApiPath(apiRoutes, path) && isPageRequest(req, path);
+  noteRoute(req, route ? route.path : trpc ? "/api/trpc" : page ? "page" : "unmatched");
+  checkHost(req, ctx.config);
   if (!route?.servedWhileStopping) {
     gate.noteWork();
     if (gate.refusing) {
@@ -97,12 +107,13 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: ServerCont
   }
   if (route) {
     if (!(route.methods as readonly string[]).includes(method)) {
-      throw new AppError("METHOD_NOT_ALLOWED", `Use ${route.methods.join(" or ")} for this route`, { field: "method" });
+      res.setHeader("allow", route.methods.join(", "));
+      throw new AppError("METHOD_NOT_ALLOWED", `${path} takes ${route.methods.join(", ")}, not ${method}`, { field: "method" });
     }
     return route.handle({ req, res, ctx, url, method: method as HttpMethod });
   }
-  if (path.startsWith(TRPC_PREFIX)) return handleTrpc(req, res, ctx, path.slice(TRPC_PREFIX.length));
-  if (fallback) return servePage(req, res, ctx, path, fallback);
+  if (trpc) return handleTrpc(req, res, ctx, path.slice(TRPC_PREFIX.length));
+  if (page && fallback) return servePage(req, res, ctx, path, fallback);
   throw new AppError("NOT_FOUND", `No route for ${method} ${path}`, { field: "path" });
 }
 

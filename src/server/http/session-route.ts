@@ -1,13 +1,15 @@
 // /api/session – the console's operator sign-in. GET tells the console whether access control
 // is on and whether it is signed in; POST { token } with the ADMIN_TOKEN sets the session
-// cookie; DELETE signs out. Same-origin only, JSON only.
+// cookie; DELETE signs out. Same-origin only, JSON only; wrong tokens throttled per address.
 import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
 import { clearedSessionCookie, createSessionValue, isValidSession, sessionCookie, sessionFromCookieHeader } from "../auth/session";
+import { failedAuthThrottle } from "../auth/rate-limit";
 import type { ServerContext } from "../context";
 import { AppError } from "../errors";
 import { isHttps, isSameOrigin } from "./auth-http";
+import { clientAddressOf } from "./client-address";
 import { readJsonBody } from "./body";
 import { requireJsonContentType, sendJson } from "./rest";
 
@@ -27,9 +29,15 @@ export async function sessionRoute(req: IncomingMessage, res: ServerResponse, ct
   const parsed = signInSchema.safeParse(await readJsonBody(req, 16 * 1024));
   if (!parsed.success) throw new AppError("INVALID_ENVELOPE", parsed.error.issues[0]?.message ?? "token is required", { field: "token" });
   if (!AUTH_REQUIRED) return sendJson(res, 200, { authRequired: false, signedIn: true });
+  // Wrong tokens are counted per address; past AUTH_FAILURES_PER_MINUTE the next attempt is
+  // 429, the right token too, so guessing ADMIN_TOKEN goes at that rate at most.
+  const throttle = failedAuthThrottle(ctx.config);
+  const address = clientAddressOf(req.socket);
+  throttle.check(address);
   const given = Buffer.from(parsed.data.token);
   const expected = Buffer.from(ADMIN_TOKEN ?? "");
   if (!ADMIN_TOKEN || given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    throttle.noteFailure(address);
     throw new AppError("UNAUTHENTICATED", "That is not the operator token (ADMIN_TOKEN)", { field: "token" });
   }
   sendJson(res, 200, { authRequired: true, signedIn: true }, { "set-cookie": sessionCookie(createSessionValue(ADMIN_TOKEN), secure), "cache-control": "no-store" });

@@ -77,6 +77,8 @@ export async function handleTrpc(req: IncomingMessage, res: ServerResponse, ctx:
         const first = errors[0];
         if (!first) return {};
         const headers = errorHeaders(ctx, appErrorOf(first));
+        // A query asked with POST or a mutation with GET: say which method it takes, as the REST routes do.
+        if (first.code === "METHOD_NOT_SUPPORTED") headers.allow = allowedMethod(procedurePath.split(","));
         if (refusal?.code === "OVERLOADED" && refusedBodyIsLarge(req)) headers.connection = "close";
         return { headers };
       },
@@ -88,6 +90,13 @@ export async function handleTrpc(req: IncomingMessage, res: ServerResponse, ctx:
   } finally {
     admission?.release();
   }
+}
+
+/** The one method the procedures of a request take: POST if any is a mutation, else GET. */
+function allowedMethod(paths: string[]): string {
+  // Typed as the router's tree; at run time one flat record by dotted path (`events.list`).
+  const procedures = appRouter._def.procedures as unknown as Record<string, { _def: { type: string } } | undefined>;
+  return paths.some((p) => procedures[p]?._def.type === "mutation") ? "POST" : "GET";
 }
 
 /** Why this request must not reach the procedures (too many calls or events, a body tRPC would misread), or null. */

@@ -55,8 +55,8 @@ export function restOperations(config: Config): OperationTable {
         "Read from the rollups (all-time, and hourly for a window), which always agree with the processed events; the cost follows the " +
         "groups and hours read, never the number of events. `firstSeenAt`/`lastSeenAt` are the earliest and latest event times (in the window).\n\n" +
         "**Time window**: `from` (inclusive) and `to` (exclusive), ISO-8601 date-times on whole UTC hours (`2026-11-24T10:00:00Z`; an offset " +
-        "such as `+01:00` is fine when the instant is a whole UTC hour; write `+` as `%2B` in a URL); any other instant is refused `400` " +
-        "naming the field. An event belongs to the hour of its own time: the payload's `timestamp`, else when it was captured. A group " +
+        "such as `+01:00` is fine when the instant is a whole UTC hour; write `+` as `%2B` in a URL); any other instant is refused `400 INVALID_QUERY` " +
+        "naming the parameter in `field`, as is every other parameter the route refuses. An event belongs to the hour of its own time: the payload's `timestamp`, else when it was captured. A group " +
         "with no event in the window is left out.\n\n" +
         `**Series**: \`bucket=hour|day\` (needs \`from\` and \`to\`) adds each row's \`series\`: every bucket of the window, oldest first, empty ones ` +
         `included; days are 24 hours counted from \`from\` (so \`from\` at a local midnight gives that zone's days), the last bucket ends at \`to\`; ` +
@@ -69,7 +69,8 @@ export function restOperations(config: Config): OperationTable {
       access: "read",
       query: aggregatesInputSchema.unwrap(),
       answer: { schema: z.array(aggregate), description: "One row per (source, metric), filtered, sorted and paged as asked", headers: { Link: linkNextHeader.optional() } },
-      errors: ["INVALID_ENVELOPE", ...databaseErrors],
+      // A query parameter the route refuses is INVALID_QUERY, `field` naming it.
+      errors: ["INVALID_QUERY", ...databaseErrors],
       envelope: "plain",
     },
   };

@@ -46,13 +46,16 @@ const requirements: Record<Access, Requirement[]> = {
   metrics: [{ bearer: ["read-key", "operator"] }, { basic: ["read-key", "operator"] }, { consoleSession: ["operator"] }],
 };
 
-/** The refusals each kind of access brings (401 no or wrong credentials, 403 not allowed). */
+/**
+ * The refusals each kind of access brings (401 no or wrong credentials, 403 not allowed, 429 too
+ * many wrong credentials from the client's address: auth/rate-limit.ts).
+ */
 const refusals: Record<Access, readonly AppErrorCode[]> = {
   public: [],
-  write: ["UNAUTHENTICATED", "FORBIDDEN", "SOURCE_MISMATCH"],
-  read: ["UNAUTHENTICATED", "FORBIDDEN", "SOURCE_MISMATCH"],
-  sdk: ["UNAUTHENTICATED", "FORBIDDEN"],
-  metrics: ["UNAUTHENTICATED", "FORBIDDEN"],
+  write: ["UNAUTHENTICATED", "FORBIDDEN", "SOURCE_MISMATCH", "RATE_LIMITED"],
+  read: ["UNAUTHENTICATED", "FORBIDDEN", "SOURCE_MISMATCH", "RATE_LIMITED"],
+  sdk: ["UNAUTHENTICATED", "FORBIDDEN", "RATE_LIMITED"],
+  metrics: ["UNAUTHENTICATED", "FORBIDDEN", "RATE_LIMITED"],
 };
 
 const notes: Record<Access, string> = {

@@ -65,12 +65,14 @@ export const serviceOperations: OperationTable = {
   "POST /api/session": {
     operationId: "signIn",
     summary: "Sign the console in with the operator token",
-    description: "Sets the session cookie. From the console's own origin only; the body must be labelled `application/json`.",
+    description:
+      "Sets the session cookie. From the console's own origin only; the body must be labelled `application/json`. Wrong tokens are counted per " +
+      "client address: past AUTH_FAILURES_PER_MINUTE the next attempts, the right token too, are `429` with `Retry-After`.",
     tag: "Service",
     access: "public",
     body: { schema: signInSchema, description: "`token`: ADMIN_TOKEN" },
     answer: { ...session, headers: { "Set-Cookie": setCookieHeader.optional() } },
-    errors: [...bodyErrors, "UNAUTHENTICATED", "FORBIDDEN"],
+    errors: [...bodyErrors, "UNAUTHENTICATED", "FORBIDDEN", "RATE_LIMITED"],
     envelope: "plain",
   },
   "DELETE /api/session": {
