@@ -7,22 +7,16 @@
 // and ALLOWED_HOSTS; any other Host is refused 403 HOST_NOT_ALLOWED before any route runs.
 // With access control on, credentials protect every route and a Host is not checked.
 import type { IncomingMessage } from "node:http";
-import { hostname, networkInterfaces } from "node:os";
+import { hostname } from "node:os";
 import type { Config } from "../config";
 import { AppError } from "../errors";
-
-const ANY_ADDRESS = new Set(["0.0.0.0", "::", "[::]"]);
+import { servedHosts } from "./served-hosts";
 
 /** The host names (lower case, IPv6 without brackets) a server with this configuration serves. */
 export function servedHostNames(config: Pick<Config, "HOST" | "ALLOWED_HOSTS">): Set<string> {
+  // The addresses it listens on are the served-hosts rule (the banner and Next's dev origins use it too).
   const names = new Set(["localhost", "127.0.0.1", "::1", hostname().toLowerCase()]);
-  const host = config.HOST.toLowerCase().replace(/^\[(.*)\]$/, "$1");
-  if (ANY_ADDRESS.has(host)) {
-    for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) names.add(a.address.toLowerCase().split("%")[0]!);
-  } else {
-    names.add(host);
-  }
-  for (const name of config.ALLOWED_HOSTS) names.add(name.replace(/^\[(.*)\]$/, "$1"));
+  for (const name of [...servedHosts(config.HOST.toLowerCase()), ...config.ALLOWED_HOSTS]) names.add(name.replace(/^\[(.*)\]$/, "$1").split("%")[0]!);
   return names;
 }
 
