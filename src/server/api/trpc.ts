@@ -3,7 +3,7 @@
 // through the one code table in errors.ts, and every error carries the same `appError`
 // body the REST adapter sends.
 import { initTRPC, TRPCError } from "@trpc/server";
-import type { Principal } from "../auth/principal";
+import { requireOperator, requireWriter, type Principal } from "../auth/principal";
 import type { ServerContext } from "../context";
 import { AppError, errorTable, toAppError, type ErrorBody } from "../errors";
 import { firstIssue, type ValidationIssue } from "../validation-issue";
@@ -70,4 +70,14 @@ const appErrors = t.middleware(async ({ next }) => {
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 export const publicProcedure = t.procedure.use(appErrors);
+
+/**
+ * A procedure only the operator may call; `what` names it in the refusal ("… to manage keys").
+ * The principal is checked before the input is read, so a caller without the right gets its
+ * 401/403, never a validation error.
+ */
+export const operatorProcedure = (what: string) => publicProcedure.use(({ ctx, next }) => (requireOperator(principalOf(ctx), what), next()));
+
+/** A procedure that writes events: a write key (or the operator, or anyone with access control off). */
+export const writerProcedure = publicProcedure.use(({ ctx, next }) => (requireWriter(principalOf(ctx)), next()));
 export type { ErrorBody };

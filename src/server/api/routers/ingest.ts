@@ -3,18 +3,17 @@
 // source, failure simulation and the per-key rate limit are checked here, before anything
 // is stored (src/server/auth/principal.ts).
 import { batchInputSchema, batchOutputSchema, ingestInputSchema, ingestOutputSchema } from "../../../lib/ingest-schema";
-import { requireOperator, requireWriter, sourceForWrite } from "../../auth/principal";
+import { requireOperator, sourceForWrite } from "../../auth/principal";
 import { takeRateLimit } from "../../auth/rate-limit";
 import { ingestBatch } from "../../ingest/ingest-batch";
 import { ingestEvent } from "../../ingest/ingest-event";
-import { principalOf, publicProcedure } from "../trpc";
+import { principalOf, writerProcedure } from "../trpc";
 
-export const ingestProcedure = publicProcedure
+export const ingestProcedure = writerProcedure
   .input(ingestInputSchema)
   .output(ingestOutputSchema)
   .mutation(async ({ ctx, input, signal }) => {
     const principal = principalOf(ctx);
-    requireWriter(principal);
     if (input.simulate) requireOperator(principal, "simulate failures");
     const source = sourceForWrite(principal, input.source);
     takeRateLimit(ctx, principal, 1);
@@ -23,12 +22,11 @@ export const ingestProcedure = publicProcedure
     return result;
   });
 
-export const ingestBatchProcedure = publicProcedure
+export const ingestBatchProcedure = writerProcedure
   .input(batchInputSchema)
   .output(batchOutputSchema)
   .mutation(({ ctx, input, signal }) => {
     const principal = principalOf(ctx);
-    requireWriter(principal);
     if (input.simulate) requireOperator(principal, "simulate failures");
     takeRateLimit(ctx, principal, input.events.length);
     return ingestBatch(ctx, input, (bodySource, field) => sourceForWrite(principal, bodySource, field), signal);

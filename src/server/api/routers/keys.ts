@@ -3,8 +3,7 @@
 import { z } from "zod";
 import { apiKeyViewSchema, createdKeySchema, createKeyInputSchema, revokeKeyInputSchema, type ApiKeyView } from "../../../lib/keys-schema";
 import { createApiKey, listApiKeys, revokeApiKey, type ApiKeyRecord } from "../../auth/api-keys";
-import { requireOperator } from "../../auth/principal";
-import { principalOf, publicProcedure, router } from "../trpc";
+import { operatorProcedure, router } from "../trpc";
 
 export function keyView(k: ApiKeyRecord): ApiKeyView {
   return {
@@ -19,23 +18,20 @@ export function keyView(k: ApiKeyRecord): ApiKeyView {
 }
 
 export const keysRouter = router({
-  list: publicProcedure.output(z.array(apiKeyViewSchema)).query(async ({ ctx }) => {
-    requireOperator(principalOf(ctx), "manage keys");
+  list: operatorProcedure("manage keys").output(z.array(apiKeyViewSchema)).query(async ({ ctx }) => {
     return (await listApiKeys(ctx.db)).map(keyView);
   }),
-  create: publicProcedure
+  create: operatorProcedure("manage keys")
     .input(createKeyInputSchema)
     .output(createdKeySchema)
     .mutation(async ({ ctx, input }) => {
-      requireOperator(principalOf(ctx), "manage keys");
       const { key, record } = await createApiKey(ctx.db, input);
       return { key, info: keyView(record) };
     }),
-  revoke: publicProcedure
+  revoke: operatorProcedure("manage keys")
     .input(revokeKeyInputSchema)
     .output(apiKeyViewSchema)
     .mutation(async ({ ctx, input }) => {
-      requireOperator(principalOf(ctx), "manage keys");
       return keyView(await revokeApiKey(ctx.db, input.key));
     }),
 });

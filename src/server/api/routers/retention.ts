@@ -2,16 +2,14 @@
 // running server, which is how it reaches an embedded database the server holds). Thin: check
 // the principal, call src/server/ingest/prune-report.ts.
 import { pruneInputSchema, pruneReportSchema } from "../../../lib/retention-schema";
-import { requireOperator } from "../../auth/principal";
 import { pruneWithReport } from "../../ingest/prune-report";
-import { principalOf, publicProcedure, router } from "../trpc";
+import { operatorProcedure, router } from "../trpc";
 
 export const retentionRouter = router({
-  prune: publicProcedure
+  prune: operatorProcedure("prune raw events")
     .input(pruneInputSchema)
     .output(pruneReportSchema)
     .mutation(async ({ ctx, input }) => {
-      requireOperator(principalOf(ctx), "prune raw events");
       return pruneWithReport(ctx.db, input);
     }),
 });

@@ -4,16 +4,13 @@
 import { rollupCheckSchema, rollupRebuildSchema } from "../../../lib/rollups-schema";
 import { checkRollups } from "../../aggregates/check-rollups";
 import { rebuildRollups } from "../../aggregates/rebuild-rollups";
-import { requireOperator } from "../../auth/principal";
-import { principalOf, publicProcedure, router } from "../trpc";
+import { operatorProcedure, router } from "../trpc";
 
 export const rollupsRouter = router({
-  check: publicProcedure.output(rollupCheckSchema).query(async ({ ctx }) => {
-    requireOperator(principalOf(ctx), "check the aggregates");
+  check: operatorProcedure("check the aggregates").output(rollupCheckSchema).query(async ({ ctx }) => {
     return checkRollups(ctx.db);
   }),
-  rebuild: publicProcedure.output(rollupRebuildSchema).mutation(async ({ ctx }) => {
-    requireOperator(principalOf(ctx), "rebuild the aggregates");
+  rebuild: operatorProcedure("rebuild the aggregates").output(rollupRebuildSchema).mutation(async ({ ctx }) => {
     return rebuildRollups(ctx.db);
   }),
 });
