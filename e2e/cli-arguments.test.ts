@@ -66,13 +66,17 @@ describe("every script's arguments", { timeout: 180_000 }, () => {
     expect(existsSync(untouched)).toBe(false);
   });
 
-  it("a server that is not there names PORT (or --url); nothing waits", async () => {
+  it("a server that is not there names PORT (or --url); nothing waits for it", async () => {
     const port = await freePort();
-    const imported = await runToExit("scripts/import.ts", { ...env, PORT: String(port) }, { args: ["-"], input: "" });
+    const imported = await runToExit("scripts/import.ts", { ...env, PORT: String(port) }, { args: ["-"], input: '{"source":"s","payload":{"metric":"m","value":1}}\n' });
     expect(imported.code).toBe(2);
-    expect(imported.stderr).toBe(
-      `import: no server answers at http://127.0.0.1:${port} (ECONNREFUSED): start the app (npm start, or npm run dev), or set PORT (and HOST) to where it listens, or pass --url\n`,
+    expect(imported.stdout.split("\n")[0]).toMatch(
+      new RegExp(
+        `^stdin → http://127\\.0\\.0\\.1:${port}/ingest/batch: stopped after line 0 \\(no server answers at http://127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\): ` +
+          `start the app \\(npm start, or npm run dev\\), or set PORT \\(and HOST\\) to where it listens, or pass --url\\); 0 events sent`,
+      ),
     );
+    expect(imported.stderr).not.toMatch(stackLine);
     const pointed = await runToExit("scripts/aggregates.ts", env, { args: ["check", "--url", `http://127.0.0.1:${port}`] });
     expect([pointed.code, pointed.stderr]).toEqual([2, `aggregates check: no server answers at http://127.0.0.1:${port} (ECONNREFUSED): check --url\n`]);
   });

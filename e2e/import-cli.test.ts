@@ -166,7 +166,9 @@ describe(`npm run import (server on ${kind})`, { timeout: 180_000 }, () => {
 
     const refused = await importFile(["-", "--key", "wk_unknown"], input);
     expect(refused.code).toBe(2);
-    expect(refused.stdout).toContain("stopped after line 0 (the server answered 401 UNAUTHENTICATED: The key is unknown or revoked)");
+    expect(refused.stdout).toContain(
+      "stopped after line 0 (the server answered 401 UNAUTHENTICATED: The key is unknown or revoked; pass --key <a write key>, or set ADMIN_TOKEN to the server's operator token)",
+    );
     expect(refused.stdout).toContain("Send the same input again: lines already counted come back deduplicated.");
   });
 });

@@ -25,7 +25,7 @@ import { ImportStopped, sendLines, type LineResult } from "./support/batch-sende
 import { defaultCheckpointPath, loadCheckpoint, removeCheckpoint, saveCheckpoint, targetOf, type Rejection, type Tally } from "./support/import-checkpoint";
 import { ndjsonLines, type SourceLine } from "./support/ndjson-lines";
 import { fail, loadCliConfig, parseCli, usageError } from "./support/cli";
-import { localServerUrl, noServerMessage, unreachable } from "./support/open-target";
+import { localServerUrl, noServerMessage } from "./support/open-target";
 
 const cli = {
   name: "npm run import",
@@ -66,9 +66,7 @@ if (!fromStdin) {
     fail(`import: cannot read ${file}: ${(err as Error).message}`, 2);
   }
 }
-// A server that is not there at the start is a wrong address, not an outage to wait out.
-const noServer = await unreachable(url);
-if (noServer) fail(`import: ${noServerMessage(url, noServer, values.url !== undefined)}`, 2);
+
 
 // Where an earlier run of this file stopped.
 const checkpointPath = fromStdin ? null : resolve(values.checkpoint ?? defaultCheckpointPath(file));
@@ -119,6 +117,7 @@ const sendOptions = {
   key,
   retryForMs,
   signal: stop.signal,
+  contact: { answered: false, message: (why: string) => noServerMessage(url, why, values.url !== undefined) },
   onWait: (why: string, ms: number) => progress(`waiting ${(ms / 1000).toFixed(1)} s: ${why}`),
 };
 

@@ -2,7 +2,8 @@
 // one request per chunk, until the server has answered every line. Re-sending is always safe
 // (the service deduplicates), so the sender retries whatever the server calls passing: 429 and
 // 503 after their Retry-After, a retryable 500, a connection refused or cut, with backoff,
-// until `retryForMs` has passed without an answer. A chunk the server finds too large (413) is
+// until `retryForMs` has passed without an answer (a server that never answered at all is not
+// waited for: `contact`). A chunk the server finds too large (413) is
 // split in two; a single line refused 413 is that line's rejection. Anything else (401, 403,
 // 415, a 400 for the request) stops the import: retrying would not help.
 import { setTimeout as sleep } from "node:timers/promises";
@@ -29,6 +30,11 @@ export interface SendOptions {
   onWait?(why: string, ms: number): void;
   /** Aborts a wait or a request in flight (an interrupted import). */
   signal?: AbortSignal;
+  /**
+   * Shared by every chunk of one import: until the server has answered once, no answer means
+   * a wrong address rather than an outage to wait out, and stops the import with `message`.
+   */
+  contact?: { answered: boolean; message(why: string): string };
 }
 
 /** Per-request timeout: a full batch takes well under a second; an answer this late is treated as lost. */
@@ -43,6 +49,7 @@ export async function sendLines(lines: string[], opts: SendOptions): Promise<Lin
     try {
       const signal = opts.signal ? AbortSignal.any([opts.signal, AbortSignal.timeout(REQUEST_TIMEOUT_MS)]) : AbortSignal.timeout(REQUEST_TIMEOUT_MS);
       const res = await fetch(opts.endpoint, { method: "POST", headers, body: `${lines.join("\n")}\n`, signal });
+      if (opts.contact) opts.contact.answered = true;
       if (res.ok) return resultsOf(await res.json(), lines.length);
       const error = ((await res.json().catch(() => null)) as ErrorBody | null)?.error;
       const said = `${res.status}${error ? ` ${error.code}: ${error.message}` : ""}`;
@@ -58,6 +65,7 @@ export async function sendLines(lines: string[], opts: SendOptions): Promise<Lin
       wait = { why: `server answered ${res.status}${error ? ` ${error.code}` : ""}`, ms: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : backoffMs(attempt) };
     } catch (err) {
       if (err instanceof ImportStopped || opts.signal?.aborted) throw err;
+      if (opts.contact && !opts.contact.answered) throw new ImportStopped(opts.contact.message(causeOf(err)));
       wait = { why: `no answer (${causeOf(err)})`, ms: backoffMs(attempt) };
     }
     if (Date.now() + wait.ms > deadline) throw new ImportStopped(`gave up after ${Math.round(opts.retryForMs / 1000)} s of ${wait.why}`);
