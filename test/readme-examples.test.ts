@@ -96,10 +96,15 @@ const ADMIN_TOKEN = "readme-examples-operator-token-0123456789";
 
 function run(script: string, env: Record<string, string>): Promise<{ stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    execFile("bash", ["-c", script], { env: { ...process.env, ...env }, maxBuffer: 16 * 1024 * 1024, timeout: 60_000 }, (err, stdout, stderr) => {
-      if (err && err.killed) reject(err);
-      else resolve({ stdout, stderr });
-    });
+    execFile(
+      "bash",
+      ["-c", script],
+      { env: { ...process.env, ...env }, maxBuffer: 16 * 1024 * 1024, timeout: 60_000 },
+      (err, stdout, stderr) => {
+        if (err && err.killed) reject(err);
+        else resolve({ stdout, stderr });
+      },
+    );
   });
 }
 
@@ -113,7 +118,7 @@ describe("the README's examples", () => {
 
   it("read the output rule as the header says", () => {
     const [example] = readmeExamples(
-      "<!-- example: t (A=1) -->\n```bash\necho '{\"a\":1,' \\\n  '\"b\":2}'\n# {\"a\":1,\n#   \"b\":2}\ntrue\ndate\n# …\n```",
+      '<!-- example: t (A=1) -->\n```bash\necho \'{"a":1,\' \\\n  \'"b":2}\'\n# {"a":1,\n#   "b":2}\ntrue\ndate\n# …\n```',
     );
     expect(example).toEqual({
       name: "t",
@@ -152,7 +157,11 @@ describe.each(backends)("the README's examples on %s", (kind) => {
   it("each prints what the README shows, run in README order on a fresh database", async () => {
     const steps = examples.flatMap((e) => {
       const url = apps.get(JSON.stringify(e.settings))!.url;
-      return e.steps.map((s) => ({ example: e.name, ...s, script: s.command.replaceAll("http://localhost:3000", url).replaceAll("localhost:3000", url) }));
+      return e.steps.map((s) => ({
+        example: e.name,
+        ...s,
+        script: s.command.replaceAll("http://localhost:3000", url).replaceAll("localhost:3000", url),
+      }));
     });
     const script =
       `printf '${SEPARATOR}start${SEPARATOR}\\n'\n` +
@@ -168,7 +177,8 @@ describe.each(backends)("the README's examples on %s", (kind) => {
     const mismatches = steps.flatMap((s, i) => {
       const { text, rc } = printed.get(i)!;
       const lines = text.split("\n");
-      const ok = s.expected === null ? rc === 0 : lines.length === s.expected.length && s.expected.every((e, j) => matchesLine(e, lines[j]!));
+      const ok =
+        s.expected === null ? rc === 0 : lines.length === s.expected.length && s.expected.every((e, j) => matchesLine(e, lines[j]!));
       return ok ? [] : [{ example: s.example, command: s.command, expected: s.expected ?? "(exit 0)", printed: lines, exit: rc }];
     });
     expect(mismatches).toEqual([]);
