@@ -1,4 +1,4 @@
-// A rolling deploy costs clients nothing (README "Operations", Graceful stop): the built app
+// A rolling deploy costs clients nothing (README "Deploy", Graceful stop): the built app
 // gets SIGTERM while 16 clients keep sending events over keep-alive connections (on
 // PostgreSQL, while every one of their requests waits on a lock in the database). Every
 // request gets a complete HTTP answer — 200, or 503 SHUTTING_DOWN with Connection: close —

@@ -1,4 +1,4 @@
-// The production build (README "Operations", Production build): `npm start` runs the
+// The production build (README "Deploy", Production build and start): `npm start` runs the
 // compiled dist/server/main.js in its own process (the stop signal reaches the server), the
 // compiled server imports only Node's modules and the packages of "dependencies" (no
 // TypeScript compiler, nothing a production install leaves out), and an unsupported Node.js

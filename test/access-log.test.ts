@@ -1,4 +1,4 @@
-// Logs over real HTTP (README "Operations", Logs): one access line per request naming the
+// Logs over real HTTP (README "Deploy", Logs): one access line per request naming the
 // route-table path, status, duration, request id and the credential's kind and key prefix,
 // never the key or the payload; X-Request-Id kept when sane, else made, echoed on every
 // answer and carried by the error body and every log line of that request.

@@ -1,4 +1,4 @@
-// GET /metrics over real HTTP (README "Operations", Metrics), read back as Prometheus samples
+// GET /metrics over real HTTP (README "Deploy", Metrics), read back as Prometheus samples
 // with exact values: requests by route and status, ingest outcomes, group sizes, processing
 // latency, the recovery backlog read at scrape time, the PostgreSQL pool, the process's own
 // metrics; who may read them, and the METRICS_PORT listener that needs no credentials.

@@ -1,4 +1,4 @@
-// The real analytics SDKs as clients (README "SDK protocols"): unmodified Segment, RudderStack
+// The real analytics SDKs as clients (README "Point your SDK at it"): unmodified Segment, RudderStack
 // and PostHog SDKs send through the server, on PGlite and on PostgreSQL, with access control on
 // and a write key that decides the source. Every track/capture is counted once with the right
 // metric and value; identify and page are kept raw, not counted; a fresh SDK instance sending

@@ -1,4 +1,4 @@
-// The write path's three failure points (README "Failure model"),
+// The write path's three failure points (docs/write-path.md, "Failure model"),
 // caused by REAL connection loss instead of simulation: the TCP proxy between the app and
 // PostgreSQL cuts the connection at an exact protocol message —
 //   before capture: the raw INSERT never reaches the server → 503, nothing stored;

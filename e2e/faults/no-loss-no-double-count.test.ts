@@ -1,4 +1,4 @@
-// The Jepsen-style run (README "Failure model": invariants): several app instances on one throwaway
+// The Jepsen-style run (docs/write-path.md, "Failure model": invariants): several app instances on one throwaway
 // PostgreSQL, reached through a TCP proxy; concurrent clients send events with unique
 // Idempotency-Keys and known values, each retried until 200 across the instances, while
 // the nemesis kills PostgreSQL, freezes it, SIGKILLs app instances, adds latency, cuts

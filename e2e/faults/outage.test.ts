@@ -1,4 +1,4 @@
-// Behaviour during an outage (README "Failure model"): keep working, or fail cleanly and recover by
+// Behaviour during an outage (docs/write-path.md, "Failure model"): keep working, or fail cleanly and recover by
 // itself: with PostgreSQL stopped (immediate shutdown) or frozen (SIGSTOP on the
 // postmaster and its backends), POST /ingest answers 503 + Retry-After within a bounded
 // time, /api/health stays 200, /api/ready answers 503; the process neither exits nor logs

@@ -1,4 +1,4 @@
-// The analytics SDKs through a PostgreSQL outage (README "SDK protocols", "Failure model"):
+// The analytics SDKs through a PostgreSQL outage (README "Point your SDK at it"; docs/write-path.md, "Failure model"):
 // unmodified Segment, RudderStack and PostHog SDKs each make 300 track/capture calls with
 // their own messageIds, about 100 a second, to one app instance (a real process, access
 // control on, a write key per SDK created by the keys CLI) on the suite's throwaway

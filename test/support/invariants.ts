@@ -1,4 +1,4 @@
-// The service's invariants (README "Failure model", Invariants) as queries over the stored data. Every storage test can end with
+// The service's invariants (docs/write-path.md, "Failure model": invariants) as queries over the stored data. Every storage test can end with
 // `expect(await checkInvariants(db)).toEqual([])`. The rollup part is the service's own check
 // (src/server/aggregates/check-rollups.ts, `npm run aggregates:check`).
 import { checkRollups, describeRollupDifference } from "../../src/server/aggregates/check-rollups";
