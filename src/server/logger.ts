@@ -4,7 +4,7 @@
 //   {"level":"warn","time":"2026-11-24T10:00:00.000Z","pid":4242,"requestId":"4f0c…","code":"DATABASE_UNAVAILABLE","msg":"request failed"}
 // The service's call sites say `log.warn("request failed", { code })`, message first: this
 // interface keeps that order (pino's own is fields first, and its `info(msg, obj)` would drop
-// the fields without a word). Lines about one request carry its id (http/request-id.ts).
+// the fields without a word). Lines about one request carry its id (observability/request-id.ts).
 import { pino, type DestinationStream } from "pino";
 
 export type LogLevel = "debug" | "info" | "warn" | "error" | "silent";

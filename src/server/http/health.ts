@@ -10,7 +10,7 @@ import { classifyDatabaseError, misconfigurationReason } from "../db/database-er
 import { checkDatabaseReadiness } from "../db/readiness";
 import { errorDetail } from "../errors";
 import { drainGateFor } from "./drain";
-import { requestLog } from "./request-id";
+import { requestLog } from "../observability/request-id";
 import { sendJson } from "./rest";
 
 // GET /api/health – liveness

@@ -7,7 +7,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { readScope } from "../auth/principal";
 import type { ServerContext } from "../context";
 import { AppError } from "../errors";
-import { scrapeMetrics } from "../observability/scrape";
+import { groupCommitter } from "../ingest/ingest-event";
+import { scrapeMetrics, type LiveGauges } from "../observability/scrape";
+import { backlogFor } from "./admission";
+import { drainGateFor } from "./drain";
 import { requestPrincipal } from "./auth-http";
 import { sendError } from "./rest";
 
@@ -20,9 +23,15 @@ export async function getMetrics(req: IncomingMessage, res: ServerResponse, ctx:
 }
 
 async function sendMetrics(res: ServerResponse, ctx: ServerContext): Promise<void> {
-  const { text, contentType } = await scrapeMetrics(ctx);
+  const { text, contentType } = await scrapeMetrics(ctx, liveGauges(ctx));
   res.writeHead(200, { "content-type": contentType, "content-length": Buffer.byteLength(text), "cache-control": "no-store" });
   res.end(text);
+}
+
+/** What the backlog, the drain gate and the write path's queue publish at each scrape. */
+function liveGauges(ctx: ServerContext): LiveGauges {
+  const queue = groupCommitter(ctx);
+  return { groupQueued: queue.waiting, groupFlushing: queue.flushing, pendingEvents: backlogFor(ctx).pending, draining: drainGateFor(ctx).draining };
 }
 
 /** The METRICS_PORT listener: GET /metrics and nothing else, no credentials. */

@@ -15,7 +15,7 @@ import { errorHeaders } from "./auth-http";
 import { readBodyText, readJsonBody } from "./body";
 import { eventsOfLines, NDJSON_MEDIA_TYPE, parseNdjsonBody, withLineErrors } from "./ndjson-body";
 import { singleHeader } from "./headers";
-import { requestIdOf } from "./request-id";
+import { requestIdOf } from "../observability/request-id";
 import { asObject } from "./json-body";
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

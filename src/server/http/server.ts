@@ -28,7 +28,7 @@ import { sdkRoutes } from "./sdk-routes";
 import { getAggregates, postIngest, postIngestBatch, sendError } from "./rest";
 import { admitted, JSON_ONLY, JSON_OR_NDJSON } from "./ingest-route";
 import { sessionRoute } from "./session-route";
-import { assignRequestId, requestLog } from "./request-id";
+import { assignRequestId, requestLog } from "../observability/request-id";
 import { findRoute, isApiPath, type ApiRoute, type HttpMethod } from "./routes";
 import { handleTrpc } from "./trpc-http";
 

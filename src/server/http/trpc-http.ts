@@ -14,7 +14,7 @@ import { errorHeaders, requestPrincipal } from "./auth-http";
 import { backlogFor, eventsBound, plainLength, refusedBodyIsLarge, type Admission } from "./admission";
 import { readBodyText } from "./body";
 import { parseJsonBody } from "./json-body";
-import { requestIdOf } from "./request-id";
+import { requestIdOf } from "../observability/request-id";
 import { logServerError } from "./rest";
 
 /** The tRPC procedures that ingest, and how their events are bounded before the body is read. */

@@ -7,7 +7,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Principal } from "../auth/principal";
 import type { ServerContext } from "../context";
-import { requestIdOf } from "../http/request-id";
+import { requestIdOf } from "./request-id";
 import { metricsOf } from "./metrics";
 
 interface Observation {

@@ -6,15 +6,27 @@
 // scrape still answers.
 import type { ServerContext } from "../context";
 import { errorDetail } from "../errors";
-import { backlogFor } from "../http/admission";
-import { drainGateFor } from "../http/drain";
-import { groupCommitter } from "../ingest/ingest-event";
 import { metricsOf, processMetrics, type ServiceMetrics } from "./metrics";
+
+/**
+ * Values only their owners know, read at scrape time and handed in by the caller (the HTTP
+ * layer, which owns the backlog and the drain gate and reaches the write path's queue): this
+ * module depends on no one it reports on.
+ */
+export interface LiveGauges {
+  /** Events queued for a group, not yet taken by a flush. */
+  groupQueued: number;
+  /** Events in flushes under way. */
+  groupFlushing: number;
+  /** Events admitted into the write path and not yet answered. */
+  pendingEvents: number;
+  draining: boolean;
+}
 
 const BACKLOG_SCAN_LIMIT = 100_000;
 
 /** The Prometheus text exposition of this server's metrics, and its content type. */
-export async function scrapeMetrics(ctx: ServerContext): Promise<{ text: string; contentType: string }> {
+export async function scrapeMetrics(ctx: ServerContext, live: LiveGauges): Promise<{ text: string; contentType: string }> {
   const metrics = metricsOf(ctx.db);
   await readBacklog(ctx, metrics);
   const pool = ctx.db.poolStats();
@@ -24,11 +36,10 @@ export async function scrapeMetrics(ctx: ServerContext): Promise<{ text: string;
     metrics.poolConnections.set({ state: "max" }, pool.max);
     metrics.poolWaiting.set(pool.waiting);
   }
-  const committer = groupCommitter(ctx);
-  metrics.groupQueued.set(committer.waiting);
-  metrics.groupFlushing.set(committer.flushing);
-  metrics.pendingEvents.set(backlogFor(ctx).pending);
-  metrics.draining.set(drainGateFor(ctx).draining ? 1 : 0);
+  metrics.groupQueued.set(live.groupQueued);
+  metrics.groupFlushing.set(live.groupFlushing);
+  metrics.pendingEvents.set(live.pendingEvents);
+  metrics.draining.set(live.draining ? 1 : 0);
   const text = (await processMetrics().metrics()) + (await metrics.registry.metrics());
   return { text, contentType: metrics.registry.contentType };
 }

@@ -4,7 +4,7 @@
 import { z } from "zod";
 import { failurePointSchema, idempotencyKeySchema } from "../../lib/ingest-schema";
 import { WWW_AUTHENTICATE } from "../http/auth-http";
-import { SANE_REQUEST_ID } from "../http/request-id";
+import { SANE_REQUEST_ID } from "../observability/request-id";
 
 // Answer headers.
 
