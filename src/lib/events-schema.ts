@@ -62,7 +62,7 @@ export const eventsQueryShape = {
     .min(1, "limit must be at least 1")
     .max(EVENTS_PAGE.maxLimit, `limit must be at most ${EVENTS_PAGE.maxLimit}`)
     .optional()
-    .meta({ description: `Events per page: default ${EVENTS_PAGE.defaultLimit}, at most ${EVENTS_PAGE.maxLimit} (a page also stops at about 1 MB of payloads)` }),
+    .meta({ description: `Events per page: default ${EVENTS_PAGE.defaultLimit}, at most ${EVENTS_PAGE.maxLimit} (a page also stops at about 1 MB of payloads and attributes)` }),
   cursor: z
     .string()
     .min(1)

@@ -22,7 +22,7 @@ import type { Database } from "../db/database";
 import { identifiedByOf } from "../ingest/dedup-key";
 import { decodeEventsCursor, encodeEventsCursor, type EventsPosition } from "./events-cursor";
 
-/** Payload bytes one page of events carries at most (plus one row). */
+/** Payload and attribute bytes one page of events carries at most (plus one row). */
 export const PAGE_PAYLOAD_BYTES = 1024 * 1024;
 
 /** Below this many processed events, a metric's page is found from its processed events (then sorted). */
@@ -150,12 +150,12 @@ export async function listEvents(db: Database, q: EventsQuery): Promise<EventsPa
     ${where.length > 0 ? Prisma.sql`WHERE ${Prisma.join(where, " AND ")}` : Prisma.empty}
     ORDER BY v.received_at DESC, v.id DESC
     LIMIT ${limit + 1}`;
-  // A page also stops at about PAGE_PAYLOAD_BYTES of payloads (always at least one row), so
-  // one call cannot return 200 × 64 KB: the next page starts where this one stopped.
+  // A page also stops at about PAGE_PAYLOAD_BYTES of payloads and attributes (always at least
+  // one row), so one call cannot return 200 × 2 × 64 KB: the next page starts where this one stopped.
   let kept = Math.min(rows.length, limit);
   let bytes = 0;
   for (let i = 0; i < kept; i++) {
-    bytes += JSON.stringify(rows[i]!.payload).length;
+    bytes += JSON.stringify(rows[i]!.payload).length + (rows[i]!.attributes === null ? 0 : JSON.stringify(rows[i]!.attributes).length);
     if (bytes > PAGE_PAYLOAD_BYTES && i > 0) kept = i;
   }
   const page = rows.slice(0, kept);

@@ -118,7 +118,7 @@ export function restOperations(config: Config): OperationTable {
         "ranges are `[from, to)`, ISO-8601 with a time zone (write `+` as `%2B`). `metric`, `from` and `to` look at the processed record: an " +
         "event that has none (rejected, not counted, or still `received`) is never returned by them.\n\n" +
         `**Paging**: newest first by \`receivedAt\`, at most \`limit\` events (default ${EVENTS_PAGE.defaultLimit}, at most ${EVENTS_PAGE.maxLimit}; ` +
-        "a page also stops at about 1 MB of payloads). When more follow, `nextCursor` names the next page and so does the `Link` header " +
+        "a page also stops at about 1 MB of payloads and attributes). When more follow, `nextCursor` names the next page and so does the `Link` header " +
         '(`rel="next"`, the same query with its `cursor`). Events that arrive meanwhile are newer than the cursor, so paging on never repeats or ' +
         "skips one. A cursor is opaque; one not given out by this server, or given for other filters, is `400` naming `cursor`. " +
         "A read key bound to one source sees that source only.",
