@@ -120,7 +120,7 @@ export function restOperations(config: Config): OperationTable {
         `**Paging**: newest first by \`receivedAt\`, at most \`limit\` events (default ${EVENTS_PAGE.defaultLimit}, at most ${EVENTS_PAGE.maxLimit}; ` +
         "a page also stops at about 1 MB of payloads and attributes). When more follow, `nextCursor` names the next page and so does the `Link` header " +
         '(`rel="next"`, the same query with its `cursor`). Events that arrive meanwhile are newer than the cursor, so paging on never repeats or ' +
-        "skips one. A cursor is opaque; one not given out by this server, or given for other filters, is `400` naming `cursor`. " +
+        "skips one. A wrong parameter is `400 INVALID_QUERY`, `field` naming it; a cursor is opaque, and one not given out by this server, or given for other filters, is refused so, naming `cursor`. " +
         "A read key bound to one source sees that source only.",
       tag: "Events",
       access: "read",
@@ -136,7 +136,7 @@ export function restOperations(config: Config): OperationTable {
           },
         },
       },
-      errors: ["INVALID_ENVELOPE", ...databaseErrors],
+      errors: ["INVALID_QUERY", ...databaseErrors],
       envelope: "plain",
     },
     "GET /events/{id}": {
@@ -144,7 +144,7 @@ export function restOperations(config: Config): OperationTable {
       summary: "One captured event: raw, processed, and the event it repeats",
       description:
         "The event as `GET /events` lists it. An unknown id and the id of an event a read key may not see (another source) are both " +
-        "`404 NOT_FOUND`, so a key learns nothing of other sources; an id that is not a UUID is `400` naming `id`.",
+        "`404 NOT_FOUND`, so a key learns nothing of other sources; an id that is not a UUID is `400 INVALID_QUERY` naming `id`.",
       tag: "Events",
       access: "read",
       path: eventIdInputSchema,
@@ -156,7 +156,7 @@ export function restOperations(config: Config): OperationTable {
           counted: { summary: "The first copy, counted", value: countedExample },
         },
       },
-      errors: ["INVALID_ENVELOPE", "NOT_FOUND", ...databaseErrors],
+      errors: ["INVALID_QUERY", "NOT_FOUND", ...databaseErrors],
       envelope: "plain",
     },
   };
