@@ -99,12 +99,12 @@ function processedConditions(q: EventsQuery): Prisma.Sql[] {
  * events (null: read the raw events in order instead). The sources come from the rollup, so
  * processed_event(source, metric, occurred_at) serves the lookup with or without a source filter.
  */
-async function metricCandidates(db: Database, q: EventsQuery): Promise<Prisma.Sql | null> {
+async function metricCandidates(db: Database, q: EventsQuery, most: number): Promise<Prisma.Sql | null> {
   if (q.metric === undefined) return null;
   const [group] = await db.prisma.$queryRaw<{ sources: string[] | null; count: number | null }[]>`
     SELECT array_agg(source) AS sources, sum(count)::float8 AS count FROM metric_aggregate
     WHERE metric = ${q.metric} ${q.source !== undefined ? Prisma.sql`AND source = ${q.source}` : Prisma.empty}`;
-  if ((group?.count ?? 0) > METRIC_CANDIDATES_MAX) return null;
+  if ((group?.count ?? 0) > most) return null;
   const where = Prisma.join([Prisma.sql`p.source = ANY(${group?.sources ?? []}::text[])`, ...processedConditions(q)], " AND ");
   return Prisma.sql`v.id IN (
     SELECT p.raw_event_id FROM processed_event p WHERE ${where} AND p.raw_event_id IS NOT NULL
@@ -140,10 +140,10 @@ function listConditions(q: EventsQuery, after: EventsPosition | null): Prisma.Sq
 }
 
 /** One page of events, newest first, and the cursor of the next page. `q.source` is already scoped. */
-export async function listEvents(db: Database, q: EventsQuery): Promise<EventsPage> {
+export async function listEvents(db: Database, q: EventsQuery, opts: { metricCandidatesMax?: number } = {}): Promise<EventsPage> {
   const after = decodeEventsCursor(q);
   const limit = q.limit ?? EVENTS_PAGE.defaultLimit;
-  const candidates = await metricCandidates(db, q);
+  const candidates = await metricCandidates(db, q, opts.metricCandidatesMax ?? METRIC_CANDIDATES_MAX);
   const where = [...listConditions(q, after), ...(candidates ? [candidates] : [])];
   const rows = await db.prisma.$queryRaw<EventRow[]>`
     ${eventSelect}
