@@ -7,7 +7,8 @@ import { Button } from "@/components/ui/button";
 
 type CopyState = "idle" | "copied" | "failed";
 
-export function CopyButton({ value, what }: { value: string; what: string }) {
+/** `what` names the value for a screen reader ("event id"); `label` is the button's short word ("id"). */
+export function CopyButton({ value, what, label }: { value: string; what: string; label: string }) {
   const [state, setState] = useState<CopyState>("idle");
   useEffect(() => {
     if (state === "idle") return;
@@ -24,7 +25,7 @@ export function CopyButton({ value, what }: { value: string; what: string }) {
   };
   return (
     <Button variant="outline" size="sm" className="h-7 px-2" onClick={() => void onCopy()} aria-label={`Copy ${what}`} data-testid={`copy-${what.replaceAll(" ", "-")}`}>
-      <span aria-live="polite">{state === "copied" ? "Copied" : state === "failed" ? "Copy failed" : "Copy"}</span>
+      <span aria-live="polite">{state === "copied" ? "Copied" : state === "failed" ? "Copy failed" : `Copy ${label}`}</span>
     </Button>
   );
 }

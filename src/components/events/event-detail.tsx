@@ -53,8 +53,8 @@ export function EventDetail({ id, initial, onClose, onShow }: { id: string; init
           </p>
         </div>
         <div className="flex flex-wrap gap-2">
-          <CopyButton value={event.id} what="event id" />
-          {event.idempotencyKey !== null && <CopyButton value={event.idempotencyKey} what="key" />}
+          <CopyButton value={event.id} what="event id" label="id" />
+          {event.idempotencyKey !== null && <CopyButton value={event.idempotencyKey} what="key" label="key" />}
           <Button variant="ghost" size="sm" onClick={onClose}>
             Close
           </Button>
@@ -92,7 +92,7 @@ export function EventDetail({ id, initial, onClose, onShow }: { id: string; init
               <h3 id="detail-raw-title" className="text-sm font-semibold">
                 Raw, as captured {event.format !== "event" && <span className="font-normal text-muted-foreground">({event.format})</span>}
               </h3>
-              <CopyButton value={payloadText} what="payload" />
+              <CopyButton value={payloadText} what="payload" label="payload" />
             </div>
             {event.idempotencyKey !== null && (
               <p className="truncate text-xs" title={event.idempotencyKey}>

@@ -26,7 +26,7 @@ import { decodeEventsCursor, encodeEventsCursor, type EventsPosition } from "./e
 export const PAGE_PAYLOAD_BYTES = 1024 * 1024;
 
 /** Below this many processed events, a metric's page is found from its processed events (then sorted). */
-export const METRIC_CANDIDATES_MAX = 20_000;
+export const METRIC_CANDIDATES_MAX = 10_000;
 
 interface EventRow {
   id: string;
