@@ -208,7 +208,7 @@ describe.each(backends)("hostile input over HTTP on %s", (kind) => {
       expect(fits.status).toBe(200);
     });
 
-    it("one page of raw events carries at most about a megabyte of payloads, and paging reaches every row", async () => {
+    it("one page of raw events carries at most about a megabyte of payloads and attributes, and paging reaches every row", async () => {
       const source = src();
       const note = "x".repeat(60_000);
       for (let i = 0; i < 3; i++) {

@@ -238,6 +238,36 @@ describe("OpenAPI document", () => {
     expect(await expectDocumented("GET", "/aggregates", halfHour, 400)).toMatchObject({ error: { code: "INVALID_QUERY", field: "from" } });
   });
 
+  it("GET /events and /events/{id}: real answers, their Link header and refusals are as documented", async () => {
+    const source = uniqueSource("events");
+    const event = { source, payload: { metric: "orders", value: 2.5, timestamp: "2026-11-24T10:00:00Z", currency: "EUR" } };
+    for (let i = 0; i < 2; i++) {
+      await fetch(`${app.url}/ingest`, { method: "POST", headers: { ...json, ...operator, "Idempotency-Key": `${source}-k` }, body: JSON.stringify(event) });
+    }
+    const first = await fetch(`${app.url}/events?source=${source}&limit=1`, { headers: operator });
+    const page = (await expectDocumented("GET", "/events", first, 200)) as { items: { id: string; status: string }[]; nextCursor: string };
+    expect(page.items.map((i) => i.status)).toEqual(["deduplicated"]);
+    expect(operation("GET", "/events").responses["200"]?.headers?.Link).toBeDefined();
+    expect(first.headers.get("link")).toBe(`</events?source=${source}&limit=1&cursor=${page.nextCursor}>; rel="next"`);
+    const one = await fetch(`${app.url}/events/${page.items[0]!.id}`, { headers: operator });
+    expect(await expectDocumented("GET", "/events/{id}", one, 200)).toMatchObject({ status: "deduplicated", repeats: { identifiedBy: "key" } });
+    const missing = await fetch(`${app.url}/events/00000000-0000-4000-8000-000000000000`, { headers: operator });
+    expect(await expectDocumented("GET", "/events/{id}", missing, 404)).toMatchObject({ error: { code: "NOT_FOUND", field: "id" } });
+    const malformed = await fetch(`${app.url}/events/nope`, { headers: operator });
+    expect(await expectDocumented("GET", "/events/{id}", malformed, 400)).toMatchObject({ error: { code: "INVALID_QUERY", field: "id" } });
+    const bad = await fetch(`${app.url}/events?identity=maybe`, { headers: operator });
+    expect(await expectDocumented("GET", "/events", bad, 400)).toMatchObject({ error: { code: "INVALID_QUERY", field: "identity" } });
+    // The examples are answers the schemas accept.
+    for (const [path, status] of [["/events", "200"], ["/events/{id}", "200"]] as const) {
+      const content = (doc.paths[path]!.get!.responses[status]!.content!["application/json"] as unknown as { examples: Record<string, { value: unknown }> }).examples;
+      expect(Object.keys(content).length, path).toBeGreaterThan(0);
+      for (const [name, example] of Object.entries(content)) {
+        const validate = answerSchema("GET", path, 200);
+        expect(validate(example.value), `${path} example ${name}: ${JSON.stringify(validate.errors)}`).toBe(true);
+      }
+    }
+  });
+
   it("tRPC: results and errors come in the documented envelopes", async () => {
     const source = uniqueSource("trpc");
     const input = { source, payload: { metric: "clicks", value: 1 }, idempotencyKey: `${source}-k` };

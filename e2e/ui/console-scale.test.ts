@@ -367,7 +367,8 @@ describe.each(backends)("the console with 10⁵ groups on %s", (kind) => {
     const firstPage = await rawIds();
     await loadOlder.click();
     await expect.poll(() => showing.textContent()).toBe("Showing 50 events");
-    expect(withCursor().map((c) => c.input.cursor)).toEqual([firstPage[24]]);
+    // The cursor is the opaque one the first page's answer gave (it continues after firstPage[24]).
+    expect(withCursor().map((c) => typeof c.input.cursor)).toEqual(["string"]);
     const fifty = await rawIds();
     expect(fifty.slice(0, 25)).toEqual(firstPage);
 
@@ -388,7 +389,8 @@ describe.each(backends)("the console with 10⁵ groups on %s", (kind) => {
     await loadOlder.click();
     await expect.poll(() => showing.textContent()).toBe("Showing 65 events");
     await page.getByRole("button", { name: "No older events" }).waitFor();
-    expect(withCursor().map((c) => c.input.cursor)).toEqual([firstPage[24], fiftyFive[54]]);
+    expect(withCursor()).toHaveLength(2);
+    expect(withCursor()[1]!.input.cursor).not.toBe(withCursor()[0]!.input.cursor);
     expect(new Set(await rawIds()).size).toBe(65);
     console.log(`[console-scale ${kind}] Events page: ${listCalls().length} list requests, ${withCursor().length} of them for older pages`);
     await screenshot(page, `${kind}-scale-events`);

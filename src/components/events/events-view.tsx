@@ -1,11 +1,13 @@
 "use client";
-// The Events page: every raw event as captured, live. Filter by status and source, page
+// The Events page: every raw event as captured, live. Filter by status, source and metric, page
 // back with a cursor, and watch `received` events (left behind by a failure) turn
 // `counted` or `deduplicated` as the recovery worker catches up, without reloading. Only the
 // first page (the newest events) and the counts are polled; older pages, loaded on demand,
 // are asked for once (src/lib/event-pages.ts), so an open tab costs one page a second however
 // far back it has read. Until the first answer the counts read "—" and the table is a
-// skeleton; a failed refresh keeps the rows on screen and says so.
+// skeleton; a failed refresh keeps the rows on screen and says so. "Details" opens one event in
+// full above the list: raw and processed side by side (event-detail.tsx). The rows and the
+// detail come from the procedures GET /events and GET /events/{id} answer from.
 import { useDeferredValue, useMemo, useState } from "react";
 import { LiveIndicator } from "@/components/live-indicator";
 import { Button } from "@/components/ui/button";
@@ -21,6 +23,7 @@ import { toIngestClientError } from "@/lib/ingest-client-error";
 import { trpc } from "@/lib/trpc/react";
 import { useShownDataAt } from "@/lib/use-shown-data-at";
 import { visibleRows } from "@/lib/event-pages";
+import { EventDetail } from "./event-detail";
 import { RawEventsTable } from "./raw-events-table";
 import { useOlderEvents } from "./use-older-events";
 import { statusTone } from "./status-badge";
@@ -32,9 +35,12 @@ const pageSize = 25;
 export function EventsView({ initialSource, initialStatus }: { initialSource?: string; initialStatus?: RawEventStatus }) {
   const [status, setStatus] = useState<RawEventStatus | "all">(initialStatus ?? "all");
   const [sourceText, setSourceText] = useState(initialSource ?? "");
-  // Typing in the source box must not fire a query per keystroke on a slow machine.
+  const [metricText, setMetricText] = useState("");
+  const [selectedId, setSelectedId] = useState<string>();
+  // Typing in the filter boxes must not fire a query per keystroke on a slow machine.
   const source = useDeferredValue(sourceText.trim());
-  const filter = { status: status === "all" ? undefined : status, source: source || undefined };
+  const metric = useDeferredValue(metricText.trim());
+  const filter = { status: status === "all" ? undefined : status, source: source || undefined, metric: metric || undefined };
 
   const list = trpc.events.list.useQuery({ ...filter, limit: pageSize }, { refetchInterval: liveRefreshMs, placeholderData: (prev) => prev });
   const counts = trpc.events.statusCounts.useQuery({ source: filter.source }, { refetchInterval: liveRefreshMs });
@@ -46,7 +52,11 @@ export function EventsView({ initialSource, initialStatus }: { initialSource?: s
   const listError = list.error ? toIngestClientError(list.error).message : undefined;
   const countsError = counts.error ? toIngestClientError(counts.error).message : undefined;
   const shownAt = useShownDataAt(list);
-  const hasOlder = older.loaded ? older.nextCursor !== null : Boolean(list.data?.nextCursor);
+  // The next page starts after the last row shown: the last older page's end when older rows
+  // are shown past the first page, else the first page's own end (cursors are opaque).
+  const nextCursor = rows.length > (list.data?.items.length ?? 0) ? older.nextCursor : (list.data?.nextCursor ?? null);
+  const hasOlder = nextCursor !== null;
+  const selectedRow = rows.find((r) => r.id === selectedId);
 
   return (
     <div className="grid gap-6">
@@ -77,6 +87,8 @@ export function EventsView({ initialSource, initialStatus }: { initialSource?: s
         ))}
       </ul>
 
+      {selectedId !== undefined && <EventDetail id={selectedId} initial={selectedRow} onClose={() => setSelectedId(undefined)} onShow={setSelectedId} />}
+
       <Card>
         <CardHeader className="flex-row flex-wrap items-end gap-3" role="search" aria-label="Filter events">
           <div className="grid w-44 gap-1.5">
@@ -98,6 +110,10 @@ export function EventsView({ initialSource, initialStatus }: { initialSource?: s
           <Field id="source-filter" label="Source (exact)" className="w-56">
             <Input value={sourceText} onChange={(e) => setSourceText(e.target.value)} autoComplete="off" placeholder="all sources" />
           </Field>
+          <Field id="metric-filter" label="Metric (exact)" className="w-56">
+            <Input value={metricText} onChange={(e) => setMetricText(e.target.value)} autoComplete="off" placeholder="all metrics" />
+          </Field>
+          {metric && <p className="basis-full text-xs text-muted-foreground">A metric filter shows only events with a processed record (counted or deduplicated).</p>}
         </CardHeader>
         <CardContent className="grid gap-4">
           {!list.data ? (
@@ -109,11 +125,11 @@ export function EventsView({ initialSource, initialStatus }: { initialSource?: s
           ) : rows.length === 0 ? (
             <p className="py-6 text-center text-sm text-muted-foreground">No raw events match.</p>
           ) : (
-            <RawEventsTable rows={rows} onPage={onPage} />
+            <RawEventsTable rows={rows} onPage={onPage} selectedId={selectedId} onSelect={(id) => setSelectedId(id === selectedId ? undefined : id)} />
           )}
           {/* Hidden until the first page arrives: "Showing 0 events" would be a made-up number. */}
           <div className="flex items-center gap-3" hidden={!list.data}>
-            <Button variant="outline" size="sm" disabled={!hasOlder || older.loading || list.isPlaceholderData} onClick={() => older.loadAfter(rows.at(-1)?.id)}>
+            <Button variant="outline" size="sm" disabled={!hasOlder || older.loading || list.isPlaceholderData} onClick={() => older.loadAfter(nextCursor ?? undefined)}>
               {older.loading ? "Loading…" : hasOlder ? "Load older events" : "No older events"}
             </Button>
             <span className="text-xs text-muted-foreground" aria-live="polite">

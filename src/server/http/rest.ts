@@ -17,6 +17,7 @@ import { eventsOfLines, NDJSON_MEDIA_TYPE, parseNdjsonBody, withLineErrors } fro
 import { singleHeader } from "./headers";
 import { requestIdOf } from "../observability/request-id";
 import { asObject } from "./json-body";
+import type { EventsInput } from "../../lib/events-schema";
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
@@ -103,12 +104,14 @@ export async function postIngestBatch(req: IncomingMessage, res: ServerResponse,
   sendJson(res, 200, await ingestBatch(input as { events: unknown[] }));
 }
 
+/** A query parameter that must be a whole number: a number when it reads as one, else the text, for the schema to refuse naming it. */
+const wholeNumberParam = (text: string | undefined): number | string | undefined => (text !== undefined && /^\d{1,9}$/.test(text) ? Number(text) : text);
+
 // GET /aggregates – count/sum/avg/min/max per (source, metric), a plain array: filters (source,
 // metric, q), a time window (from, to), series (bucket), one page at a time (sort, limit, cursor;
 // the next page is named by `Link: <…>; rel="next"`)
 export async function getAggregates(url: URL, res: ServerResponse, ctx: ServerContext, principal: Principal): Promise<void> {
   const param = (name: string) => url.searchParams.get(name) ?? undefined;
-  const limit = param("limit");
   // The procedure's own schema and the read key's scope (aggregates.ts), but not its caller:
   // PostgreSQL wrote the rows' JSON, which goes out as it is, not parsed and written again.
   const page = await asQueryErrors(aggregatesPageJson({ ...ctx, principal }, {
@@ -119,8 +122,7 @@ export async function getAggregates(url: URL, res: ServerResponse, ctx: ServerCo
     to: param("to"),
     bucket: param("bucket"),
     sort: param("sort"),
-    // A number when it reads as one; anything else goes on as text, for the schema to refuse naming `limit`.
-    limit: limit !== undefined && /^\d{1,9}$/.test(limit) ? Number(limit) : limit,
+    limit: wholeNumberParam(param("limit")),
     cursor: param("cursor"),
   }));
   const headers: Record<string, string> = { "content-type": "application/json; charset=utf-8", "content-length": String(Buffer.byteLength(page.itemsJson)) };
@@ -142,7 +144,33 @@ async function asQueryErrors<T>(work: Promise<T>): Promise<T> {
   try {
     return await work;
   } catch (err) {
-    if (err instanceof AppError && err.code === "INVALID_ENVELOPE") throw new AppError("INVALID_QUERY", err.message, { field: err.field ?? "query", cause: err });
+    // A procedure called through its caller (GET /events) throws its refusal as a TRPCError.
+    const appError = err instanceof TRPCError ? appErrorOf(err) : err;
+    if (appError instanceof AppError && appError.code === "INVALID_ENVELOPE") throw new AppError("INVALID_QUERY", appError.message, { field: appError.field ?? "query", cause: appError });
     throw err;
   }
+}
+
+// GET /events – captured events, newest first, with their processed records: filters (source,
+// status, metric, identity, key, own time from/to, receivedFrom/receivedTo), one page at a time
+// (limit, cursor; the next page is `nextCursor`, and `Link: <…>; rel="next"`)
+export async function getEvents(url: URL, res: ServerResponse, ctx: ServerContext, principal: Principal): Promise<void> {
+  const param = (name: string) => url.searchParams.get(name) ?? undefined;
+  const names = ["source", "status", "metric", "identity", "key", "from", "to", "receivedFrom", "receivedTo", "cursor"] as const;
+  // The texts as they came: the procedure's schema refuses a bad one, naming its parameter.
+  const input = { ...Object.fromEntries(names.map((n) => [n, param(n)])), limit: wholeNumberParam(param("limit")) } as EventsInput;
+  const page = await asQueryErrors(createCaller({ ...ctx, principal }).events.list(input));
+  const headers: Record<string, string> = {};
+  if (page.nextCursor !== null) {
+    const next = new URLSearchParams(url.searchParams);
+    next.set("cursor", page.nextCursor);
+    headers.link = `</events?${next.toString()}>; rel="next"`;
+  }
+  sendJson(res, 200, page, headers);
+}
+
+// GET /events/{id} – one captured event: raw, its processed record beside it, and for a
+// deduplicated one the event it repeats; 404 for an unknown id or another source's
+export async function getEventById(id: string, res: ServerResponse, ctx: ServerContext, principal: Principal): Promise<void> {
+  sendJson(res, 200, await asQueryErrors(createCaller({ ...ctx, principal }).events.get({ id })));
 }

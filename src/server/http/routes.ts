@@ -1,6 +1,7 @@
 // The API's routes, in one table: the server dispatches from it, and the OpenAPI document
 // and its test check themselves against it, so a route cannot be answered without being
-// documented. Paths are matched without a trailing slash (`/batch/` is `/batch`), answered
+// documented. A `{name}` in a path stands for one path segment (`/events/{id}`), as OpenAPI
+// writes it; the handler gets its text in `params`. Paths are matched without a trailing slash (`/batch/` is `/batch`), answered
 // directly, never redirected: the analytics SDKs do not follow redirects.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ServerContext } from "../context";
@@ -14,6 +15,8 @@ export interface RouteCall {
   ctx: ServerContext;
   url: URL;
   method: HttpMethod;
+  /** The text of each `{name}` segment of the route's path, percent-decoded. */
+  params: Record<string, string>;
 }
 
 export interface ApiRoute {
@@ -25,9 +28,42 @@ export interface ApiRoute {
   handle(call: RouteCall): Promise<void> | void;
 }
 
-/** The route for a path (already stripped of trailing slashes), if the API has one. */
-export function findRoute(routes: readonly ApiRoute[], path: string): ApiRoute | undefined {
-  return routes.find((r) => r.path === path);
+/** The `{name}` segments of `template` as they read in `path`, or null when the path is not the template's. */
+export function matchPath(template: string, path: string): Record<string, string> | null {
+  if (!template.includes("{")) return template === path ? {} : null;
+  const want = template.split("/");
+  const got = path.split("/");
+  if (want.length !== got.length) return null;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < want.length; i++) {
+    const part = want[i]!;
+    const name = /^\{(\w+)\}$/.exec(part)?.[1];
+    if (name === undefined) {
+      if (part !== got[i]) return null;
+      continue;
+    }
+    if (got[i] === "") return null;
+    // A segment that is not valid percent-encoding is kept as sent, for the route to refuse.
+    params[name] = safeDecode(got[i]!);
+  }
+  return params;
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+/** The route for a path (already stripped of trailing slashes), if the API has one, with its path's params. */
+export function findRoute(routes: readonly ApiRoute[], path: string): { route: ApiRoute; params: Record<string, string> } | undefined {
+  for (const route of routes) {
+    const params = matchPath(route.path, path);
+    if (params) return { route, params };
+  }
+  return undefined;
 }
 
 /**

@@ -25,7 +25,7 @@ import { capConnectionsPerAddress } from "./connection-cap";
 import { checkHost } from "./host-check";
 import { isPageRequest, servePage } from "./pages";
 import { sdkRoutes } from "./sdk-routes";
-import { getAggregates, postIngest, postIngestBatch, sendError } from "./rest";
+import { getAggregates, getEventById, getEvents, postIngest, postIngestBatch, sendError } from "./rest";
 import { admitted, JSON_ONLY, JSON_OR_NDJSON } from "./ingest-route";
 import { sessionRoute } from "./session-route";
 import { assignRequestId, requestLog } from "../observability/request-id";
@@ -75,6 +75,8 @@ export const apiRoutes: readonly ApiRoute[] = [
   { path: "/ingest", methods: ["POST"], handle: (c) => admitted(c, "event", JSON_ONLY, (scope) => postIngest(c.req, c.res, c.ctx, scope)) },
   { path: "/ingest/batch", methods: ["POST"], handle: (c) => admitted(c, "batch", JSON_OR_NDJSON, (scope) => postIngestBatch(c.req, c.res, c.ctx, scope)) },
   { path: "/aggregates", methods: ["GET"], handle: async (c) => getAggregates(c.url, c.res, c.ctx, await requestPrincipal(c.req, c.ctx)) },
+  { path: "/events", methods: ["GET"], handle: async (c) => getEvents(c.url, c.res, c.ctx, await requestPrincipal(c.req, c.ctx)) },
+  { path: "/events/{id}", methods: ["GET"], handle: async (c) => getEventById(c.params.id ?? "", c.res, c.ctx, await requestPrincipal(c.req, c.ctx)) },
   { path: "/api/session", methods: ["GET", "POST", "DELETE"], handle: (c) => sessionRoute(c.req, c.res, c.ctx, c.method) },
   { path: "/api/health", methods: ["GET"], servedWhileStopping: true, handle: (c) => getHealth(c.res) },
   { path: "/api/ready", methods: ["GET"], servedWhileStopping: true, handle: (c) => getReady(c.req, c.res, c.ctx) },
@@ -91,7 +93,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: ServerCont
   const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, "") : url.pathname;
   const method = req.method ?? "GET";
 
-  const route = findRoute(apiRoutes, path);
+  const found = findRoute(apiRoutes, path);
+  const route = found?.route;
   const trpc = !route && path.startsWith(TRPC_PREFIX);
   const page = !route && !trpc && fallback !== undefined && !isApiPath(apiRoutes, path) && isPageRequest(req, path);
   noteRoute(req, route ? route.path : trpc ? "/api/trpc" : page ? "page" : "unmatched");
@@ -110,7 +113,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: ServerCont
       res.setHeader("allow", route.methods.join(", "));
       throw new AppError("METHOD_NOT_ALLOWED", `${path} takes ${route.methods.join(", ")}, not ${method}`, { field: "method" });
     }
-    return route.handle({ req, res, ctx, url, method: method as HttpMethod });
+    return route.handle({ req, res, ctx, url, method: method as HttpMethod, params: found?.params ?? {} });
   }
   if (trpc) return handleTrpc(req, res, ctx, path.slice(TRPC_PREFIX.length));
   if (page && fallback) return servePage(req, res, ctx, path, fallback);

@@ -6,6 +6,7 @@
 // payload also passes eventPayloadSchema (messages: segmentMessageSchema,
 // posthogEventSchema), so that is what the document shows.
 import { z } from "zod";
+import { eventSchema, eventsPageSchema, processedRecordSchema, repeatsSchema } from "../../lib/events-schema";
 import { aggregateSchema, aggregatePointSchema, aggregatesPageSchema, aggregatesSummarySchema } from "../../lib/aggregates-schema";
 import {
   batchEventSchema,
@@ -55,6 +56,11 @@ export const aggregate = aggregateSchema
   .meta({ id: "Aggregate" });
 export const aggregatesPage = aggregatesPageSchema.extend({ items: z.array(aggregate) }).meta({ id: "AggregatesPage" });
 export const aggregatesSummary = aggregatesSummarySchema.meta({ id: "AggregatesSummary" });
+
+const processedRecord = processedRecordSchema.meta({ id: "ProcessedRecord", description: "What processing made of the event (for a deduplicated event: the record it repeats)" });
+const repeats = repeatsSchema.meta({ id: "Repeats", description: "The event a deduplicated event repeats: its first copy" });
+export const capturedEvent = eventSchema.extend({ processed: processedRecord.nullable(), repeats: repeats.nullable() }).meta({ id: "CapturedEvent" });
+export const eventsPage = eventsPageSchema.extend({ items: z.array(capturedEvent) }).meta({ id: "EventsPage" });
 
 const segmentMessage = segmentMessageSchema.meta({ id: "SegmentMessage" });
 export const segmentCall = segmentSingleBodySchema.meta({ id: "SegmentCall", description: "One message; its `type` is the route's" });

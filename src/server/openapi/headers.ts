@@ -30,6 +30,11 @@ export const linkNextHeader = z.string().meta({
   header: { id: "Link" },
 });
 
+export const linkNextEventsHeader = z.string().meta({
+  description: 'Present when more events follow this page: `</events?…&cursor=…>; rel="next"` (RFC 8288), the same query with the next page\'s cursor',
+  header: { id: "Link-Events" },
+});
+
 export const setCookieHeader = z
   .string()
   .meta({ description: "The console's session cookie (HttpOnly, SameSite=Strict, 12 hours), or its removal" });

@@ -25,10 +25,12 @@ export interface OperationSpec {
   /** Request headers the route reads, besides X-Request-Id. */
   headers?: z.ZodRawShape;
   query?: z.ZodObject;
+  /** The `{name}` segments of the path. */
+  path?: z.ZodObject;
   /** Parameters zod-openapi cannot build from a zod object (a query parameter whose value is JSON). */
   parameters?: oas31.ParameterObject[];
   body?: { schema: z.ZodType; description: string; anyContentType?: boolean; otherTypes?: Record<string, z.ZodType> };
-  answer: { schema: z.ZodType; description: string; headers?: z.ZodRawShape; mediaType?: string };
+  answer: { schema: z.ZodType; description: string; headers?: z.ZodRawShape; mediaType?: string; examples?: Record<string, oas31.ExampleObject> };
   /** Answers that are not errors of the error table (readiness's 503). */
   otherAnswers?: ZodOpenApiResponsesObject;
   /** Error codes besides the refusals its access brings. */
@@ -50,7 +52,7 @@ export function toOperation(spec: OperationSpec): ZodOpenApiOperationObject {
     description: `${spec.description}\n\n${note}`,
     tags: [spec.tag],
     security,
-    requestParams: { header: z.object({ ...spec.headers, "X-Request-Id": requestIdParam }), ...(spec.query ? { query: spec.query } : {}) },
+    requestParams: { header: z.object({ ...spec.headers, "X-Request-Id": requestIdParam }), ...(spec.query ? { query: spec.query } : {}), ...(spec.path ? { path: spec.path } : {}) },
     ...(spec.parameters ? { parameters: spec.parameters } : {}),
     ...(spec.body && json
       ? {
@@ -70,7 +72,7 @@ export function toOperation(spec: OperationSpec): ZodOpenApiOperationObject {
       "200": {
         description: spec.answer.description,
         headers: z.object({ "X-Request-Id": requestIdHeader, ...spec.answer.headers }),
-        content: { [spec.answer.mediaType ?? "application/json"]: { schema: spec.answer.schema } },
+        content: { [spec.answer.mediaType ?? "application/json"]: { schema: spec.answer.schema, ...(spec.answer.examples ? { examples: spec.answer.examples } : {}) } },
       },
       ...spec.otherAnswers,
       ...errorResponses([...refusals, ...spec.errors, ...(spec.servedWhileStopping ? [] : (["SHUTTING_DOWN"] as const))], spec.envelope),
