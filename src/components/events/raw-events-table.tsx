@@ -3,6 +3,7 @@
 // event each was counted as (or deduplicated against), linked to the raw event that
 // created it when that one is on the page.
 import { AnimatePresence, motion } from "motion/react";
+import { TableContainer } from "@/components/ui/table-container";
 import { formatDateTime, formatNumber, formatShortDateTime } from "@/lib/format";
 import type { RouterOutputs } from "@/lib/trpc/react";
 import { StatusBadge } from "./status-badge";
@@ -11,7 +12,7 @@ type RawEventView = RouterOutputs["events"]["list"]["items"][number];
 
 export function RawEventsTable({ rows, onPage }: { rows: RawEventView[]; onPage: Set<string> }) {
   return (
-    <div className="overflow-x-auto">
+    <TableContainer>
       <table className="w-full text-sm" aria-label="Raw events, newest first">
         <thead>
           <tr className="border-b border-border text-left text-muted-foreground">
@@ -76,7 +77,7 @@ export function RawEventsTable({ rows, onPage }: { rows: RawEventView[]; onPage:
           </AnimatePresence>
         </tbody>
       </table>
-    </div>
+    </TableContainer>
   );
 }
 
