@@ -1,5 +1,6 @@
 // Root layout: theme class from the cookie (rendered by the server, so no flash), the top
-// bar with navigation, sign-out (when signed in) and theme toggle, and the client providers.
+// bar with navigation (folded behind a menu button on narrow screens), sign-out (when signed
+// in) and theme toggle, and the client providers.
 import type { Metadata } from "next";
 import { cookies } from "next/headers";
 import Link from "next/link";
@@ -29,8 +30,8 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
         </a>
         <Providers>
           <header className="sticky top-0 z-40 border-b border-border bg-background/85 backdrop-blur">
-            <div className="mx-auto flex h-14 max-w-6xl items-center gap-6 px-4">
-              <Link href="/console/submit" className="flex items-center gap-2 rounded-md font-semibold focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring">
+            <div className="mx-auto flex h-14 max-w-6xl items-center gap-2 px-4 md:gap-6">
+              <Link href="/console/submit" className="flex shrink-0 items-center gap-2 rounded-md font-semibold focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring">
                 <span aria-hidden className="grid h-7 w-7 place-items-center rounded-md bg-primary text-primary-foreground text-sm">
                   ⇣
                 </span>

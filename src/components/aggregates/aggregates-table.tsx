@@ -3,6 +3,7 @@
 // column. Sort buttons live in the headers and the header carries aria-sort, so screen readers
 // announce order.
 import { AnimatePresence, motion } from "motion/react";
+import { TableContainer } from "@/components/ui/table-container";
 import { formatDateTime, formatNumber } from "@/lib/format";
 import { sortableColumns, type SortColumn, type SortState } from "@/lib/aggregate-table";
 import type { Aggregate } from "@/lib/aggregates-schema";
@@ -37,7 +38,7 @@ interface Props {
 
 export function AggregatesTable({ rows, pageKey, sort, onSort, busy }: Props) {
   return (
-    <div className="overflow-x-auto">
+    <TableContainer>
       <table className={cn("w-full text-sm transition-opacity", busy && "opacity-60")} aria-label="Aggregates by source and metric" aria-busy={busy || undefined}>
         <thead>
           <tr className="border-b border-border text-left text-muted-foreground">
@@ -96,6 +97,6 @@ export function AggregatesTable({ rows, pageKey, sort, onSort, busy }: Props) {
           </AnimatePresence>
         </tbody>
       </table>
-    </div>
+    </TableContainer>
   );
 }

@@ -4,6 +4,7 @@
 // payload. "Details" opens the event in full (event-detail.tsx).
 import { AnimatePresence, motion } from "motion/react";
 import { Button } from "@/components/ui/button";
+import { TableContainer } from "@/components/ui/table-container";
 import { formatDateTime, formatNumber, formatShortDateTime } from "@/lib/format";
 import type { RouterOutputs } from "@/lib/trpc/react";
 import { IdentityBadge } from "./identity-badge";
@@ -14,7 +15,7 @@ export type EventRow = RouterOutputs["events"]["get"];
 
 export function RawEventsTable({ rows, onPage, selectedId, onSelect }: { rows: EventRow[]; onPage: Set<string>; selectedId?: string; onSelect: (id: string) => void }) {
   return (
-    <div className="overflow-x-auto">
+    <TableContainer>
       <table className="w-full text-sm" aria-label="Raw events, newest first">
         <thead>
           <tr className="border-b border-border text-left text-muted-foreground">
@@ -109,7 +110,7 @@ export function RawEventsTable({ rows, onPage, selectedId, onSelect }: { rows: E
           </AnimatePresence>
         </tbody>
       </table>
-    </div>
+    </TableContainer>
   );
 }
 

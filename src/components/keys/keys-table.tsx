@@ -1,11 +1,13 @@
 "use client";
-// Every key, newest first: prefix (the key's first characters, enough to recognise it),
-// scope, source, label, when it was created and last used, and whether it is active; a
-// Revoke button per active key, confirmed in a dialog.
+// Every key, newest first: prefix (the key's first characters, enough to recognise it, shown
+// whole: it is what `npm run keys -- revoke <prefix>` takes), scope, source, label, when it
+// was created and last used, and whether it is active; a Revoke button per active key,
+// confirmed in a dialog.
 import { useState } from "react";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
+import { TableContainer } from "@/components/ui/table-container";
 import { formatDateTime } from "@/lib/format";
 import { toIngestClientError } from "@/lib/ingest-client-error";
 import type { ApiKeyView } from "@/lib/keys-schema";
@@ -35,7 +37,7 @@ export function KeysTable({ keys }: { keys: ApiKeyView[] }) {
 
   return (
     <>
-      <div className="overflow-x-auto">
+      <TableContainer>
         <table className="w-full text-sm" aria-label="API keys, newest first">
           <thead>
             <tr className="border-b border-border text-left text-muted-foreground">
@@ -76,7 +78,13 @@ export function KeysTable({ keys }: { keys: ApiKeyView[] }) {
                 data-last-used={k.lastUsedAt ?? ""}
               >
                 <th scope="row" className="whitespace-nowrap px-3 py-2 text-left font-normal">
-                  <code className="font-mono text-xs">{k.prefix}…</code>
+                  {/* The prefix alone is the text (copied or selected, it is what `keys revoke` takes); the ellipsis is decoration. */}
+                  <code className="select-all font-mono text-xs" data-testid="key-prefix">
+                    {k.prefix}
+                  </code>
+                  <span aria-hidden className="select-none text-muted-foreground">
+                    …
+                  </span>
                 </th>
                 <td className="px-3 py-2">
                   <Badge tone={k.scope === "write" ? "info" : "neutral"}>{k.scope}</Badge>
@@ -113,7 +121,7 @@ export function KeysTable({ keys }: { keys: ApiKeyView[] }) {
             ))}
           </tbody>
         </table>
-      </div>
+      </TableContainer>
       <p className="sr-only" aria-live="polite">
         {announcement}
       </p>

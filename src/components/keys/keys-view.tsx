@@ -51,7 +51,8 @@ export function KeysView() {
         <CardHeader>
           <CardTitle>All keys</CardTitle>
           <CardDescription>
-            A revoked key is refused within seconds on every instance. &ldquo;Last used&rdquo; is updated at most once a minute.
+            A revoked key is refused within seconds on every instance. &ldquo;Last used&rdquo; is updated at most once a minute. The
+            key&apos;s prefix is what <code>npm run keys -- revoke &lt;prefix&gt;</code> takes.
           </CardDescription>
         </CardHeader>
         <CardContent>

@@ -1,9 +1,11 @@
-// Card (shadcn style): a bordered surface with an optional header.
+// Card (shadcn style): a bordered surface with an optional header. min-w-0: as a grid or flex
+// item it may be narrower than its content, so a wide table scrolls inside it (TableContainer)
+// instead of widening the page.
 import type { ComponentProps } from "react";
 import { cn } from "@/lib/utils";
 
 export function Card({ className, ...props }: ComponentProps<"section">) {
-  return <section className={cn("rounded-xl border border-border bg-card text-card-foreground shadow-sm", className)} {...props} />;
+  return <section className={cn("min-w-0 rounded-xl border border-border bg-card text-card-foreground shadow-sm", className)} {...props} />;
 }
 
 export function CardHeader({ className, ...props }: ComponentProps<"div">) {
