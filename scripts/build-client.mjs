@@ -41,12 +41,12 @@ if (foreign.length > 0) {
   process.exit(1);
 }
 
-// Types only; the module exists so that a runtime import of "ingest/client" resolves.
+// Types only; the module exists so that a runtime import of "ingest-service/client" resolves.
 writeFileSync(join(out, "client.js"), "export {};\n");
 const clientPackage = {
   name: service.name,
   version: service.version,
-  description: "Types for clients of the ingest service: its tRPC router (AppRouter) and the bodies of its REST API. Types only.",
+  description: "Types for clients of the ingest-service event ingestion service: its tRPC router (AppRouter) and the bodies of its REST API. Types only.",
   private: true,
   type: "module",
   sideEffects: false,

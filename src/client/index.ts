@@ -1,4 +1,4 @@
-// What another TypeScript project imports from "ingest/client", types only: `AppRouter` for
+// What another TypeScript project imports from "ingest-service/client", types only: `AppRouter` for
 // `createTRPCClient<AppRouter>(…)`, and the bodies the REST API takes and answers.
 // `npm run build:client` bundles this file into one declaration file that imports nothing
 // but @trpc/server (README, "Typed client for TypeScript").
