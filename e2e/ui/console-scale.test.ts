@@ -1,6 +1,9 @@
 // The console at scale, in a real browser (Debian's Chromium) against the production build, on
 // the embedded database and on PostgreSQL when configured, with 10⁵ (source, metric) groups:
-// - the Aggregates page shows its first page within a second of navigation, and each poll (one
+// - the Aggregates page's first page costs the reader no more at 10⁵ groups than at one: its first
+//   row enters the document at most 500 ms later than on the same build over a one-group
+//   database, measured in the same run (the fixed cost, loading and hydrating the page, follows
+//   the machine and the browser, so a wall-clock bound would measure them), and each poll (one
 //   request a second) carries one page of rows and the summary, never every row;
 // - Previous/Next, sorting and search are the server's: the rows on screen are exactly the
 //   server's pages, and Previous goes back with the cursor that opened the page before;
@@ -80,6 +83,20 @@ async function timeFirstPage(page: Page): Promise<{ firstRowAt: number; requestM
   });
 }
 
+type Visit = { firstRowAt: number; requestMs: number };
+
+/** One visit of the Aggregates page in a new browser context (nothing cached). */
+async function visitFirstPage(browser: Browser, url: string): Promise<Visit> {
+  const fresh = await openWatchedPage(browser, url, { locale: "en-US" });
+  try {
+    const visit = await timeFirstPage(fresh.page);
+    expect(fresh.errors, "browser console errors / page errors").toEqual([]);
+    return visit;
+  } finally {
+    await fresh.context.close();
+  }
+}
+
 /** The calls of the Aggregates page's polls: each request's procedures, in order. */
 const isAggregatesPoll = (x: TrpcExchange) => x.calls.some((c) => c.procedure === "aggregatesPage");
 
@@ -130,29 +147,40 @@ describe.each(backends)("the console with 10⁵ groups on %s", (kind) => {
     expect(w.errors, "browser console errors / page errors").toEqual([]);
   });
 
-  it("the Aggregates page shows its first page within 1 s of navigation, and each poll carries one page and the summary", async () => {
-    // The first visit after the server started warms it up (a PGlite that just opened its folder
-    // reads each table into memory on first use, about a second at this size; Next loads the
-    // page's modules): it is printed, and the five visits after it are measured, each in a new
-    // browser context (nothing cached).
-    const visits: { firstRowAt: number; requestMs: number }[] = [];
-    for (let visit = 0; visit < 6; visit++) {
-      const fresh = await openWatchedPage(browser, app.url, { locale: "en-US" });
-      try {
-        visits.push(await timeFirstPage(fresh.page));
-        expect(fresh.errors, "browser console errors / page errors").toEqual([]);
-      } finally {
-        await fresh.context.close();
+  it("the Aggregates page's first page comes no more than 500 ms after a one-group database's, and each poll carries one page and the summary", async () => {
+    // The baseline: the same build over a database of one group, started now, visited the same
+    // way. Each server's first visit warms it up (a PGlite that just opened its folder reads each
+    // table into memory on first use, about a second at this size; Next loads the page's
+    // modules): it is printed, and the five visits after it are measured, each in a new browser
+    // context (nothing cached), alternating between the two servers so a busy moment of the
+    // machine falls on both.
+    const baselineFolder = mkdtempSync(join(tmpdir(), "ingest-console-baseline-"));
+    const baseline = await startApp({ PGLITE_DATA_DIR: join(baselineFolder, "pglite") });
+    try {
+      const ingested = await fetch(`${baseline.url}/ingest`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ source: "one", payload: { metric: "group", value: 1, eventId: "only" } }),
+      });
+      expect(ingested.status).toBe(200);
+      const visits = { scale: [] as Visit[], baseline: [] as Visit[] };
+      for (let visit = 0; visit < 6; visit++) {
+        visits.scale.push(await visitFirstPage(browser, app.url));
+        visits.baseline.push(await visitFirstPage(browser, baseline.url));
       }
+      const median = (v: Visit[]) => v.slice(1).map((x) => x.firstRowAt).sort((a, b) => a - b)[2]!;
+      const describeVisits = (v: Visit[]) =>
+        `${v.slice(1).map((x) => x.firstRowAt.toFixed(0)).join(", ")} ms (requests ${v.slice(1).map((x) => x.requestMs.toFixed(0)).join(", ")} ms; first visit ${v[0]!.firstRowAt.toFixed(0)} ms)`;
+      console.log(
+        `[console-scale ${kind}] first page of ${PAGE} rows in the document after navigation start: 10⁵ groups ${describeVisits(visits.scale)}; ` +
+          `baseline, one group on PGlite: ${describeVisits(visits.baseline)}; medians ${median(visits.scale).toFixed(0)} vs ${median(visits.baseline).toFixed(0)} ms`,
+      );
+      // The median visit: one or two slow visits on a busy machine do not decide.
+      expect(median(visits.scale) - median(visits.baseline)).toBeLessThan(500);
+    } finally {
+      await baseline.stop();
+      rmSync(baselineFolder, { recursive: true, force: true });
     }
-    const [cold, ...warm] = visits;
-    const firstRowAt = warm.map((v) => v.firstRowAt).sort((a, b) => a - b);
-    console.log(
-      `[console-scale ${kind}] first page of ${PAGE} rows in the document ${warm.map((v) => v.firstRowAt.toFixed(0)).join(", ")} ms after navigation start ` +
-        `(its request answered in ${warm.map((v) => v.requestMs.toFixed(0)).join(", ")} ms); first visit after the server started: ${cold!.firstRowAt.toFixed(0)} ms`,
-    );
-    // The median visit: one or two slow visits on a busy machine do not decide.
-    expect(firstRowAt[2]).toBeLessThan(1000);
 
     const { page } = w;
     const traffic = recordTrpc(page);
