@@ -72,6 +72,7 @@ export function AggregatesView() {
       chart: tableWindow ?? windows.chart,
       sort: apiSort(sort),
       cursor: cursors.at(-1),
+      firstRow: cursors.length * AGGREGATES_TABLE_PAGE + 1,
       topSort: `-${measure}`,
     },
     { refetchInterval: liveRefreshMs },
@@ -86,7 +87,8 @@ export function AggregatesView() {
   const shownAt = useShownDataAt(view);
   const chartBucket = windows?.chart.bucket ?? "day";
   const bars = useMemo(() => (data?.top ?? []).map((r) => ({ label: `${r.source} · ${r.metric}`, value: r[measure] })), [data, measure]);
-  const firstRow = cursors.length * AGGREGATES_TABLE_PAGE + 1;
+  // The rows on screen say which they are, also while another page loads (they are the last answer's).
+  const firstRow = data?.firstRow ?? 1;
 
   return (
     <div className="grid gap-6">

@@ -25,6 +25,8 @@ export interface AggregatesViewQuery {
   sort: AggregateSort;
   /** The table page's cursor; undefined for the first page. */
   cursor: string | undefined;
+  /** The table page's first row number (1 on the first page), echoed in the answer. */
+  firstRow: number;
   /** The order of the largest groups chart, e.g. `-count`. */
   topSort: AggregateSort;
 }
@@ -32,6 +34,8 @@ export interface AggregatesViewQuery {
 export interface AggregatesViewData {
   /** The query this answers (its search, range, sort and page): rows of another one are another table. */
   key: string;
+  /** The number of the page's first row: the answer's own, not the page being asked for. */
+  firstRow: number;
   page: AggregatesPage;
   top: AggregatesPage["items"];
   summary: AggregatesSummary;
@@ -45,7 +49,7 @@ export function useAggregatesView(query: AggregatesViewQuery | null, opts: { ref
     queryKey: ["aggregatesView", query],
     queryFn: async ({ signal }): Promise<AggregatesViewData> => {
       if (query === null) throw new Error("no query yet");
-      const { q, window, chart, sort, cursor, topSort } = query;
+      const { q, window, chart, sort, cursor, firstRow, topSort } = query;
       const selection = { q, from: window?.from, to: window?.to };
       const topFromPage = topSort === sort && cursor === undefined;
       const [page, top, summary, chartSummary] = await Promise.all([
@@ -56,6 +60,7 @@ export function useAggregatesView(query: AggregatesViewQuery | null, opts: { ref
       ]);
       return {
         key: JSON.stringify([q, window, sort, cursor]),
+        firstRow,
         page,
         top: (top ?? page).items.slice(0, TOP_GROUPS),
         summary,
