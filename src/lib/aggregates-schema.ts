@@ -6,6 +6,7 @@
 // was captured), hours in UTC. A window is [from, to), both on whole UTC hours, because it is
 // answered from the hourly rollup: an hour is the smallest slice the rollup can tell apart.
 import { z } from "zod";
+import { nameSchema } from "./names";
 import { HOUR_MS } from "./time-units";
 
 export { HOUR_MS };
@@ -14,9 +15,15 @@ export const AGGREGATES_PAGE = { defaultLimit: 1000, maxLimit: 1000, seriesDefau
 /** Buckets per series at most: 31 days of hours, or about two years of days. */
 export const SERIES_MAX_BUCKETS = 744;
 
-export const bucketSchema = z.enum(["hour", "day"]);
-export type Bucket = z.infer<typeof bucketSchema>;
-export const bucketMs: Record<Bucket, number> = { hour: HOUR_MS, day: 24 * HOUR_MS };
+/**
+ * The periods rolled up as events are counted, one row each here and in the server's
+ * rollupPeriods (the table, its column: src/server/ingest/rollup.ts) plus a migration: the
+ * write path, the series buckets and the API's `bucket` follow this list, in this order.
+ */
+export const bucketMs = { hour: HOUR_MS, day: 24 * HOUR_MS } as const;
+export type Bucket = keyof typeof bucketMs;
+export const rollupPeriodNames = Object.keys(bucketMs) as [Bucket, ...Bucket[]];
+export const bucketSchema = z.enum(rollupPeriodNames);
 
 /** The columns a page may be sorted by; `-` before one sorts descending. */
 export const aggregateSortColumns = ["source", "metric", "count", "sum", "avg", "min", "max", "firstSeenAt", "lastSeenAt"] as const;
@@ -35,12 +42,10 @@ function hourSchema(field: "from" | "to") {
     .meta({ description: `${field === "from" ? "Start (inclusive)" : "End (exclusive)"} of the time window, on a whole UTC hour; events by their own time` });
 }
 
-const name = z.string().trim().normalize("NFC").min(1).max(200);
-
 const filterShape = {
-  source: name.optional().meta({ description: "Exactly this source" }),
-  metric: name.optional().meta({ description: "Exactly this metric" }),
-  q: name.optional().meta({ description: "Search: every whitespace-separated word appears in the source or the metric, ignoring the case of A–Z" }),
+  source: nameSchema("source").optional().meta({ description: "Exactly this source" }),
+  metric: nameSchema("metric").optional().meta({ description: "Exactly this metric" }),
+  q: nameSchema("q").optional().meta({ description: "Search: every whitespace-separated word appears in the source or the metric, ignoring the case of A–Z" }),
   from: hourSchema("from").optional(),
   to: hourSchema("to").optional(),
 };

@@ -10,7 +10,7 @@
 // time) therefore only ever return events that have one.
 import { z } from "zod";
 import { identifiedBySchema, idempotencyKeySchema } from "./ingest-schema";
-import { unstorableString } from "./storable-json";
+import { nameSchema } from "./names";
 
 /** Where a raw event stands: `received` until processing finishes, then its outcome. */
 export const rawEventStatusSchema = z.enum(["received", "counted", "deduplicated", "rejected", "failed", "not_counted"]);
@@ -24,15 +24,6 @@ export type RawEventFormat = z.infer<typeof rawEventFormatSchema>;
 /** Events per page by default and at most. */
 export const EVENTS_PAGE = { defaultLimit: 50, maxLimit: 200 } as const;
 
-/** A name to match exactly; one PostgreSQL cannot hold (a NUL) is refused here, not by the database. */
-const name = z
-  .string()
-  .trim()
-  .normalize("NFC")
-  .min(1)
-  .max(200)
-  .refine((s) => unstorableString(s) === null, "must not contain the NUL character and must be valid Unicode");
-
 /** An instant bound of a range: ISO-8601 with a time zone, any precision. */
 function instantSchema(field: string, what: string) {
   return z.iso
@@ -45,9 +36,9 @@ function instantSchema(field: string, what: string) {
  * Every filter is exact; ranges are [from, to).
  */
 export const eventsQueryShape = {
-  source: name.optional().meta({ description: "Exactly this source" }),
+  source: nameSchema("source").optional().meta({ description: "Exactly this source" }),
   status: rawEventStatusSchema.optional().meta({ description: "Where the event stands" }),
-  metric: name
+  metric: nameSchema("metric")
     .optional()
     .meta({ description: "Exactly this metric (of the processed record: events never read as one to count, e.g. rejected ones, have none and are left out)" }),
   identity: identifiedBySchema.optional().meta({ description: "How the event was identified: `key` (it carried an explicit key), or `content`" }),
@@ -138,6 +129,6 @@ export const eventsPageSchema = z.object({
 });
 export type EventsPage = z.infer<typeof eventsPageSchema>;
 
-export const statusCountsInputSchema = z.object({ source: name.optional() }).default({});
+export const statusCountsInputSchema = z.object({ source: nameSchema("source").optional() }).default({});
 export const statusCountsSchema = z.record(rawEventStatusSchema, z.number().int());
 export type StatusCounts = z.infer<typeof statusCountsSchema>;

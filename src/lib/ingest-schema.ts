@@ -1,6 +1,7 @@
 // The one definition of what crosses the API boundary: tRPC procedures, the REST adapter,
 // the UI form and the docs all use these schemas, and every type comes from z.infer.
 import { z } from "zod";
+import { nameSchema } from "./names";
 import { unstorableJson, unstorableString } from "./storable-json";
 
 /** A string PostgreSQL can store (no NUL, valid Unicode). */
@@ -10,14 +11,7 @@ const storable = (s: string) => unstorableString(s) === null;
 export const failurePointSchema = z.enum(["before-capture", "after-capture", "after-commit"]);
 export type FailurePoint = z.infer<typeof failurePointSchema>;
 
-export const sourceSchema = z
-  .string({ error: "source must be a string" })
-  .trim()
-  // Composed and decomposed spellings of the same name are one source (Unicode NFC).
-  .normalize("NFC")
-  .min(1, "source must not be empty")
-  .max(200, "source must be at most 200 characters")
-  .refine(storable, "source must not contain the NUL character and must be valid Unicode");
+export const sourceSchema = nameSchema("source");
 
 export const idempotencyKeySchema = z
   .string()
@@ -81,12 +75,7 @@ export const timestampSchema = z
 
 /** What a payload must say to be counted. Extra fields are kept as attributes. */
 export const eventPayloadSchema = z.looseObject({
-  metric: z
-    .string({ error: "metric must be a string" })
-    .trim()
-    .normalize("NFC")
-    .min(1, "metric must not be empty")
-    .max(200, "metric must be at most 200 characters"),
+  metric: nameSchema("metric"),
   value: z
     .number({ error: "value must be a number" })
     // Rollups are exact numeric(65,30) sums: bounded values keep them from overflowing.

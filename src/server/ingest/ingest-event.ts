@@ -23,7 +23,7 @@ import { observeGroup, observeIngest } from "../observability/metrics";
 import { decideEvent, decideRulesOf, type ReadDecision } from "./decide-event";
 import { GroupQueue } from "./group-queue";
 import { abandoned, writeGroup, type GroupItem } from "./write-group";
-import { normalizeName } from "./normalize";
+import { normalizeName } from "../../lib/names";
 import type { ProcessOutcome } from "./outcome";
 import { explicitKeyOf } from "./read-event";
 

@@ -5,6 +5,7 @@
 // verbatim. A number the payload holds that a float cannot represent exactly (from the
 // request body, see json-body.ts) or that is not finite makes the event uncountable.
 import { eventPayloadSchema } from "../../lib/ingest-schema";
+import { normalizeName } from "../../lib/names";
 import { AppError } from "../errors";
 import type { JsonValue } from "./canonical-json";
 import { UnsafeNumber } from "./unsafe-number";
@@ -20,11 +21,6 @@ export interface NormalizedEvent {
   attributes: Record<string, JsonValue>;
   /** payload.eventId, when present. */
   eventId: string | null;
-}
-
-/** A name as it is stored and compared: trimmed, Unicode NFC. */
-export function normalizeName(name: string): string {
-  return name.trim().normalize("NFC");
 }
 
 /** Throws AppError INVALID_EVENT naming the payload field at fault. */

@@ -6,6 +6,7 @@
 // event still `received` (it has a pending row) is never pruned, however old: the recovery
 // worker owns it. Its pending or outcome row goes with it (ON DELETE CASCADE).
 import type { Database } from "../db/database";
+import { statusSql } from "./store/sql-words";
 
 export interface PruneOptions {
   olderThanDays: number;
@@ -31,7 +32,7 @@ export async function pruneCandidates(db: Database, olderThanDays: number): Prom
   const cutoff = cutoffOf(olderThanDays);
   const rows = await db.prisma.$queryRaw<{ status: string; n: bigint; oldest: Date; newest: Date }[]>`
     SELECT status::text AS status, count(*) AS n, min(received_at) AS oldest, max(received_at) AS newest
-    FROM raw_event_state WHERE received_at < ${cutoff} AND status <> 'received' GROUP BY status ORDER BY status`;
+    FROM raw_event_state WHERE received_at < ${cutoff} AND status <> ${statusSql("received")} GROUP BY status ORDER BY status`;
   const byStatus = Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
   const dates = rows.flatMap((r) => [new Date(r.oldest).getTime(), new Date(r.newest).getTime()]);
   return {

@@ -8,6 +8,7 @@
 // worker all read a stored payload through here, so they agree on what it means.
 import type { z } from "zod";
 import { idempotencyKeySchema, timestampSchema } from "../../lib/ingest-schema";
+import { nameSchema } from "../../lib/names";
 import type { RawEventFormat } from "../../lib/events-schema";
 import { posthogEventSchema, posthogUncountedEvents, segmentMessageSchema } from "../../lib/sdk-schema";
 import { AppError } from "../errors";
@@ -117,11 +118,13 @@ function parseMessage<T extends z.ZodType>(schema: T, message: Record<string, un
   throw invalid(field, text.startsWith(field) ? text.slice(field.length).trim() : text);
 }
 
+const eventNameSchema = nameSchema("event");
+
 function checkedName(event: string | undefined): string {
-  const name = event?.trim().normalize("NFC");
-  if (!name) throw invalid("event", event === undefined ? "is required (the event name is the metric)" : "must not be empty");
-  if (name.length > 200) throw invalid("event", "must be at most 200 characters");
-  return name;
+  if (event === undefined) throw invalid("event", "is required (the event name is the metric)");
+  const name = eventNameSchema.safeParse(event);
+  if (!name.success) throw invalid("event", (name.error.issues[0]?.message ?? "invalid").replace(/^event /, ""));
+  return name.data;
 }
 
 function checkedTimestamp(t: string, field: string): string {

@@ -4,6 +4,7 @@
 // events, so every rollup row always equals a recomputation from processed events. Rows are
 // touched once each, in key order, and the three tables always in the same order (one
 // statement): concurrent transactions cannot deadlock on them.
+import { rollupPeriodNames, type Bucket } from "../../lib/aggregates-schema";
 import { Prisma } from "../../generated/prisma/client";
 
 /**
@@ -35,8 +36,8 @@ const absorbNewEvents = Prisma.raw(`
 export const rollupPeriods = {
   day: { table: Prisma.raw("metric_aggregate_day"), column: "day", ofOccurrence: dayOfOccurrenceSql, length: Prisma.raw("interval '24 hours'") },
   hour: { table: Prisma.raw("metric_aggregate_hour"), column: "hour", ofOccurrence: hourOfOccurrenceSql, length: Prisma.raw("interval '1 hour'") },
-} as const;
-export type RollupPeriod = keyof typeof rollupPeriods;
+} as const satisfies Record<Bucket, { table: Prisma.Sql; column: string; ofOccurrence: Prisma.Sql; length: Prisma.Sql }>;
+export type RollupPeriod = Bucket;
 
 /** The upsert of the new events (`events`: a FROM item with source, metric, value, occurred_at) into a periodic rollup. */
 function addToPeriodRollup(level: RollupPeriod, events: Prisma.Sql): Prisma.Sql {
@@ -51,8 +52,8 @@ function addToPeriodRollup(level: RollupPeriod, events: Prisma.Sql): Prisma.Sql 
 }
 
 /**
- * The three rollup upserts as CTEs of a processing statement
- * (`WITH …, agg AS (…), agg_hour AS (…), agg_day AS (…)`), adding the events of `events`: a FROM
+ * The rollup upserts as CTEs of a processing statement (`WITH …, agg AS (…), agg_hour AS (…),
+ * agg_day AS (…)`: the all-time row, then each period of rollupPeriodNames in its order), adding the events of `events`: a FROM
  * item with source, metric, value and occurred_at (the processed events inserted by the same
  * statement's CTE, or those with given ids: addToRollupsCtes).
  */
@@ -64,8 +65,10 @@ export function addEventsToRollupsCtes(events: Prisma.Sql): Prisma.Sql {
       FROM ${events}
       GROUP BY source, metric ORDER BY source, metric
       ON CONFLICT (source, metric) DO UPDATE SET ${absorbNewEvents}),
-    agg_hour AS (${addToPeriodRollup("hour", events)}),
-    agg_day AS (${addToPeriodRollup("day", events)})`;
+    ${Prisma.join(
+      rollupPeriodNames.map((level) => Prisma.sql`${Prisma.raw(`agg_${level}`)} AS (${addToPeriodRollup(level, events)})`),
+      ",\n    ",
+    )}`;
 }
 
 /** The three rollup upserts as CTEs, adding the processed events with these ids (committed by an earlier statement). */

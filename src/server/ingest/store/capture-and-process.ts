@@ -20,6 +20,7 @@ import type { Database } from "../../db/database";
 import type { ReadDecision } from "../decide-event";
 import { keyReusedError } from "../outcome";
 import { addEventsToRollupsCtes } from "../rollup";
+import { codeSql, statusSql } from "./sql-words";
 
 /** One event of the group: what the capture stores, and what reading decided. */
 export interface GroupRow {
@@ -92,20 +93,20 @@ export async function captureAndProcess(db: Database, rows: GroupRow[]): Promise
       UNION ALL SELECT id, dedup_key, content_hash, NULL FROM seen),
     r AS (
       SELECT t.id AS raw_id, f.id AS pid, t.reused_reason, t.next_attempt_at,
-             CASE WHEN f.id IS NULL THEN 'received'
-                  WHEN f.raw_event_id = t.id THEN 'counted'
-                  WHEN t.key_alone OR f.content_hash = t.content_hash THEN 'deduplicated'
-                  ELSE 'rejected' END AS status
+             CASE WHEN f.id IS NULL THEN ${statusSql("received")}
+                  WHEN f.raw_event_id = t.id THEN ${statusSql("counted")}
+                  WHEN t.key_alone OR f.content_hash = t.content_hash THEN ${statusSql("deduplicated")}
+                  ELSE ${statusSql("rejected")} END AS status
       FROM t LEFT JOIN firsts f ON f.dedup_key = t.dedup_key
       WHERE t.dedup_key IS NOT NULL),
     pending AS (
       INSERT INTO raw_event_pending (raw_event_id, next_attempt_at)
-      SELECT raw_id, next_attempt_at FROM r WHERE status = 'received'),
+      SELECT raw_id, next_attempt_at FROM r WHERE status = ${statusSql("received")}),
     marked AS (
       INSERT INTO raw_event_outcome (raw_event_id, status, reason, reason_code, processed_event_id)
-      SELECT raw_id, status::"RawEventStatus", CASE WHEN status = 'rejected' THEN reused_reason END,
-             CASE WHEN status = 'rejected' THEN 'IDEMPOTENCY_KEY_REUSED' END, CASE WHEN status = 'deduplicated' THEN pid END
-      FROM r WHERE status IN ('deduplicated', 'rejected')),
+      SELECT raw_id, status::"RawEventStatus", CASE WHEN status = ${statusSql("rejected")} THEN reused_reason END,
+             CASE WHEN status = ${statusSql("rejected")} THEN ${codeSql("IDEMPOTENCY_KEY_REUSED")} END, CASE WHEN status = ${statusSql("deduplicated")} THEN pid END
+      FROM r WHERE status IN (${statusSql("deduplicated")}, ${statusSql("rejected")})),
     ${addEventsToRollupsCtes(Prisma.sql`ins`)}
     SELECT r.raw_id::text AS raw_id, r.status, r.pid, raw.received_at FROM r JOIN raw ON raw.id = r.raw_id`;
   const byId = new Map(result.map((r) => [r.raw_id, r]));

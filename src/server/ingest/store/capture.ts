@@ -5,6 +5,7 @@ import type { RawEventFormat } from "../../../lib/events-schema";
 import type { Prisma as P } from "../../../generated/prisma/client";
 import type { Database } from "../../db/database";
 import type { ReadDecision } from "../decide-event";
+import { statusSql } from "./sql-words";
 
 /** A raw event to store: `received` (to be processed), or with the outcome reading decided. */
 export interface CaptureRow {
@@ -46,10 +47,10 @@ export async function insertRawEvents(db: Database | P.TransactionClient, items:
       RETURNING id, received_at),
     pending AS (
       INSERT INTO raw_event_pending (raw_event_id, next_attempt_at)
-      SELECT id, next_attempt_at FROM t WHERE status = 'received'),
+      SELECT id, next_attempt_at FROM t WHERE status = ${statusSql("received")}),
     decided AS (
       INSERT INTO raw_event_outcome (raw_event_id, status, reason, reason_code)
-      SELECT id, status, reason, reason_code FROM t WHERE status <> 'received')
+      SELECT id, status, reason, reason_code FROM t WHERE status <> ${statusSql("received")})
     SELECT id::text AS id, received_at FROM raw`;
   const receivedAt = new Map(rows.map((r) => [r.id, new Date(r.received_at)]));
   return ids.map((id) => ({ id, receivedAt: receivedAt.get(id) ?? new Date() }));

@@ -8,6 +8,7 @@ import type { EventIdentity } from "../dedup-key";
 import type { NormalizedEvent } from "../normalize";
 import { keyReusedError, outcomeOfFinished, type ProcessOutcome } from "../outcome";
 import { addToRollupsCtes } from "../rollup";
+import { codeSql, statusSql } from "./sql-words";
 
 /** A captured raw event that is to be counted: from a request's group, or claimed by the worker. */
 export interface CapturedEvent {
@@ -76,7 +77,7 @@ export async function processGroup(db: Database, group: CapturedEvent[], opts: {
         RETURNING q.raw_event_id, q.attempts, ins.id AS pid),
       retried AS (
         INSERT INTO raw_event_outcome (raw_event_id, status, processed_event_id, attempts)
-        SELECT raw_event_id, 'counted', pid, attempts FROM done WHERE attempts > 0)
+        SELECT raw_event_id, ${statusSql("counted")}::"RawEventStatus", pid, attempts FROM done WHERE attempts > 0)
       SELECT 'locked' AS kind, id::text AS raw_id, NULL::bigint AS pid FROM locked
       UNION ALL
       SELECT 'inserted', raw_event_id::text, id FROM ins`;
@@ -103,8 +104,8 @@ export async function processGroup(db: Database, group: CapturedEvent[], opts: {
         RETURNING q.raw_event_id, q.attempts, e.pid, e.same, e.reason),
       marked AS (
         INSERT INTO raw_event_outcome (raw_event_id, status, reason, reason_code, processed_event_id, attempts)
-        SELECT raw_event_id, (CASE WHEN same THEN 'deduplicated' ELSE 'rejected' END)::"RawEventStatus",
-               CASE WHEN same THEN NULL ELSE reason END, CASE WHEN same THEN NULL ELSE 'IDEMPOTENCY_KEY_REUSED' END,
+        SELECT raw_event_id, (CASE WHEN same THEN ${statusSql("deduplicated")} ELSE ${statusSql("rejected")} END)::"RawEventStatus",
+               CASE WHEN same THEN NULL ELSE reason END, CASE WHEN same THEN NULL ELSE ${codeSql("IDEMPOTENCY_KEY_REUSED")} END,
                CASE WHEN same THEN pid END, attempts
         FROM done
         RETURNING raw_event_id::text AS raw_id),
