@@ -1,16 +1,19 @@
-// The REST adapter: the original service's API, answered by calling the tRPC procedures
-// through a server-side caller (GET /aggregates: through the procedure's schema and scope, to
-// send PostgreSQL's JSON as it is). It maps HTTP (headers, query string, body) to procedure
-// input and errors to one JSON shape; it implements nothing itself.
+// The REST adapter: the original service's API. The ingest routes call the same operations as
+// the tRPC procedures, beside them (their input read by the procedures' schemas); the read
+// routes call the procedures through a server-side caller (GET /aggregates: through the
+// procedure's schema and scope, to send PostgreSQL's JSON as it is). It maps HTTP (headers,
+// query string, body) to input and errors to one JSON shape; it implements nothing itself.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { TRPCError } from "@trpc/server";
 import type { ServerContext } from "../context";
 import { AppError, errorDetail, toAppError, type AppErrorCode } from "../errors";
 import { createCaller } from "../api/root";
 import { aggregatesPageJson } from "../api/routers/aggregates";
+import { ingestMany, ingestOne, parseInput } from "../api/routers/ingest";
 import { appErrorOf } from "../api/trpc";
+import { batchInputSchema, ingestInputSchema } from "../../lib/ingest-schema";
+import { requireWriter, type Principal } from "../auth/principal";
 import { refusedBodyIsLarge, type Admission } from "./admission";
-import type { Principal } from "../auth/principal";
 import { errorHeaders } from "./auth-http";
 import { readBodyText, readJsonBody } from "./body";
 import { eventsOfLines, NDJSON_MEDIA_TYPE, parseNdjsonBody, withLineErrors } from "./ndjson-body";
@@ -76,22 +79,24 @@ export interface IngestScope {
 
 // POST /ingest – capture, dedup and count one event: { source, payload } → { success, deduplicated }
 export async function postIngest(req: IncomingMessage, res: ServerResponse, ctx: ServerContext, scope: IngestScope): Promise<void> {
+  requireWriter(scope.principal);
   const body = asObject(await readJsonBody(req, ctx.config.MAX_REQUEST_BYTES));
-  const result = await createCaller({ ...ctx, principal: scope.principal }, { signal: scope.signal }).ingest({
-    source: body.source as string | undefined,
-    payload: body.payload as Record<string, unknown>,
+  const input = parseInput(ingestInputSchema, {
+    source: body.source,
+    payload: body.payload,
     idempotencyKey: singleHeader(req, "idempotency-key", "idempotencyKey"),
-    simulate: singleHeader(req, "x-simulate-failure", "simulate") as never,
+    simulate: singleHeader(req, "x-simulate-failure", "simulate"),
   });
-  sendJson(res, 200, result);
+  sendJson(res, 200, await ingestOne(ctx, scope.principal, input, scope.signal));
 }
 
 // POST /ingest/batch – up to MAX_BATCH_EVENTS events, one result each: { events: [...] }, or
 // NDJSON (one event per line; a line that is not JSON is rejected alone, with its line number)
 export async function postIngestBatch(req: IncomingMessage, res: ServerResponse, ctx: ServerContext, scope: IngestScope): Promise<void> {
-  const ingestBatch = (input: { events: unknown[] }) => {
+  requireWriter(scope.principal);
+  const ingestBatch = (input: Record<string, unknown>) => {
     const simulate = singleHeader(req, "x-simulate-failure", "simulate");
-    return createCaller({ ...ctx, principal: scope.principal }, { signal: scope.signal }).ingestBatch({ ...input, ...(simulate ? { simulate: simulate as never } : {}) });
+    return ingestMany(ctx, scope.principal, parseInput(batchInputSchema, { ...input, ...(simulate ? { simulate } : {}) }), scope.signal);
   };
   if (mediaTypeOf(req) === NDJSON_MEDIA_TYPE) {
     const lines = parseNdjsonBody(await readBodyText(req, ctx.config.MAX_REQUEST_BYTES));
@@ -101,7 +106,7 @@ export async function postIngestBatch(req: IncomingMessage, res: ServerResponse,
   const body = await readJsonBody(req, ctx.config.MAX_REQUEST_BYTES);
   const input = Array.isArray(body) ? { events: body } : asObject(body);
   if (Array.isArray(input.events)) scope.admission.shrinkTo(input.events.length);
-  sendJson(res, 200, await ingestBatch(input as { events: unknown[] }));
+  sendJson(res, 200, await ingestBatch(input));
 }
 
 /** A query parameter that must be a whole number: a number when it reads as one, else the text, for the schema to refuse naming it. */
