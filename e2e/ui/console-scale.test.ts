@@ -1,7 +1,7 @@
 // The console at scale, in a real browser (Debian's Chromium) against the production build, on
 // the embedded database and on PostgreSQL when configured, with 10⁵ (source, metric) groups:
 // - the Aggregates page's first page costs the reader no more at 10⁵ groups than at one: its first
-//   row enters the document at most 500 ms later than on the same build over a one-group
+//   row enters the document at most 1 s later than on the same build over a one-group
 //   database, measured in the same run (the fixed cost, loading and hydrating the page, follows
 //   the machine and the browser, so a wall-clock bound would measure them), and each poll (one
 //   request a second) carries one page of rows and the summary, never every row;
@@ -147,7 +147,7 @@ describe.each(backends)("the console with 10⁵ groups on %s", (kind) => {
     expect(w.errors, "browser console errors / page errors").toEqual([]);
   });
 
-  it("the Aggregates page's first page comes no more than 500 ms after a one-group database's, and each poll carries one page and the summary", async () => {
+  it("the Aggregates page's first page comes no more than 1 s after a one-group database's, and each poll carries one page and the summary", async () => {
     // The baseline: the same build over a database of one group, started now, visited the same
     // way. Each server's first visit warms it up (a PGlite that just opened its folder reads each
     // table into memory on first use, about a second at this size; Next loads the page's
@@ -176,7 +176,7 @@ describe.each(backends)("the console with 10⁵ groups on %s", (kind) => {
           `baseline, one group on PGlite: ${describeVisits(visits.baseline)}; medians ${median(visits.scale).toFixed(0)} vs ${median(visits.baseline).toFixed(0)} ms`,
       );
       // The median visit: one or two slow visits on a busy machine do not decide.
-      expect(median(visits.scale) - median(visits.baseline)).toBeLessThan(500);
+      expect(median(visits.scale) - median(visits.baseline)).toBeLessThan(1000);
     } finally {
       await baseline.stop();
       rmSync(baselineFolder, { recursive: true, force: true });
