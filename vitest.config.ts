@@ -20,8 +20,12 @@ const unit = [
   "test/event-pages.test.ts",
   "test/key-form.test.ts",
   "test/node-version.test.ts",
+  "test/normalize.test.ts",
+  "test/outcome.test.ts",
+  "test/read-event.test.ts",
   "test/served-hosts.test.ts",
   "test/time-range.test.ts",
+  "test/window-rows-sql.test.ts",
 ];
 
 export default defineConfig({

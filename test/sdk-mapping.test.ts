@@ -1,54 +1,25 @@
-// How an analytics SDK's message becomes an event, asserted row by row from the README's own
-// table ("Send from your existing SDK"), over real HTTP on PGlite and PostgreSQL: each row's
-// message is sent to /v1/batch (Segment) or /batch (PostHog) and what was stored is compared
-// with the row: the processed event (metric, value, time, attributes), the raw record's
-// status, key and format, and the raw payload exactly as sent.
-import { readFileSync } from "node:fs";
+// How an analytics SDK's message becomes an event, from the README's own table ("Send from
+// your existing SDK", parsed by test/support/readme-sdk-table.ts). Every row is read without a
+// database by the unit test test/read-event.test.ts (readEvent: metric, value, time,
+// attributes, key, not counted, rejected with its field). Here, over real HTTP on PGlite and
+// PostgreSQL, the table is checked to be complete and one real round trip is made per
+// (protocol, outcome): the first counted, not_counted and rejected row of Segment (/v1/batch)
+// and of PostHog (/batch), plus every row whose result only storage shows (a `receipt`
+// timestamp: the time the server received it). What was stored is compared with the row: the
+// processed event (metric, value, time, attributes), the raw record's status, key and format,
+// and the raw payload exactly as sent.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startHttpApp, type HttpApp } from "./support/http-app";
 import { checkInvariants } from "./support/invariants";
+import { outcomeOfRow, readmeSdkRows, type SdkMappingRow } from "./support/readme-sdk-table";
 import { backends, createTestDatabase, testContext, type TestDatabase } from "./support/test-db";
 
-interface Row {
-  format: "segment" | "posthog";
-  message: Record<string, unknown>;
-  status: "counted" | "not_counted" | { rejected: string };
-  metric: string | null;
-  value: number | null;
-  timestamp: string | null;
-  key: string | null;
-  attributes: unknown;
-}
+const rows = readmeSdkRows();
 
-const code = (cell: string) => (cell === "—" ? null : cell.replace(/^`|`$/g, ""));
-
-function readmeRows(): Row[] {
-  const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
-  const start = readme.indexOf("<!-- sdk-mapping:start -->");
-  const end = readme.indexOf("<!-- sdk-mapping:end -->");
-  expect(start, "README has the SDK mapping table").toBeGreaterThan(0);
-  return readme
-    .slice(start, end)
-    .split("\n")
-    .filter((l) => l.startsWith("| segment |") || l.startsWith("| posthog |"))
-    .map((line) => {
-      const cells = line.slice(2, -2).split(" | ");
-      const [format, message, status, metric, value, timestamp, key, attributes] = cells.map((c) => c.trim());
-      const rejected = status?.match(/^rejected: `(.+)`$/)?.[1];
-      return {
-        format: format as Row["format"],
-        message: JSON.parse(code(message!)!) as Record<string, unknown>,
-        status: rejected ? { rejected } : (status as "counted" | "not_counted"),
-        metric: code(metric!),
-        value: value === "—" ? null : Number(value),
-        timestamp: code(timestamp!),
-        key: code(key!),
-        attributes: attributes === "—" ? null : (JSON.parse(code(attributes!)!) as unknown),
-      };
-    });
-}
-
-const rows = readmeRows();
+/** The rows sent over HTTP: the first of each (protocol, outcome), and each row whose time is the receipt's. */
+const sent: [SdkMappingRow, number][] = rows
+  .map((r, i) => [r, i] as [SdkMappingRow, number])
+  .filter(([r, i]) => r.timestamp === "receipt" || rows.findIndex((o) => o.format === r.format && outcomeOfRow(o) === outcomeOfRow(r)) === i);
 
 describe("the README's SDK mapping table has a row for every case", () => {
   it("covers both protocols, every Segment call type and every outcome", () => {
@@ -56,7 +27,17 @@ describe("the README's SDK mapping table has a row for every case", () => {
     expect(new Set(rows.map((r) => r.format))).toEqual(new Set(["segment", "posthog"]));
     const types = new Set(rows.filter((r) => r.format === "segment").map((r) => r.message.type));
     for (const type of ["track", "identify", "page", "screen", "group", "alias"]) expect(types).toContain(type);
-    expect(new Set(rows.map((r) => (typeof r.status === "string" ? r.status : "rejected")))).toEqual(new Set(["counted", "not_counted", "rejected"]));
+    expect(new Set(rows.map(outcomeOfRow))).toEqual(new Set(["counted", "not_counted", "rejected"]));
+  });
+
+  it("is sent over HTTP one row per (protocol, outcome), plus the rows timed on receipt", () => {
+    expect(new Set(sent.map(([r]) => `${r.format} ${outcomeOfRow(r)}`))).toEqual(
+      new Set(["segment counted", "segment not_counted", "segment rejected", "posthog counted", "posthog not_counted", "posthog rejected"]),
+    );
+    const receipt = rows.filter((r) => r.timestamp === "receipt");
+    expect(receipt.length).toBeGreaterThan(0);
+    expect(sent.map(([r]) => r)).toEqual(expect.arrayContaining(receipt));
+    expect(sent.length).toBeLessThanOrEqual(6 + receipt.length);
   });
 });
 
@@ -75,7 +56,7 @@ describe.each(backends)("SDK mapping (README table) over HTTP on %s", (kind) => 
     await t.drop();
   });
 
-  it.each(rows.map((r, i) => [`${r.format} ${i}: ${JSON.stringify(r.message).slice(0, 70)}`, r, i] as const))("%s", async (_name, row, i) => {
+  it.each(sent.map(([r, i]) => [`${r.format} ${i} ${outcomeOfRow(r)}: ${JSON.stringify(r.message).slice(0, 70)}`, r, i] as const))("%s", async (_name, row, i) => {
     const source = `map-${kind}-${i}`;
     const [path, body] = row.format === "segment" ? ["/v1/batch", { batch: [row.message] }] : ["/batch", { api_key: source, batch: [row.message] }];
     const sentAt = new Date();

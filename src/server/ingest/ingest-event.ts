@@ -109,7 +109,7 @@ function checkEnvelope(
 }
 
 /** Stage 6: the answer, once processing has committed. */
-function answer(result: ProcessOutcome, read: ReadDecision, simulate: FailurePoint | undefined): IngestEventResult {
+export function answer(result: ProcessOutcome, read: ReadDecision, simulate: FailurePoint | undefined): IngestEventResult {
   if (result.outcome === "rejected" || result.outcome === "failed") throw result.error;
   if (simulate === "after-commit") throw simulated("after commit: the event was counted but this answer was lost");
   if (result.outcome === "not_counted") return { success: true, deduplicated: false, outcome: "not_counted" };
