@@ -7,7 +7,8 @@ import { describe, expect, it } from "vitest";
 import { AppError } from "../src/server/errors";
 import { MAX_BODY_DEPTH, parseJsonBody, scanJson } from "../src/server/http/json-body";
 import type { JsonValue } from "../src/server/ingest/canonical-json";
-import { normalizeEvent, normalizeName, type NormalizedEvent } from "../src/server/ingest/normalize";
+import { normalizeEvent, type NormalizedEvent } from "../src/server/ingest/normalize";
+import { normalizeName } from "../src/lib/names";
 
 /** What fn threw, as { code, field, message }; fails the test when it did not throw an AppError. */
 function thrown(fn: () => unknown): { code: string; field: string | undefined; message: string } {

@@ -7,7 +7,8 @@
 //   counted            —                                                        200 deduplicated: false
 //   deduplicated       —                                                        200 deduplicated: true
 //   not_counted        —                                                        200 (SDK calls kept, not counted)
-//   rejected           INVALID_EVENT, IDEMPOTENCY_KEY_REUSED, PAYLOAD_TOO_LARGE  422 / 413
+//   rejected           INVALID_EVENT, IDEMPOTENCY_KEY_REUSED, EVENT_KEY_REQUIRED,  422 / 413
+//                      PAYLOAD_TOO_LARGE
 //   failed             EVENT_FAILED                                             500, not retryable
 //   (received: captured, not finished yet; no outcome)
 import type { RawEventStatus } from "../../generated/prisma/enums";
