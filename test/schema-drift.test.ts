@@ -40,6 +40,20 @@ async function fresh(kind: "pglite" | "postgresql") {
   return t.db;
 }
 
+/**
+ * One empty PGlite database migrated once, shared by the tests that only read what the
+ * migrations made (each migration run on PGlite costs seconds of WASM on two cores), with
+ * what that first `migrate` answered.
+ */
+let migratedOnce: Promise<{ db: Database; applied: string[] }> | undefined;
+function migrated() {
+  migratedOnce ??= (async () => {
+    const db = await fresh("pglite");
+    return { db, applied: await migrate(db) };
+  })();
+  return migratedOnce;
+}
+
 /** The views schema.prisma declares (`view X { … @@map("name") }`): column name -> Postgres type name. */
 function declaredViews(): Map<string, Map<string, string>> {
   const enums = new Set([...schema.matchAll(/^enum (\w+) \{/gm)].map((m) => m[1]!));
@@ -63,8 +77,7 @@ function declaredViews(): Map<string, Map<string, string>> {
 
 describe("schema.prisma and prisma/migrations", () => {
   it("every view schema.prisma declares is created by the migrations, with the same columns and types", async () => {
-    const db = await fresh("pglite");
-    await migrate(db);
+    const { db } = await migrated();
     const views = declaredViews();
     expect([...views.keys()]).toEqual(["raw_event_state"]);
     for (const [view, columns] of views) {
@@ -77,8 +90,7 @@ describe("schema.prisma and prisma/migrations", () => {
   it("migrations produce exactly the database schema.prisma describes", async () => {
     const fromSchema = await fresh("pglite");
     await fromSchema.execScript(await diffDatamodels(null, schema, engineDb));
-    const fromMigrations = await fresh("pglite");
-    await migrate(fromMigrations);
+    const { db: fromMigrations } = await migrated();
     const expected = await catalog(fromSchema);
     expect(expected.length).toBeGreaterThan(30);
     expect(await catalog(fromMigrations)).toEqual(expected);
@@ -90,8 +102,7 @@ describe("schema.prisma and prisma/migrations", () => {
     expect(drifted).not.toBe(schema);
     const fromSchema = await fresh("pglite");
     await fromSchema.execScript(await diffDatamodels(null, drifted, engineDb));
-    const fromMigrations = await fresh("pglite");
-    await migrate(fromMigrations);
+    const { db: fromMigrations } = await migrated();
     expect(await catalog(fromMigrations)).not.toEqual(await catalog(fromSchema));
   }, 180_000);
 
@@ -100,9 +111,9 @@ describe("schema.prisma and prisma/migrations", () => {
   });
 
   it("records each migration as Prisma does (name, SHA-256 checksum, finished) and applies nothing twice", async () => {
-    const db = await fresh("pglite");
+    const { db, applied } = await migrated();
     const migrations = await readMigrations();
-    expect(await migrate(db)).toEqual(migrations.map((m) => m.name));
+    expect(applied).toEqual(migrations.map((m) => m.name));
     expect(await migrate(db)).toEqual([]);
     const recorded = await db.prisma.$queryRawUnsafe<{ migration_name: string; checksum: string; done: boolean }[]>(
       `SELECT migration_name, checksum, finished_at IS NOT NULL AS done FROM _prisma_migrations ORDER BY migration_name`,
