@@ -18,6 +18,7 @@ const unit = [
   "test/console-session.test.ts",
   "test/dedup-key.test.ts",
   "test/event-pages.test.ts",
+  "test/group-queue.test.ts",
   "test/key-form.test.ts",
   "test/node-version.test.ts",
   "test/normalize.test.ts",

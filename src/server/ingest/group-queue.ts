@@ -2,10 +2,13 @@
 // submit items, and a flush takes everything queued (up to maxItems) as soon as a flush slot is
 // free, so an idle process adds no delay and a busy one makes larger groups. What a flush does
 // with its group is the caller's (write-group.ts: capture and process).
+// - A caller submits one item (a single event) or many (a batch's events) as one entry: one
+//   promise per entry, settled when every one of its items is, with one settlement per item in
+//   order. An entry's items may leave in several groups (maxItems), in order.
 // - Items submitted in the same tick of the event loop leave together.
 // - An item `alone` says must not share its group (a simulated failure) is flushed by itself.
-// - An item whose caller's signal aborts while it still waits in the queue is dropped and its
-//   promise rejected with `dropped()`; once a flush has taken it, it runs to the end.
+// - An entry whose caller's signal aborts while items of it still wait in the queue: those are
+//   dropped, settled with `dropped()`; items a flush has taken run to the end.
 
 /** What a flush settles each item with: its result, or the failure its caller gets. */
 export type Settled<R> = { value: R } | { failure: unknown };
@@ -17,31 +20,43 @@ export interface GroupQueueOptions<I, R> {
   flush(items: I[]): Promise<Settled<R>[]>;
   /** True for an item that must be flushed alone. */
   alone?(item: I): boolean;
-  /** The error an item dropped before any flush took it is rejected with. */
+  /** The error an item dropped before any flush took it is settled with. */
   dropped(): unknown;
   /** Told the size of each group as it leaves (metrics). */
   onGroup?(size: number): void;
 }
 
-interface Waiting<I, R> {
-  item: I;
+/** One caller's items: those before `next` have been taken by flushes. */
+interface Entry<I, R> {
+  items: readonly I[];
+  next: number;
+  results: Settled<R>[];
+  /** Items not settled yet. */
+  open: number;
   signal?: AbortSignal;
-  resolve(result: R): void;
-  reject(err: unknown): void;
+  settle(results: Settled<R>[]): void;
+}
+
+/** A flush's share of one entry: its items from..to. */
+interface Slice<I, R> {
+  entry: Entry<I, R>;
+  from: number;
+  to: number;
 }
 
 export class GroupQueue<I, R> {
-  private queue: Waiting<I, R>[] = [];
+  private queue: Entry<I, R>[] = [];
+  private queuedItems = 0;
   private inFlight = 0;
   private flushingItems = 0;
-  /** Signals with an abort listener already (one per request, however many items it has). */
+  /** Signals with an abort listener already (one per request, however many entries it has). */
   private readonly watched = new WeakSet<AbortSignal>();
 
   constructor(private readonly opts: GroupQueueOptions<I, R>) {}
 
   /** Items queued, not yet taken by a flush (diagnostics and tests). */
   get waiting(): number {
-    return this.queue.length;
+    return this.queuedItems;
   }
 
   /** Items in flushes under way. */
@@ -49,64 +64,107 @@ export class GroupQueue<I, R> {
     return this.flushingItems;
   }
 
-  submit(item: I, signal?: AbortSignal): Promise<R> {
-    if (signal?.aborted) return Promise.reject(this.opts.dropped());
+  /** One item; its result, or its failure thrown. */
+  async submit(item: I, signal?: AbortSignal): Promise<R> {
+    const [settled] = await this.submitAll([item], signal);
+    if ("failure" in settled!) throw settled.failure;
+    return settled!.value;
+  }
+
+  /** Several items as one entry; one settlement per item, in order (never rejects). */
+  submitAll(items: readonly I[], signal?: AbortSignal): Promise<Settled<R>[]> {
+    if (items.length === 0) return Promise.resolve([]);
+    if (signal?.aborted) return Promise.resolve(items.map(() => ({ failure: this.opts.dropped() })));
     if (signal && !this.watched.has(signal)) {
       this.watched.add(signal);
       signal.addEventListener("abort", () => this.dropAbandoned(signal), { once: true });
     }
-    return new Promise((resolve, reject) => {
-      this.queue.push({ item, signal, resolve, reject });
+    return new Promise((settle) => {
+      const wasEmpty = this.queuedItems === 0;
+      this.queue.push({ items, next: 0, results: new Array<Settled<R>>(items.length), open: items.length, signal, settle });
+      this.queuedItems += items.length;
       // Let requests that arrived in the same tick join the group before it leaves.
-      if (this.queue.length === 1) setImmediate(() => this.pump());
-      else if (this.queue.length >= this.opts.maxItems) this.pump();
+      if (this.queuedItems >= this.opts.maxItems) this.pump();
+      else if (wasEmpty) setImmediate(() => this.pump());
     });
   }
 
   private dropAbandoned(signal: AbortSignal): void {
-    const kept: Waiting<I, R>[] = [];
-    for (const w of this.queue) {
-      if (w.signal === signal) w.reject(this.opts.dropped());
-      else kept.push(w);
+    const kept: Entry<I, R>[] = [];
+    for (const e of this.queue) {
+      if (e.signal !== signal) {
+        kept.push(e);
+        continue;
+      }
+      const left = e.items.length - e.next;
+      this.queuedItems -= left;
+      this.settleRange(e, e.next, e.items.length, () => ({ failure: this.opts.dropped() }));
+      e.next = e.items.length;
     }
     this.queue = kept;
   }
 
   private pump(): void {
-    while (this.inFlight < this.opts.maxConcurrentFlushes && this.queue.length > 0) {
+    while (this.inFlight < this.opts.maxConcurrentFlushes && this.queuedItems > 0) {
       const group = this.nextGroup();
-      this.opts.onGroup?.(group.length);
+      const size = group.reduce((n, s) => n + s.to - s.from, 0);
+      this.opts.onGroup?.(size);
       this.inFlight++;
-      this.flushingItems += group.length;
+      this.flushingItems += size;
       void this.flush(group).finally(() => {
         this.inFlight--;
-        this.flushingItems -= group.length;
+        this.flushingItems -= size;
         this.pump();
       });
     }
   }
 
   /** Up to maxItems queued items, in order; an item that must go alone goes alone. */
-  private nextGroup(): Waiting<I, R>[] {
+  private nextGroup(): Slice<I, R>[] {
     const alone = this.opts.alone;
-    const solo = alone ? this.queue.findIndex((w) => alone(w.item)) : -1;
-    if (solo === 0) return this.queue.splice(0, 1);
-    return this.queue.splice(0, Math.min(this.opts.maxItems, solo === -1 ? this.queue.length : solo));
+    const group: Slice<I, R>[] = [];
+    let size = 0;
+    while (this.queue.length > 0 && size < this.opts.maxItems) {
+      const entry = this.queue[0]!;
+      const from = entry.next;
+      let to = Math.min(entry.items.length, from + this.opts.maxItems - size);
+      if (alone) {
+        const solo = entry.items.findIndex((item, i) => i >= from && i < to && alone(item));
+        if (solo === from) {
+          if (size > 0) break; // it leaves alone, in the next group
+          to = from + 1;
+        } else if (solo !== -1) to = solo;
+      }
+      group.push({ entry, from, to });
+      size += to - from;
+      entry.next = to;
+      if (to === entry.items.length) this.queue.shift();
+      if (alone && alone(entry.items[from]!)) break;
+      if (to < entry.items.length) break; // the rest of this entry is the next group's
+    }
+    this.queuedItems -= size;
+    return group;
   }
 
-  private async flush(group: Waiting<I, R>[]): Promise<void> {
+  private async flush(group: Slice<I, R>[]): Promise<void> {
+    const items: I[] = [];
+    for (const s of group) for (let i = s.from; i < s.to; i++) items.push(s.entry.items[i]!);
     let settled: Settled<R>[];
     try {
-      settled = await this.opts.flush(group.map((w) => w.item));
+      settled = await this.opts.flush(items);
     } catch (err) {
-      for (const w of group) w.reject(err);
+      for (const s of group) this.settleRange(s.entry, s.from, s.to, () => ({ failure: err }));
       return;
     }
-    group.forEach((w, i) => {
-      const s = settled[i];
-      if (s === undefined) w.reject(new Error("the flush settled fewer items than its group held"));
-      else if ("failure" in s) w.reject(s.failure);
-      else w.resolve(s.value);
-    });
+    let k = 0;
+    for (const s of group) {
+      this.settleRange(s.entry, s.from, s.to, () => settled[k++] ?? { failure: new Error("the flush settled fewer items than its group held") });
+    }
+  }
+
+  private settleRange(entry: Entry<I, R>, from: number, to: number, result: () => Settled<R>): void {
+    for (let i = from; i < to; i++) entry.results[i] = result();
+    entry.open -= to - from;
+    if (entry.open === 0 && to > from) entry.settle(entry.results);
   }
 }

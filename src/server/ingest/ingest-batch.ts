@@ -6,8 +6,10 @@
 import { batchEventSchema, type BatchInput, type BatchOutput, type BatchResult } from "../../lib/ingest-schema";
 import type { ServerContext } from "../context";
 import { AppError } from "../errors";
-import { abandoned } from "./write-group";
-import { assertSimulationAllowed, ingestEvent, type IngestEventInput } from "./ingest-event";
+import { toAppError } from "../errors";
+import { failureOutcome, observeEvents, type EventOutcomeLabel } from "../observability/metrics";
+import { abandoned, type GroupItem } from "./write-group";
+import { answer, assertSimulationAllowed, groupCommitter, prepareEvent, type IngestEventInput } from "./ingest-event";
 import { firstIssue } from "../validation-issue";
 
 /** Events validated and submitted per turn of the event loop (a few milliseconds of CPU). */
@@ -87,9 +89,10 @@ export async function ingestBatch(ctx: ServerContext, input: BatchInput, sourceF
 }
 
 /**
- * Pass 2 of every batch (REST, tRPC, SDK protocols): every checked event submitted at once,
- * so the batch rides a few group commits; one result per item, in order. A bad event is
- * `rejected` alone; an infrastructure failure fails the whole request.
+ * Pass 2 of every batch (REST, tRPC, SDK protocols): every checked event prepared and
+ * submitted at once, as one entry of the group queue, so the batch rides a few group commits
+ * with one promise for all of it; one result per item, in order. A bad event is `rejected`
+ * alone; an infrastructure failure fails the whole request.
  */
 export async function ingestItems(
   ctx: ServerContext,
@@ -98,21 +101,41 @@ export async function ingestItems(
   /** How a rejected item's field is named within the request. */
   itemField: (index: number, field: string) => string = (index, field) => `events[${index}].${field}`,
 ): Promise<ItemResult[]> {
-  const running = checked.map(async (c): Promise<Outcome> => {
-    if (!("event" in c)) return c;
+  const started = performance.now();
+  const out: Outcome[] = new Array(checked.length);
+  const labels: EventOutcomeLabel[] = [];
+  // A client's mistake, or an event the database refused for good, is that event's alone;
+  // anything else fails the request.
+  const refuse = (at: number, index: number, err: unknown): void => {
+    const e = toAppError(err);
+    labels.push(failureOutcome(e));
+    out[at] = e.status < 500 || e.code === "EVENT_FAILED" ? rejection(index, e, e.field ? itemField(index, e.field) : undefined) : { index, failure: e };
+  };
+  const submitted: { at: number; index: number; item: GroupItem; simulate: IngestEventInput["simulate"] }[] = [];
+  checked.forEach((c, at) => {
+    if (!("event" in c)) return void (out[at] = c);
     try {
-      const { outcome, identifiedBy } = await ingestEvent(ctx, c.event, signal);
-      return { index: c.index, status: outcome, ...(identifiedBy ? { identifiedBy } : {}) };
+      submitted.push({ at, index: c.index, item: prepareEvent(ctx, c.event), simulate: c.event.simulate });
     } catch (err) {
-      // A client's mistake, or an event the database refused for good: that event alone.
-      if (err instanceof AppError && (err.status < 500 || err.code === "EVENT_FAILED")) return rejection(c.index, err, err.field ? itemField(c.index, err.field) : undefined);
-      return { index: c.index, failure: err };
+      refuse(at, c.index, err);
     }
   });
-  const settled = await Promise.all(running);
+  const settled = await groupCommitter(ctx).submitAll(submitted.map((s) => s.item), signal);
+  settled.forEach((r, k) => {
+    const { at, index, item, simulate } = submitted[k]!;
+    try {
+      if ("failure" in r) throw r.failure;
+      const { outcome, identifiedBy } = answer(r.value, item.read, simulate);
+      labels.push(outcome);
+      out[at] = { index, status: outcome, ...(identifiedBy ? { identifiedBy } : {}) };
+    } catch (err) {
+      refuse(at, index, err);
+    }
+  });
+  observeEvents(ctx.db, labels, (performance.now() - started) / 1000);
   // Nobody is left to read the results, and CLIENT_CLOSED must not pass for a rejected event.
   if (signal?.aborted) throw abandoned();
-  const failed = settled.find((r): r is { index: number; failure: unknown } => "failure" in r);
+  const failed = out.find((r): r is { index: number; failure: unknown } => "failure" in r);
   if (failed) throw failed.failure;
-  return settled as ItemResult[];
+  return out as ItemResult[];
 }

@@ -53,6 +53,22 @@ export function ingestEvent(ctx: ServerContext, input: IngestEventInput, signal?
 }
 
 async function writeEvent(ctx: ServerContext, input: IngestEventInput, signal?: AbortSignal): Promise<IngestEventResult> {
+  const item = prepareEvent(ctx, input);
+  let result: ProcessOutcome;
+  try {
+    result = await groupCommitter(ctx).submit(item, signal);
+  } catch (err) {
+    throw toAppError(err);
+  }
+  return answer(result, item.read, input.simulate);
+}
+
+/**
+ * Stages 1 to 3 for one event, before anything is stored: its group item (what its capture
+ * stores and what reading decided). Throws for an event refused unstored (413, a simulated
+ * failure before capture).
+ */
+export function prepareEvent(ctx: ServerContext, input: IngestEventInput): GroupItem {
   const { payloadJson, format, tooLarge } = checkEnvelope(ctx, input);
   if (input.simulate === "before-capture") throw simulated("before capture: nothing was stored");
   const source = normalizeName(input.source);
@@ -61,24 +77,15 @@ async function writeEvent(ctx: ServerContext, input: IngestEventInput, signal?: 
   const read: ReadDecision = refusal
     ? { kind: "rejected", error: refusal }
     : decideEvent(format, source, input.payload, idempotencyKey, decideRulesOf(ctx.config));
-  let result: ProcessOutcome;
-  try {
-    result = await groupCommitter(ctx).submit(
-      {
-        source,
-        payloadJson,
-        format,
-        idempotencyKey,
-        nextAttemptAt: new Date(Date.now() + ctx.config.RECOVERY_DELAY_MS),
-        read,
-        failProcessing: input.simulate === "after-capture",
-      } satisfies GroupItem,
-      signal,
-    );
-  } catch (err) {
-    throw toAppError(err);
-  }
-  return answer(result, read, input.simulate);
+  return {
+    source,
+    payloadJson,
+    format,
+    idempotencyKey,
+    nextAttemptAt: new Date(Date.now() + ctx.config.RECOVERY_DELAY_MS),
+    read,
+    failProcessing: input.simulate === "after-capture",
+  };
 }
 
 /** Stage 1: what must hold before anything is stored. An SDK message over its limit is stored rejected (returned as `tooLarge`). */

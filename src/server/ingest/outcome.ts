@@ -20,11 +20,18 @@ export type ProcessOutcome =
   | { outcome: Extract<RawEventStatus, "not_counted"> }
   | { outcome: Extract<RawEventStatus, "rejected" | "failed">; error: AppError };
 
+/**
+ * The reason stored with an event whose explicit key was re-sent with a different event. A
+ * string of its own: the group statements pass one per event to count, and building an
+ * Error (its stack trace) for each was 7% of a batch's CPU.
+ */
+export function keyReusedReason(explicitKey: string | null): string {
+  return `Idempotency key "${explicitKey}" was already used for a different event; use a new key for a new event`;
+}
+
 /** 422 for an explicit key re-sent with a different event (IETF Idempotency-Key draft). */
 export function keyReusedError(explicitKey: string | null): AppError {
-  return new AppError("IDEMPOTENCY_KEY_REUSED", `Idempotency key "${explicitKey}" was already used for a different event; use a new key for a new event`, {
-    field: "idempotencyKey",
-  });
+  return new AppError("IDEMPOTENCY_KEY_REUSED", keyReusedReason(explicitKey), { field: "idempotencyKey" });
 }
 
 /**

@@ -99,24 +99,36 @@ export function processMetrics(): Registry {
 }
 
 type WriteOutcome = "counted" | "deduplicated" | "not_counted";
+/** The outcome label of an event: what the write path decided, or what its failure says. */
+export type EventOutcomeLabel = WriteOutcome | ReturnType<typeof failureOutcome>;
 
 /** Runs one event through the write path (`run`), counting its outcome and timing it. */
 export async function observeIngest<T extends { outcome: WriteOutcome }>(db: Database, run: () => Promise<T>): Promise<T> {
-  const metrics = metricsOf(db);
-  const stop = metrics.eventDuration.startTimer();
+  const started = performance.now();
+  let label: EventOutcomeLabel = "failed";
   try {
     const result = await run();
-    metrics.events.inc({ outcome: result.outcome });
+    label = result.outcome;
     return result;
   } catch (err) {
-    metrics.events.inc({ outcome: failureOutcome(err) });
+    label = failureOutcome(err);
     throw err;
   } finally {
-    stop();
+    observeEvents(db, [label], (performance.now() - started) / 1000);
   }
 }
 
-function failureOutcome(err: unknown): "rejected" | "unavailable" | "failed" | "abandoned" {
+/** Events decided together (a batch): each outcome counted, each event's time in the write path observed. */
+export function observeEvents(db: Database, labels: readonly EventOutcomeLabel[], seconds: number): void {
+  const metrics = metricsOf(db);
+  const counts = new Map<EventOutcomeLabel, number>();
+  for (const l of labels) counts.set(l, (counts.get(l) ?? 0) + 1);
+  for (const [outcome, n] of counts) metrics.events.inc({ outcome }, n);
+  for (let i = 0; i < labels.length; i++) metrics.eventDuration.observe(seconds);
+}
+
+/** The outcome label of an event whose write failed with `err`. */
+export function failureOutcome(err: unknown): "rejected" | "unavailable" | "failed" | "abandoned" {
   if (!(err instanceof AppError)) return "failed";
   if (err.code === "CLIENT_CLOSED") return "abandoned";
   if (err.status < 500) return "rejected";

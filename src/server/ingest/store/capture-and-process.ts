@@ -18,7 +18,7 @@
 import { Prisma } from "../../../generated/prisma/client";
 import type { Database } from "../../db/database";
 import type { ReadDecision } from "../decide-event";
-import { keyReusedError } from "../outcome";
+import { keyReusedReason } from "../outcome";
 import { addEventsToRollupsCtes } from "../rollup";
 import { codeSql, statusSql } from "./sql-words";
 
@@ -67,7 +67,7 @@ export async function captureAndProcess(db: Database, rows: GroupRow[]): Promise
         ${events.map((e) => e?.identity.keyAlone ?? null)}::boolean[], ${candidate}::boolean[],
         ${events.map((e) => e?.event.metric ?? null)}::text[], ${events.map((e) => (e ? String(e.event.value) : null))}::numeric[],
         ${events.map((e) => e?.event.timestamp ?? null)}::timestamptz[], ${events.map((e) => (e ? JSON.stringify(e.event.attributes) : null))}::jsonb[],
-        ${events.map((e) => (e ? keyReusedError(e.identity.explicitKey).message : null))}::text[])
+        ${events.map((e) => (e ? keyReusedReason(e.identity.explicitKey) : null))}::text[])
       AS t(id, source, payload, format, idempotency_key, next_attempt_at, decided, reason, reason_code,
            dedup_key, content_hash, key_alone, candidate, metric, value, occurred_at, attributes, reused_reason)),
     raw AS (

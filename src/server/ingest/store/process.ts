@@ -6,7 +6,7 @@ import type { Database } from "../../db/database";
 import { AppError } from "../../errors";
 import type { EventIdentity } from "../dedup-key";
 import type { NormalizedEvent } from "../normalize";
-import { keyReusedError, outcomeOfFinished, type ProcessOutcome } from "../outcome";
+import { keyReusedError, keyReusedReason, outcomeOfFinished, type ProcessOutcome } from "../outcome";
 import { addToRollupsCtes } from "../rollup";
 import { codeSql, statusSql } from "./sql-words";
 
@@ -90,7 +90,7 @@ export async function processGroup(db: Database, group: CapturedEvent[], opts: {
     // (the only rows every group shares) are held for as short a time as possible.
     const rest = group.filter((c) => locked.has(c.rawId) && !outcomes.has(c.rawId));
     const insertedIds = first.filter((r) => r.kind === "inserted").map((r) => String(r.pid));
-    const reused = (c: CapturedEvent) => keyReusedError(c.identity.explicitKey).message;
+    const reused = (c: CapturedEvent) => keyReusedReason(c.identity.explicitKey);
     const second = await tx.$queryRaw<{ raw_id: string; pid: bigint; same: boolean }[]>`
       WITH v AS (
         SELECT * FROM unnest(${rest.map((c) => c.rawId)}::uuid[], ${rest.map((c) => c.identity.dedupKey)}::text[],
