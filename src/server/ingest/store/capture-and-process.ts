@@ -45,31 +45,66 @@ export type FastResult =
  * not counted) are stored with their outcome and need no result.
  */
 export async function captureAndProcess(db: Database, rows: GroupRow[]): Promise<FastResult[]> {
-  const events = rows.map((r) => (r.read.kind === "event" ? r.read : null));
-  const decided = rows.map((r) => (r.read.kind === "event" ? null : r.read));
-  // Within the group, the first event of each dedup key is the candidate to insert.
+  const result = (await db.query(groupStatement.text, [groupJson(rows)])) as {
+    raw_id: string;
+    status: FastResult["status"];
+    pid: bigint | string | null;
+    received_at: Date;
+  }[];
+  const byId = new Map(result.map((r) => [r.raw_id, r]));
+  const out: FastResult[] = [];
+  for (const row of rows) {
+    if (row.read.kind !== "event") continue;
+    const r = byId.get(row.rawId);
+    if (!r) throw new Error(`the group statement returned no result for raw event ${row.rawId}`);
+    if (r.status === "counted" || r.status === "deduplicated") out.push({ rawId: row.rawId, status: r.status, processedEventId: BigInt(r.pid!) });
+    else if (r.status === "rejected") out.push({ rawId: row.rawId, status: "rejected" });
+    else out.push({ rawId: row.rawId, status: "received", receivedAt: new Date(r.received_at) });
+  }
+  return out;
+}
+
+/**
+ * The group as the statement's one parameter: a JSON array with an object per row, written
+ * here rather than by JSON.stringify so that each payload's JSON text (already made for the
+ * size check) goes in as it is, unescaped and unparsed. One JSON text instead of eighteen
+ * array parameters: pg escaped every element of each (payloads twice over) and sent them all.
+ */
+function groupJson(rows: GroupRow[]): string {
   const seenKeys = new Set<string>();
-  const candidate = events.map((e) => {
-    if (!e || seenKeys.has(e.identity.dedupKey)) return false;
-    seenKeys.add(e.identity.dedupKey);
-    return true;
-  });
-  const col = <T>(f: (r: GroupRow, i: number) => T) => rows.map(f);
-  const result = await db.prisma.$queryRaw<{ raw_id: string; status: FastResult["status"]; pid: bigint | null; received_at: Date }[]>`
+  let out = "[";
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    // Ids, hashes, formats, codes and ISO times need no escaping; every other text goes through JSON.stringify.
+    out += `${i === 0 ? "" : ","}{"id":"${r.rawId}","source":${JSON.stringify(r.source)},"payload":${r.payloadJson},"format":"${r.format}","next_attempt_at":"${r.nextAttemptAt.toISOString()}"`;
+    if (r.idempotencyKey !== null) out += `,"idempotency_key":${JSON.stringify(r.idempotencyKey)}`;
+    const read = r.read;
+    if (read.kind === "rejected") {
+      out += `,"decided":"rejected","reason":${JSON.stringify(read.error.message)},"reason_code":"${read.error.code}"}`;
+      continue;
+    }
+    if (read.kind === "not_counted") {
+      out += `,"decided":"not_counted","reason":${JSON.stringify(read.reason)}}`;
+      continue;
+    }
+    const { identity, event } = read;
+    // Within the group, the first event of each dedup key is the candidate to insert.
+    const candidate = !seenKeys.has(identity.dedupKey);
+    seenKeys.add(identity.dedupKey);
+    out += `,"dedup_key":"${identity.dedupKey}","content_hash":"${identity.contentHash}","key_alone":${identity.keyAlone},"candidate":${candidate},"metric":${JSON.stringify(event.metric)},"value":"${event.value}","attributes":${JSON.stringify(event.attributes)}`;
+    if (event.timestamp !== null) out += `,"occurred_at":"${event.timestamp}"`;
+    out += identity.explicitKey === null ? "}" : `,"reused_reason":${JSON.stringify(keyReusedReason(identity.explicitKey))}}`;
+  }
+  return `${out}]`;
+}
+
+/** The statement: constant text (prepared once per connection on PostgreSQL), the group in $1. */
+const groupStatement = Prisma.sql`
     WITH t AS (
-      SELECT * FROM unnest(
-        ${col((r) => r.rawId)}::uuid[], ${col((r) => r.source)}::text[], ${col((r) => r.payloadJson)}::jsonb[],
-        ${col((r) => r.format)}::text[]::"RawEventFormat"[], ${col((r) => r.idempotencyKey)}::text[],
-        ${col((r) => r.nextAttemptAt.toISOString())}::timestamptz[],
-        ${decided.map((d) => d?.kind ?? null)}::text[], ${decided.map((d) => (d === null ? null : d.kind === "rejected" ? d.error.message : d.reason))}::text[],
-        ${decided.map((d) => (d?.kind === "rejected" ? d.error.code : null))}::text[],
-        ${events.map((e) => e?.identity.dedupKey ?? null)}::text[], ${events.map((e) => e?.identity.contentHash ?? null)}::text[],
-        ${events.map((e) => e?.identity.keyAlone ?? null)}::boolean[], ${candidate}::boolean[],
-        ${events.map((e) => e?.event.metric ?? null)}::text[], ${events.map((e) => (e ? String(e.event.value) : null))}::numeric[],
-        ${events.map((e) => e?.event.timestamp ?? null)}::timestamptz[], ${events.map((e) => (e ? JSON.stringify(e.event.attributes) : null))}::jsonb[],
-        ${events.map((e) => (e ? keyReusedReason(e.identity.explicitKey) : null))}::text[])
-      AS t(id, source, payload, format, idempotency_key, next_attempt_at, decided, reason, reason_code,
-           dedup_key, content_hash, key_alone, candidate, metric, value, occurred_at, attributes, reused_reason)),
+      SELECT * FROM json_to_recordset(${Prisma.raw("$1")}::json)
+      AS t(id uuid, source text, payload jsonb, format "RawEventFormat", idempotency_key text, next_attempt_at timestamptz,
+           decided text, reason text, reason_code text, dedup_key text, content_hash text, key_alone boolean, candidate boolean,
+           metric text, value numeric, occurred_at timestamptz, attributes jsonb, reused_reason text)),
     raw AS (
       INSERT INTO raw_event (id, source, payload, format, idempotency_key)
       SELECT id, source, payload, format, idempotency_key FROM t
@@ -109,15 +144,3 @@ export async function captureAndProcess(db: Database, rows: GroupRow[]): Promise
       FROM r WHERE status IN (${statusSql("deduplicated")}, ${statusSql("rejected")})),
     ${addEventsToRollupsCtes(Prisma.sql`ins`)}
     SELECT r.raw_id::text AS raw_id, r.status, r.pid, raw.received_at FROM r JOIN raw ON raw.id = r.raw_id`;
-  const byId = new Map(result.map((r) => [r.raw_id, r]));
-  const out: FastResult[] = [];
-  for (const row of rows) {
-    if (row.read.kind !== "event") continue;
-    const r = byId.get(row.rawId);
-    if (!r) throw new Error(`the group statement returned no result for raw event ${row.rawId}`);
-    if (r.status === "counted" || r.status === "deduplicated") out.push({ rawId: row.rawId, status: r.status, processedEventId: BigInt(r.pid!) });
-    else if (r.status === "rejected") out.push({ rawId: row.rawId, status: "rejected" });
-    else out.push({ rawId: row.rawId, status: "received", receivedAt: new Date(r.received_at) });
-  }
-  return out;
-}
