@@ -38,10 +38,9 @@ export interface Database {
    * driver itself, outside Prisma, in autocommit, and returns its rows as the driver reads
    * them (pg: int8 as a string; PGlite: as a bigint). Only for the write path's group
    * statement: there Prisma's handling of the parameters and rows was about 10% of a
-   * batch's CPU (bench:profile), for nothing this statement needs. `name`: prepared once
-   * per connection under that name on PostgreSQL (its text must then never change).
+   * batch's CPU (bench:profile), for nothing this statement needs.
    */
-  query(text: string, values: readonly unknown[], name?: string): Promise<Record<string, unknown>[]>;
+  query(text: string, values: readonly unknown[]): Promise<Record<string, unknown>[]>;
   /**
    * Runs `fn` on one dedicated connection (session-level locks need one); `query` runs
    * a SQL script there and returns the rows of its last statement.
@@ -116,8 +115,8 @@ export function openDatabase(opts: DatabaseOptions): Database {
       async execScript(sql) {
         await this.withSession((query) => query(sql));
       },
-      async query(text, values, name) {
-        return (await pool.query<Record<string, unknown>>({ text, values: values as unknown[], ...(name ? { name } : {}) })).rows;
+      async query(text, values) {
+        return (await pool.query<Record<string, unknown>>(text, values as unknown[])).rows;
       },
       async withSession(fn) {
         const client = await pool.connect();

@@ -121,26 +121,24 @@ export class GroupQueue<I, R> {
 
   /** Up to maxItems queued items, in order; an item that must go alone goes alone. */
   private nextGroup(): Slice<I, R>[] {
-    const alone = this.opts.alone;
+    const alone = this.opts.alone ?? (() => false);
     const group: Slice<I, R>[] = [];
     let size = 0;
     while (this.queue.length > 0 && size < this.opts.maxItems) {
       const entry = this.queue[0]!;
       const from = entry.next;
-      let to = Math.min(entry.items.length, from + this.opts.maxItems - size);
-      if (alone) {
-        const solo = entry.items.findIndex((item, i) => i >= from && i < to && alone(item));
-        if (solo === from) {
-          if (size > 0) break; // it leaves alone, in the next group
-          to = from + 1;
-        } else if (solo !== -1) to = solo;
-      }
+      const limit = Math.min(entry.items.length, from + this.opts.maxItems - size);
+      const solo = alone(entry.items[from]!);
+      if (solo && size > 0) break; // it leaves alone, in the next group
+      // Up to the limit, or to the next item that must go alone.
+      let to = from + 1;
+      if (!solo) while (to < limit && !alone(entry.items[to]!)) to++;
       group.push({ entry, from, to });
       size += to - from;
       entry.next = to;
       if (to === entry.items.length) this.queue.shift();
-      if (alone && alone(entry.items[from]!)) break;
-      if (to < entry.items.length) break; // the rest of this entry is the next group's
+      // Alone, or the rest of this entry is the next group's.
+      if (solo || to < entry.items.length) break;
     }
     this.queuedItems -= size;
     return group;

@@ -5,8 +5,7 @@
 // left), events not yet captured are dropped and the batch ends CLIENT_CLOSED.
 import { batchEventSchema, type BatchInput, type BatchOutput, type BatchResult } from "../../lib/ingest-schema";
 import type { ServerContext } from "../context";
-import { AppError } from "../errors";
-import { toAppError } from "../errors";
+import { AppError, toAppError } from "../errors";
 import { failureOutcome, observeEvents, type EventOutcomeLabel } from "../observability/metrics";
 import { abandoned, type GroupItem } from "./write-group";
 import { answer, assertSimulationAllowed, groupCommitter, prepareEvent, type IngestEventInput } from "./ingest-event";

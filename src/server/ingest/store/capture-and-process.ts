@@ -98,7 +98,11 @@ function groupJson(rows: GroupRow[]): string {
   return `${out}]`;
 }
 
-/** The statement: constant text (prepared once per connection on PostgreSQL), the group in $1. */
+/**
+ * The statement: constant text, the group in $1. Not a named prepared statement: measured,
+ * PostgreSQL's generic plan for it cost more CPU per event (about 78 µs against 60) than
+ * planning each call.
+ */
 const groupStatement = Prisma.sql`
     WITH t AS (
       SELECT * FROM json_to_recordset(${Prisma.raw("$1")}::json)
