@@ -8,9 +8,8 @@
 // auth costs per request. Linux only. Env: BENCH_DATABASE_URL.
 import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
-import { startApp } from "../e2e/support/app-process";
 import { cpuMs, perEvent, startCpuWindow } from "./cpu";
-import { benchWriteKeys, bearerHeaders, freshDatabase, startAppWithAuth, startBaseline } from "./support";
+import { benchWriteKeys, bearerHeaders, freshDatabase, startAppWithAuth, startBaseline, startBenchApp } from "./support";
 
 const autocannonBin = createRequire(import.meta.url).resolve("autocannon/autocannon.js");
 const source = "client-1";
@@ -45,7 +44,7 @@ async function measure(name: string, url: string, serverPid: number, databaseUrl
   );
 }
 
-const appEnv = { SERVE_PAGES: "false", DB_POOL_SIZE: "16", LOG_LEVEL: "error" };
+const appEnv = { SERVE_PAGES: "false", DB_POOL_SIZE: "16" };
 // One key carries all the load here (~2,000 requests/s), past the default per-key limit of
 // 1000 events/s: the limit is off so every request is answered, not throttled.
 const [appDb, openDb, baselineDb] = [
@@ -54,7 +53,7 @@ const [appDb, openDb, baselineDb] = [
   await freshDatabase("ingest_bench_cpu_baseline"),
 ];
 const { app, env } = await startAppWithAuth({ ...appEnv, DATABASE_URL: appDb, RATE_LIMIT_EVENTS_PER_SECOND: "0" });
-const openApp = await startApp({ ...appEnv, DATABASE_URL: openDb, AUTH_REQUIRED: "false" });
+const openApp = await startBenchApp({ ...appEnv, DATABASE_URL: openDb, AUTH_REQUIRED: "false" });
 const baseline = await startBaseline(baselineDb, "16");
 try {
   const authorization = bearerHeaders(await benchWriteKeys(env, [source])).get(source);

@@ -2,7 +2,8 @@
 // the V8 CPU profiler while autocannon (a child process) loads POST /ingest, then prints
 // self time by package and by function, and saves the .cpuprofile (open it in Chrome
 // DevTools). Env: BENCH_DATABASE_URL, BENCH_SECONDS (default 10), BENCH_CONNECTIONS (32),
-// BENCH_PATH=batch to profile POST /ingest/batch (BENCH_BATCH_SIZE events, default 200).
+// BENCH_PATH=batch to profile POST /ingest/batch (BENCH_BATCH_SIZE events, default 200),
+// LOG_LEVEL (default info, the production default: the access log goes to stdout).
 import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
@@ -18,7 +19,7 @@ import { freshDatabase } from "./support";
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
 
-const config = loadConfig({ NODE_ENV: "production", AUTH_REQUIRED: "false", LOG_LEVEL: "error", DATABASE_URL: await freshDatabase("ingest_bench_profile"), DB_POOL_SIZE: "16" });
+const config = loadConfig({ NODE_ENV: "production", AUTH_REQUIRED: "false", LOG_LEVEL: process.env.LOG_LEVEL ?? "info", DATABASE_URL: await freshDatabase("ingest_bench_profile"), DB_POOL_SIZE: "16" });
 const db = openDatabase(databaseOptionsFrom(config));
 await migrate(db);
 const server = createAppServer({ db, config, log: createLogger(config.LOG_LEVEL) });

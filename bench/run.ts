@@ -6,16 +6,17 @@
 //      and the bare baseline bench/baseline-server.ts (node:http + pg, one transaction per
 //      event). Target, auth on and off: app ≥ ×1.15 the baseline's events/s, p99 ≤ 50 ms;
 //   2. batches, POST /ingest/batch (BENCH_BATCH_SIZE events of one source per request): the
-//      app with auth on; the app's group-commit SQL as of 8c25579 driven by bare pg with the
+//      app with auth on and with auth off; the app's group-commit SQL as of 8c25579 driven by bare pg with the
 //      same groups over as many connections (bench/baseline-group-commit.ts); and the bare
-//      baseline's multi-row raw insert (the floor: no dedup, no processing). Target: app ≥
-//      ×1.15 the bare group-commit SQL's events/s;
+//      baseline's multi-row raw insert (the floor: no dedup, no processing). Target, auth on
+//      and off: app ≥ ×1.15 the bare group-commit SQL's events/s;
 //   3. GET /aggregates with a read key at 10⁴, 10⁵ and 10⁶ processed events. Target: p99 ≤
 //      10 ms at 10⁶. At 10⁶ also 30-day daily series (bucket=day) over 30 UTC days and over 30
 //      days starting 5 hours off a UTC midnight (a console's local days): one (source, metric)'s
 //      series — target (issue 13, "console at scale"): p99 ≤ 20 ms over UTC days — and, for
 //      comparison, the console chart's series over every group and a page of 100 groups' series.
-// Every line gets the CPU per event of the server under test, PostgreSQL and the load
+// Every app runs with the production defaults a user gets (the access log at info, metrics on;
+// bench/support.ts startBenchApp). Every line gets the CPU per event of the server under test, PostgreSQL and the load
 // generator (bench/cpu.ts). For the bare group-commit SQL the driver process is both: its
 // event generation (timed around each call) is the load generator, the rest is the "server".
 // Events per second count events answered 2xx (a re-sent, deduplicated event counts: it was
@@ -30,7 +31,7 @@
 // BENCH_POOL_SIZE (default 16), BENCH_ONLY=single,batch,aggregates to run some parts only.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
-import { startApp, type AppProcess } from "../e2e/support/app-process";
+import type { AppProcess } from "../e2e/support/app-process";
 import { measureAuthCpu } from "./auth-cpu";
 import { startGroupCommitBaseline } from "./baseline-group-commit";
 import { alternate, batchRequests, driverWindow, httpWindow, singleEventRequests, type Authorizations } from "./load";
@@ -44,6 +45,7 @@ import {
   readAuthorization,
   startAppWithAuth,
   startBaseline,
+  startBenchApp,
   withClient,
 } from "./support";
 import { BatchWorkload, SingleEventWorkload, sources } from "./workload";
@@ -92,10 +94,12 @@ const cpuPressure = (): string => {
   }
 };
 
-/** What the write parts share: the app with auth on and its keys, the bare baseline server. */
+/** What the write parts share: the app with auth on and its keys, the app with auth off, the bare baseline server. */
 interface WriteSetup {
   app: AppProcess;
   appDbUrl: string;
+  openApp: AppProcess;
+  openDbUrl: string;
   authEnv: Record<string, string>;
   keys: Map<string, string>;
   auth: Authorizations;
@@ -112,10 +116,11 @@ interface PartResult {
 
 type Stops = (() => Promise<unknown>)[];
 
+// The production defaults a user gets (access log at info, metrics on: startBenchApp), but for
+// what a bench must set: no pages, the pool, a rate limit too high to refuse.
 const appEnv = {
   SERVE_PAGES: "false",
   DB_POOL_SIZE: String(config.poolSize),
-  LOG_LEVEL: "error",
   RECOVERY_DELAY_MS: String(config.recoveryDelayMs),
   RATE_LIMIT_EVENTS_PER_SECOND: String(config.rateLimitEventsPerSecond),
 };
@@ -125,11 +130,14 @@ async function startWriteSetup(stops: Stops): Promise<WriteSetup> {
   const baseDbUrl = await freshDatabase("ingest_bench_baseline");
   const { app, env: authEnv } = await startAppWithAuth({ ...appEnv, DATABASE_URL: appDbUrl });
   stops.push(() => app.stop());
+  const openDbUrl = await freshDatabase("ingest_bench_app_open");
+  const openApp = await startBenchApp({ ...appEnv, DATABASE_URL: openDbUrl, AUTH_REQUIRED: "false" });
+  stops.push(() => openApp.stop());
   console.log(`Creating ${sources.length} write keys with the keys CLI…`);
   const keys = await benchWriteKeys(authEnv, sources);
   const baseline = await startBaseline(baseDbUrl, String(config.poolSize));
   stops.push(async () => baseline.child.kill("SIGTERM"));
-  return { app, appDbUrl, authEnv, keys, auth: bearerHeaders(keys), baseline, baseDbUrl };
+  return { app, appDbUrl, openApp, openDbUrl, authEnv, keys, auth: bearerHeaders(keys), baseline, baseDbUrl };
 }
 
 const singleTargets = {
@@ -138,7 +146,10 @@ const singleTargets = {
   ratioOff: { target: "single: POST /ingest, auth off ÷ 1-tx-per-event baseline", goal: `≥ ${ratio(targets.singleRatio)}` },
   p99Off: { target: "single: POST /ingest, auth off, p99", goal: `≤ ${targets.singleP99Ms} ms` },
 };
-const batchTarget = { target: "batch: POST /ingest/batch ÷ bare group-commit SQL", goal: `≥ ${ratio(targets.batchRatio)}` };
+const batchTargets = {
+  on: { target: "batch: POST /ingest/batch, auth on ÷ bare group-commit SQL", goal: `≥ ${ratio(targets.batchRatio)}` },
+  off: { target: "batch: POST /ingest/batch, auth off ÷ bare group-commit SQL", goal: `≥ ${ratio(targets.batchRatio)}` },
+};
 const seriesTarget = {
   target: `GET /aggregates one group's 30-day daily series at ${int(targets.aggregatesAtEvents)} (issue 13)`,
   goal: `≤ ${targets.seriesP99Ms} ms`,
@@ -149,13 +160,10 @@ const aggregatesTarget = {
 };
 
 /** Part 1: single events against the app with auth on, with auth off, and the bare baseline. */
-async function singlePart(w: WriteSetup, stops: Stops): Promise<PartResult> {
-  const openDbUrl = await freshDatabase("ingest_bench_app_open");
-  const openApp = await startApp({ ...appEnv, DATABASE_URL: openDbUrl, AUTH_REQUIRED: "false" });
-  stops.push(() => openApp.stop());
+async function singlePart(w: WriteSetup): Promise<PartResult> {
   const sides = [
     { side: { url: w.app.url, pid: w.app.child.pid!, databaseUrl: w.appDbUrl }, auth: w.auth },
-    { side: { url: openApp.url, pid: openApp.child.pid!, databaseUrl: openDbUrl }, auth: undefined },
+    { side: { url: w.openApp.url, pid: w.openApp.child.pid!, databaseUrl: w.openDbUrl }, auth: undefined },
     { side: { url: w.baseline.url, pid: w.baseline.child.pid!, databaseUrl: w.baseDbUrl }, auth: undefined },
   ].map((s) => ({ ...s, workload: new SingleEventWorkload(config.singleRetryShare) }));
   const measure = (s: (typeof sides)[number], seconds: number) =>
@@ -216,12 +224,15 @@ async function batchPart(w: WriteSetup, stops: Stops): Promise<PartResult> {
   });
   stops.push(() => driver.stop());
   const appSide = { url: w.app.url, pid: w.app.child.pid!, databaseUrl: w.appDbUrl };
+  const openSide = { url: w.openApp.url, pid: w.openApp.child.pid!, databaseUrl: w.openDbUrl };
   const rawSide = { url: w.baseline.url, pid: w.baseline.child.pid!, databaseUrl: w.baseDbUrl };
   // The driver holds the third workload built from the same seed: every side sends the same groups.
   const appWorkload = new BatchWorkload(config.batchSize, config.batchRetryShare);
+  const openWorkload = new BatchWorkload(config.batchSize, config.batchRetryShare);
   const rawWorkload = new BatchWorkload(config.batchSize, config.batchRetryShare);
   const sides = [
     (seconds: number) => httpWindow(appSide, batchRequests(appWorkload, w.auth), config.batchSize, seconds, config.batchConnections),
+    (seconds: number) => httpWindow(openSide, batchRequests(openWorkload, undefined), config.batchSize, seconds, config.batchConnections),
     (seconds: number) => driverWindow(driver, groupDbUrl, seconds),
     (seconds: number) => httpWindow(rawSide, batchRequests(rawWorkload, undefined), config.batchSize, seconds, config.batchConnections),
   ];
@@ -229,26 +240,32 @@ async function batchPart(w: WriteSetup, stops: Stops): Promise<PartResult> {
     `\nBatches: ${config.batchSize} events of one source per request/group, ${config.batchConnections} connections, ~${config.batchRetryShare * 100}% of batches re-sent whole; warm-up…`,
   );
   for (const s of sides) await s(config.warmupSeconds);
-  const [appW, sqlW, rawW] = await alternate(
+  const [appW, openW, sqlW, rawW] = await alternate(
     config.rounds,
     sides.map((s) => () => s(config.seconds)),
   );
   const ba = summarize("app  POST /ingest/batch, auth on", appW!);
+  const bo = summarize("app  POST /ingest/batch, auth off", openW!);
   const bs = summarize("baseline: group-commit SQL of 8c25579, bare pg", sqlW!);
   const br = summarize("floor: multi-row raw insert, no processing", rawW!);
   console.log(header());
   console.log(row(ba, bs));
+  console.log(row(bo, bs));
   console.log(row(bs));
   console.log(row(br, bs));
   console.log(`(p50/p99: per request over HTTP; for the bare SQL per group, capture to processing commit)`);
   const batchRatio = ba.eventsPerSec / bs.eventsPerSec;
+  const batchRatioOff = bo.eventsPerSec / bs.eventsPerSec;
   // The bare-SQL driver's own process (less its event generation) is the leanest client of the same SQL.
   const batchCeiling = ceiling(ba, bs, targets.batchRatio);
   console.log(ceilingLine(batchCeiling, targets.batchRatio, "the bare-SQL driver"));
   return {
-    lines: [ba, bs, br],
-    targets: [{ ...batchTarget, measured: ratio(batchRatio), ...verdict(batchRatio >= targets.batchRatio, [ba, bs]) }],
-    json: { app: ba, groupCommitSql: bs, rawInsert: br, ratio: batchRatio, ceiling: batchCeiling, ratioToRawInsert: ba.eventsPerSec / br.eventsPerSec },
+    lines: [ba, bo, bs, br],
+    targets: [
+      { ...batchTargets.on, measured: ratio(batchRatio), ...verdict(batchRatio >= targets.batchRatio, [ba, bs]) },
+      { ...batchTargets.off, measured: ratio(batchRatioOff), ...verdict(batchRatioOff >= targets.batchRatio, [bo, bs]) },
+    ],
+    json: { app: ba, appAuthOff: bo, ratioAuthOff: batchRatioOff, groupCommitSql: bs, rawInsert: br, ratio: batchRatio, ceiling: batchCeiling, ratioToRawInsert: ba.eventsPerSec / br.eventsPerSec },
   };
 }
 
@@ -368,7 +385,7 @@ async function main(): Promise<void> {
   const done: Partial<Record<Part, PartResult>> = {};
   try {
     const write = runs("single") || runs("batch") ? await startWriteSetup(stops) : undefined;
-    if (write && runs("single")) done.single = await singlePart(write, stops);
+    if (write && runs("single")) done.single = await singlePart(write);
     if (write && runs("batch")) done.batch = await batchPart(write, stops);
     if (runs("aggregates")) done.aggregates = await aggregatesPart(stops);
   } finally {
@@ -377,7 +394,7 @@ async function main(): Promise<void> {
 
   const targetResults = [
     ...(done.single?.targets ?? Object.values(singleTargets).map(notRun)),
-    ...(done.batch?.targets ?? [notRun(batchTarget)]),
+    ...(done.batch?.targets ?? [notRun(batchTargets.on), notRun(batchTargets.off)]),
     ...(done.aggregates?.targets ?? [notRun(aggregatesTarget), notRun(seriesTarget)]),
   ];
   console.log(`\nTargets ("write path v3", outcome 1; the aggregates': "write path v2" and issue 13)`);

@@ -40,9 +40,16 @@ export async function startBaseline(databaseUrl: string, poolSize: string): Prom
  * at its production default) on `env`'s database. `env` is returned whole: the keys CLI
  * must read the same configuration as the server.
  */
+/**
+ * The built app as a bench measures it: production defaults (the access log at `info`, metrics
+ * on) unless `env` says otherwise; of what it prints only the tail is kept, since under load the
+ * access log is megabytes a minute and only a failure's report reads it.
+ */
+export const startBenchApp = (env: Record<string, string>) => startApp({ NODE_ENV: "production", LOG_LEVEL: "info", ...env }, { keepOutputChars: 200_000 });
+
 export async function startAppWithAuth(env: Record<string, string>): Promise<{ app: AppProcess; env: Record<string, string> }> {
   const full = { NODE_ENV: "production", AUTH_REQUIRED: "true", ADMIN_TOKEN: newAdminToken(), ...env };
-  return { app: await startApp(full), env: full };
+  return { app: await startBenchApp(full), env: full };
 }
 
 /** A write key per source, each created by the keys CLI. */

@@ -37,6 +37,11 @@ export interface StartOptions {
   readyTimeoutMs?: number;
   /** Start through `npm start`'s script (scripts/start.mjs) rather than dist/server/main.js itself. */
   npmStart?: boolean;
+  /**
+   * Keep only the last this many characters of the output (default: all). A bench under load
+   * with the access log at `info` prints megabytes a minute; its report needs only the tail.
+   */
+  keepOutputChars?: number;
 }
 
 /** `env` overrides the suites' defaults below; a variable given as undefined is not passed at all (the app's own default applies). */
@@ -59,8 +64,13 @@ export async function startApp(env: Record<string, string | undefined> = {}, opt
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
-  child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
-  child.stderr?.on("data", (d: Buffer) => (out += d.toString()));
+  const keep = opts.keepOutputChars ?? Infinity;
+  const append = (d: Buffer) => {
+    out += d.toString();
+    if (out.length > 2 * keep) out = out.slice(-keep);
+  };
+  child.stdout?.on("data", append);
+  child.stderr?.on("data", append);
   const url = `http://127.0.0.1:${port}`;
   const app: AppProcess = {
     url,

@@ -34,7 +34,9 @@ export const ingestInputSchema = z.object({
       const problem = unstorableJson(value);
       if (problem) ctx.addIssue({ code: "custom", path: problem.path, message: problem.message, abort: true });
     })
-    .pipe(z.record(z.string(), z.unknown(), { error: "payload must be a JSON object" })),
+    // An object with any members: looseObject keeps them as they are (a record schema copied
+    // every member through a check of its own, twice the envelope's CPU per event).
+    .pipe(z.looseObject({}, { error: "payload must be a JSON object" })),
   /** Explicit event identity; the REST adapter fills it from the Idempotency-Key header. */
   idempotencyKey: idempotencyKeySchema.optional(),
   /** Ask the server to fail on purpose at this point (simulation mode only). */

@@ -21,25 +21,32 @@ export interface JsonProblem {
 
 /** The first part of `value` that cannot be stored, with its path, or null. */
 export function unstorableJson(value: unknown, path: (string | number)[] = []): JsonProblem | null {
+  const found = firstUnstorable(value, path.length);
+  // The path is built only for a problem found, on the way back up: a walk that finds nothing
+  // (every event a client sends) allocates no path per member.
+  return found ? { path: [...path, ...found.reversedPath.reverse()], message: found.message } : null;
+}
+
+function firstUnstorable(value: unknown, depth: number): { reversedPath: (string | number)[]; message: string } | null {
   if (typeof value === "string") {
     const why = unstorableString(value);
-    return why ? { path, message: why } : null;
+    return why ? { reversedPath: [], message: why } : null;
   }
   if (typeof value !== "object" || value === null) return null;
-  if (path.length >= MAX_JSON_DEPTH) return { path, message: `is nested deeper than ${MAX_JSON_DEPTH} levels` };
+  if (depth >= MAX_JSON_DEPTH) return { reversedPath: [], message: `is nested deeper than ${MAX_JSON_DEPTH} levels` };
   if (Array.isArray(value)) {
-    for (const [i, item] of value.entries()) {
-      const problem = unstorableJson(item, [...path, i]);
-      if (problem) return problem;
+    for (let i = 0; i < value.length; i++) {
+      const problem = firstUnstorable(value[i], depth + 1);
+      if (problem) return problem.reversedPath.push(i), problem;
     }
     return null;
   }
   for (const key of Object.keys(value)) {
-    if (key === "__proto__") return { path: [...path, key], message: "the key __proto__ is not allowed" };
+    if (key === "__proto__") return { reversedPath: [key], message: "the key __proto__ is not allowed" };
     const keyProblem = unstorableString(key);
-    if (keyProblem) return { path: [...path, key], message: `key ${keyProblem}` };
-    const problem = unstorableJson((value as Record<string, unknown>)[key], [...path, key]);
-    if (problem) return problem;
+    if (keyProblem) return { reversedPath: [key], message: `key ${keyProblem}` };
+    const problem = firstUnstorable((value as Record<string, unknown>)[key], depth + 1);
+    if (problem) return problem.reversedPath.push(key), problem;
   }
   return null;
 }

@@ -49,19 +49,25 @@ export function normalizeEvent(source: string, payload: unknown): NormalizedEven
 
 /** The part of `value` a float cannot represent, with why; null when every number is fine. */
 function firstUnrepresentableNumber(value: unknown, path: (string | number)[]): { path: (string | number)[]; why: string } | null {
-  if (value instanceof UnsafeNumber) return { path, why: value.describe() };
-  if (typeof value === "number") return Number.isFinite(value) ? null : { path, why: "the number is beyond the range of a 64-bit float (±1.8e308)" };
+  const found = unrepresentable(value);
+  return found ? { path: [...path, ...found.reversedPath.reverse()], why: found.why } : null;
+}
+
+// Its path is built on the way back up, only when something is found: no array per member walked.
+function unrepresentable(value: unknown): { reversedPath: (string | number)[]; why: string } | null {
+  if (value instanceof UnsafeNumber) return { reversedPath: [], why: value.describe() };
+  if (typeof value === "number") return Number.isFinite(value) ? null : { reversedPath: [], why: "the number is beyond the range of a 64-bit float (±1.8e308)" };
   if (typeof value !== "object" || value === null) return null;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
-      const found = firstUnrepresentableNumber(value[i], [...path, i]);
-      if (found) return found;
+      const found = unrepresentable(value[i]);
+      if (found) return found.reversedPath.push(i), found;
     }
     return null;
   }
   for (const key of Object.keys(value)) {
-    const found = firstUnrepresentableNumber((value as Record<string, unknown>)[key], [...path, key]);
-    if (found) return found;
+    const found = unrepresentable((value as Record<string, unknown>)[key]);
+    if (found) return found.reversedPath.push(key), found;
   }
   return null;
 }

@@ -26,8 +26,11 @@ export type ProcessOutcome =
  * Error (its stack trace) for each was 7% of a batch's CPU.
  */
 export function keyReusedReason(explicitKey: string | null): string {
-  return `Idempotency key "${explicitKey}" was already used for a different event; use a new key for a new event`;
+  return `${keyReusedReasonAround[0]}${explicitKey}${keyReusedReasonAround[1]}`;
 }
+
+/** The text around the key in keyReusedReason: the group statement writes the same reason from the stored key (sql-words.ts). */
+export const keyReusedReasonAround = ['Idempotency key "', '" was already used for a different event; use a new key for a new event'] as const;
 
 /** 422 for an explicit key re-sent with a different event (IETF Idempotency-Key draft). */
 export function keyReusedError(explicitKey: string | null): AppError {

@@ -18,9 +18,8 @@
 import { Prisma } from "../../../generated/prisma/client";
 import type { Database } from "../../db/database";
 import type { ReadDecision } from "../decide-event";
-import { keyReusedReason } from "../outcome";
 import { addEventsToRollupsCtes } from "../rollup";
-import { codeSql, statusSql } from "./sql-words";
+import { codeSql, keyReusedReasonSql, statusSql } from "./sql-words";
 
 /** One event of the group: what the capture stores, and what reading decided. */
 export interface GroupRow {
@@ -45,7 +44,9 @@ export type FastResult =
  * not counted) are stored with their outcome and need no result.
  */
 export async function captureAndProcess(db: Database, rows: GroupRow[]): Promise<FastResult[]> {
-  const result = (await db.query(groupStatement.text, [groupJson(rows)])) as {
+  // A pending row (a key in flight elsewhere) is retried from the group's earliest time.
+  const nextAttemptAt = rows.reduce((t, r) => (r.nextAttemptAt < t ? r.nextAttemptAt : t), rows[0]!.nextAttemptAt);
+  const result = (await db.query(groupStatement.text, [groupJson(rows), nextAttemptAt.toISOString()])) as {
     raw_id: string;
     status: FastResult["status"];
     pid: bigint | string | null;
@@ -76,7 +77,7 @@ function groupJson(rows: GroupRow[]): string {
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i]!;
     // Ids, hashes, formats, codes and ISO times need no escaping; every other text goes through JSON.stringify.
-    out += `${i === 0 ? "" : ","}{"id":"${r.rawId}","source":${JSON.stringify(r.source)},"payload":${r.payloadJson},"format":"${r.format}","next_attempt_at":"${r.nextAttemptAt.toISOString()}"`;
+    out += `${i === 0 ? "" : ","}{"id":"${r.rawId}","source":${JSON.stringify(r.source)},"payload":${r.payloadJson},"format":"${r.format}"`;
     if (r.idempotencyKey !== null) out += `,"idempotency_key":${JSON.stringify(r.idempotencyKey)}`;
     const read = r.read;
     if (read.kind === "rejected") {
@@ -92,23 +93,23 @@ function groupJson(rows: GroupRow[]): string {
     const candidate = !seenKeys.has(identity.dedupKey);
     seenKeys.add(identity.dedupKey);
     out += `,"dedup_key":"${identity.dedupKey}","content_hash":"${identity.contentHash}","key_alone":${identity.keyAlone},"candidate":${candidate},"metric":${JSON.stringify(event.metric)},"value":"${event.value}","attributes":${JSON.stringify(event.attributes)}`;
-    if (event.timestamp !== null) out += `,"occurred_at":"${event.timestamp}"`;
-    out += identity.explicitKey === null ? "}" : `,"reused_reason":${JSON.stringify(keyReusedReason(identity.explicitKey))}}`;
+    out += event.timestamp === null ? "}" : `,"occurred_at":"${event.timestamp}"}`;
   }
   return `${out}]`;
 }
 
 /**
- * The statement: constant text, the group in $1. Not a named prepared statement: measured,
+ * The statement: constant text, the group in $1 and the time a pending row is next tried in
+ * $2. Not a named prepared statement: measured,
  * PostgreSQL's generic plan for it cost more CPU per event (about 78 µs against 60) than
  * planning each call.
  */
 const groupStatement = Prisma.sql`
     WITH t AS (
       SELECT * FROM json_to_recordset(${Prisma.raw("$1")}::json)
-      AS t(id uuid, source text, payload jsonb, format "RawEventFormat", idempotency_key text, next_attempt_at timestamptz,
+      AS t(id uuid, source text, payload jsonb, format "RawEventFormat", idempotency_key text,
            decided text, reason text, reason_code text, dedup_key text, content_hash text, key_alone boolean, candidate boolean,
-           metric text, value numeric, occurred_at timestamptz, attributes jsonb, reused_reason text)),
+           metric text, value numeric, occurred_at timestamptz, attributes jsonb)),
     raw AS (
       INSERT INTO raw_event (id, source, payload, format, idempotency_key)
       SELECT id, source, payload, format, idempotency_key FROM t
@@ -131,7 +132,7 @@ const groupStatement = Prisma.sql`
       SELECT id, dedup_key, content_hash, raw_event_id FROM ins
       UNION ALL SELECT id, dedup_key, content_hash, NULL FROM seen),
     r AS (
-      SELECT t.id AS raw_id, f.id AS pid, t.reused_reason, t.next_attempt_at,
+      SELECT t.id AS raw_id, f.id AS pid, t.idempotency_key,
              CASE WHEN f.id IS NULL THEN ${statusSql("received")}
                   WHEN f.raw_event_id = t.id THEN ${statusSql("counted")}
                   WHEN t.key_alone OR f.content_hash = t.content_hash THEN ${statusSql("deduplicated")}
@@ -140,10 +141,10 @@ const groupStatement = Prisma.sql`
       WHERE t.dedup_key IS NOT NULL),
     pending AS (
       INSERT INTO raw_event_pending (raw_event_id, next_attempt_at)
-      SELECT raw_id, next_attempt_at FROM r WHERE status = ${statusSql("received")}),
+      SELECT raw_id, ${Prisma.raw("$2")}::timestamptz FROM r WHERE status = ${statusSql("received")}),
     marked AS (
       INSERT INTO raw_event_outcome (raw_event_id, status, reason, reason_code, processed_event_id)
-      SELECT raw_id, status::"RawEventStatus", CASE WHEN status = ${statusSql("rejected")} THEN reused_reason END,
+      SELECT raw_id, status::"RawEventStatus", CASE WHEN status = ${statusSql("rejected")} THEN ${keyReusedReasonSql("idempotency_key")} END,
              CASE WHEN status = ${statusSql("rejected")} THEN ${codeSql("IDEMPOTENCY_KEY_REUSED")} END, CASE WHEN status = ${statusSql("deduplicated")} THEN pid END
       FROM r WHERE status IN (${statusSql("deduplicated")}, ${statusSql("rejected")})),
     ${addEventsToRollupsCtes(Prisma.sql`ins`)}
