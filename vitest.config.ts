@@ -20,6 +20,7 @@ const unit = [
   "test/event-pages.test.ts",
   "test/group-queue.test.ts",
   "test/key-form.test.ts",
+  "test/meter-windows.test.ts",
   "test/meters-schema.test.ts",
   "test/node-version.test.ts",
   "test/normalize.test.ts",
