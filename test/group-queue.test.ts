@@ -10,12 +10,13 @@ interface Item {
 }
 
 /** A queue whose flushes are recorded and finished when the test says. */
-function harness(maxItems: number, maxConcurrentFlushes = 1) {
+function harness(maxItems: number, maxConcurrentFlushes = 1, maxConcurrentFullFlushes?: number) {
   const groups: string[][] = [];
   const pending: (() => void)[] = [];
   const queue = new GroupQueue<Item, string>({
     maxItems,
     maxConcurrentFlushes,
+    maxConcurrentFullFlushes,
     alone: (item) => item.alone === true,
     dropped: () => new Error("dropped"),
     flush: (items) => {
@@ -57,6 +58,41 @@ describe("GroupQueue", () => {
       expect(shown(await answers[i]!)).toEqual(items(prefix, n).map((item) => `ok ${item.id}`));
     }
     expect([queue.waiting, queue.flushing]).toEqual([0, 0]);
+  });
+
+  // Flushes under way before any finishes: full groups may take maxConcurrentFullFlushes,
+  // a group smaller than maxItems only maxConcurrentFlushes.
+  it.each([
+    { what: "a group of everything queued is full when it reaches maxItems", sizes: [1, 1, 1, 1, 1], full: 4, inFlight: [["a0", "b0", "c0", "d0"], ["e0"]], waiting: 0 },
+    { what: "full groups take 4", sizes: [4, 4, 4, 4, 4, 4], full: 4, inFlight: 4, waiting: 8 },
+    { what: "full groups without the option stay at 2", sizes: [4, 4, 4, 4], full: undefined, inFlight: 2, waiting: 8 },
+    { what: "the last, partial group waits for a small slot", sizes: [4, 4, 4, 2], full: 4, inFlight: 3, waiting: 2 },
+  ])("$what", async ({ sizes, full, inFlight, waiting }) => {
+    const { queue, groups, drain } = harness(4, 2, full);
+    const prefixes = "abcdef";
+    const answers = sizes.map((n, i) => queue.submitAll(items(prefixes[i]!, n)));
+    await new Promise((r) => setImmediate(r));
+    if (Array.isArray(inFlight)) expect(groups).toEqual(inFlight);
+    else expect(groups.length).toBe(inFlight);
+    expect(queue.waiting).toBe(waiting);
+    await drain();
+    expect(groups.flat()).toEqual(sizes.flatMap((n, i) => items(prefixes[i]!, n).map((x) => x.id)));
+    for (const a of answers) expect(shown(await a).every((s) => s.startsWith("ok "))).toBe(true);
+  });
+
+  it("small groups, one per tick, stay at maxConcurrentFlushes", async () => {
+    const { queue, groups, drain } = harness(4, 2, 4);
+    const tick = () => new Promise((r) => setImmediate(r));
+    const answers = [];
+    for (const prefix of "abc") {
+      answers.push(queue.submitAll(items(prefix, 1)));
+      await tick();
+    }
+    expect(groups).toEqual([["a0"], ["b0"]]);
+    expect(queue.waiting).toBe(1);
+    await drain();
+    expect(groups).toEqual([["a0"], ["b0"], ["c0"]]);
+    for (const a of answers) expect(shown(await a)).toHaveLength(1);
   });
 
   it("flushes an item that must go alone by itself, its neighbours on either side in groups of their own", async () => {

@@ -8,6 +8,7 @@ import { failure } from "./support/trpc-failure";
 import { insertRawEvents } from "../src/server/ingest/store";
 import { processRawEvent } from "../src/server/ingest/process-raw-event";
 import { decideRulesOf } from "../src/server/ingest/decide-event";
+import { keyReusedReason } from "../src/server/ingest/outcome";
 import { backends, createTestDatabase, testContext, type TestDatabase } from "./support/test-db";
 
 let n = 0;
@@ -101,7 +102,10 @@ describe.each(backends)("ingest on %s", (kind) => {
     expect(err).toMatchObject({ code: "IDEMPOTENCY_KEY_REUSED", status: 422, field: "idempotencyKey" });
     expect(err.message).toContain("dup-key");
     expect((await api.aggregates({ source }))[0]).toMatchObject({ count: 1, sum: 1 });
-    expect(await t.db.prisma.rawEventState.count({ where: { source, status: "rejected" } })).toBe(1);
+    // The group statement writes the stored reason in SQL (keyReusedReasonSql): the same text as the answer's.
+    const stored = await t.db.prisma.rawEventState.findMany({ where: { source, status: "rejected" }, select: { reason: true, reasonCode: true } });
+    expect(stored).toEqual([{ reason: keyReusedReason("dup-key"), reasonCode: "IDEMPOTENCY_KEY_REUSED" }]);
+    expect(err.message).toBe(keyReusedReason("dup-key"));
   });
 
   it("processing an already finished raw event again answers as the first time did", async () => {

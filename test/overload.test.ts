@@ -225,7 +225,8 @@ describe.each(backends)("overload on %s", (kind) => {
   });
 
   it("drops the events of a client that left while they waited for capture; captured ones are still counted", async () => {
-    const ctx = testContext(t.db, { GROUP_COMMIT_MAX_EVENTS: "2" });
+    // A pool of 4: two flushes in flight on PostgreSQL, full groups included (half the pool).
+    const ctx = testContext(t.db, { GROUP_COMMIT_MAX_EVENTS: "2", DB_POOL_SIZE: "4" });
     const app = await startHttpApp(ctx);
     const committer = groupCommitter(ctx);
     const backlog = backlogFor(ctx);

@@ -16,6 +16,11 @@ export type Settled<R> = { value: R } | { failure: unknown };
 export interface GroupQueueOptions<I, R> {
   maxItems: number;
   maxConcurrentFlushes: number;
+  /**
+   * Flushes allowed in flight while a full group (maxItems) waits: large batches keep more of
+   * the database busy, small groups stay at maxConcurrentFlushes. Defaults to maxConcurrentFlushes.
+   */
+  maxConcurrentFullFlushes?: number;
   /** Handles one group; one settlement per item, in order. Throwing fails every item of the group. */
   flush(items: I[]): Promise<Settled<R>[]>;
   /** True for an item that must be flushed alone. */
@@ -105,7 +110,7 @@ export class GroupQueue<I, R> {
   }
 
   private pump(): void {
-    while (this.inFlight < this.opts.maxConcurrentFlushes && this.queuedItems > 0) {
+    while (this.queuedItems > 0 && this.inFlight < this.flushLimit()) {
       const group = this.nextGroup();
       const size = group.reduce((n, s) => n + s.to - s.from, 0);
       this.opts.onGroup?.(size);
@@ -117,6 +122,12 @@ export class GroupQueue<I, R> {
         this.pump();
       });
     }
+  }
+
+  /** How many flushes may be in flight now: more while a full group waits. */
+  private flushLimit(): number {
+    const { maxConcurrentFlushes: small, maxConcurrentFullFlushes: full = small, maxItems } = this.opts;
+    return this.queuedItems >= maxItems ? Math.max(small, full) : small;
   }
 
   /** Up to maxItems queued items, in order; an item that must go alone goes alone. */

@@ -142,17 +142,22 @@ export function groupCommitter(ctx: ServerContext): GroupCommitter {
   let committer = bySize.get(shape);
   if (!committer) {
     // PGlite has one connection. On PostgreSQL two groups in flight keep the database busy
-    // while the next group forms (bench: 1, 2, 4 and 8 measured; 2 was best for batches and
-    // level with 1 for single events), leaving pool connections for the worker and readers.
+    // while the next group forms, leaving pool connections for the worker and readers; while
+    // full groups wait (large batches) four may run. Bench, 2026-12-07: with 4 for every group
+    // batches gained (×1.12 → ×1.18) and single events lost (×1.17 → ×0.95, p99 35 → 46 ms),
+    // since small groups split the same load into more commits.
     // Without grouping (GROUP_COMMIT_MAX_EVENTS=1) events take a transaction each, as many at
     // once as the pool allows, less room for the worker and readers.
     const { DB_POOL_SIZE: pool, GROUP_COMMIT_MAX_EVENTS: maxEvents } = ctx.config;
-    const flushes = ctx.db.kind === "pglite" ? 1 : maxEvents === 1 ? Math.max(1, pool - 2) : Math.min(2, Math.max(1, Math.floor(pool / 2)));
+    const half = Math.max(1, Math.floor(pool / 2));
+    const [flushes, fullFlushes] =
+      ctx.db.kind === "pglite" ? [1, 1] : maxEvents === 1 ? [Math.max(1, pool - 2), Math.max(1, pool - 2)] : [Math.min(2, half), Math.min(4, half)];
     const db = ctx.db;
     const oneStatement = ctx.config.GROUP_COMMIT_ONE_STATEMENT;
     committer = new GroupQueue<GroupItem, ProcessOutcome>({
       maxItems: maxEvents,
       maxConcurrentFlushes: flushes,
+      maxConcurrentFullFlushes: fullFlushes,
       flush: (items) => writeGroup(db, items, oneStatement),
       // An event whose processing is to fail on purpose fails its group alone.
       alone: (item) => item.failProcessing === true,

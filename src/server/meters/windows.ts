@@ -81,17 +81,6 @@ function formatterOf(timeZone: string): Intl.DateTimeFormat {
   return f;
 }
 
-/** True when `name` is a time zone Intl knows: an IANA name ("Asia/Kolkata", "UTC"), or an alias of one. */
-export function isTimeZone(name: string): boolean {
-  if (typeof name !== "string") return false;
-  try {
-    formatterOf(name);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Date.UTC, also for years 0–99. Months and days may overflow, as in Date.UTC. */
 function utc(year: number, month: number, day: number, hour = 0, minute = 0, second = 0): number {
   if (year >= 0 && year < 100) return Date.UTC(year + 400, month, day, hour, minute, second) - FOUR_CENTURIES_MS;
