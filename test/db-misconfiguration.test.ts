@@ -105,7 +105,8 @@ describe.each(backends)("a misconfigured database on %s", (kind) => {
         database: "misconfigured",
         reason:
           "the database role lacks INSERT on raw_event; INSERT, UPDATE, DELETE on raw_event_pending; INSERT on raw_event_outcome; INSERT on processed_event; USAGE on processed_event_id_seq; " +
-          "INSERT, UPDATE on metric_aggregate; INSERT, UPDATE on metric_aggregate_hour; INSERT, UPDATE on metric_aggregate_day; INSERT, UPDATE on api_key (permission denied): grant them or use another role",
+          "INSERT, UPDATE on metric_aggregate; INSERT, UPDATE on metric_aggregate_hour; INSERT, UPDATE on metric_aggregate_day; INSERT, UPDATE on meter_rollup; " +
+          "INSERT on meter_distinct; INSERT, UPDATE on api_key (permission denied): grant them or use another role",
       });
 
       // The operator's detail is in the log, at error: the SQLSTATE and the database's words.

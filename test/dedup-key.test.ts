@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { ingestInputSchema } from "../src/lib/ingest-schema";
 import { computeDedupKey } from "../src/server/ingest/dedup-key";
 import { normalizeEvent } from "../src/server/ingest/normalize";
+import { readEvent } from "../src/server/ingest/read-event";
 
 interface Row {
   a: string;
@@ -62,5 +63,22 @@ describe("dedup key rules (README table)", () => {
     const a = identityOf(rows[0]?.a ?? "{}");
     expect(a.dedupKey).toMatch(/^[0-9a-f]{64}$/);
     expect(identityOf(rows[0]?.a ?? "{}")).toEqual(a);
+  });
+});
+
+describe("a CloudEvent's identity: its id within its CloudEvents source", () => {
+  const read = (ceSource: string, id: string, data: Record<string, unknown> = {}) => {
+    const event = readEvent("cloudevents", "om", { specversion: "1.0", id, source: ceSource, type: "prompt", subject: "c", data }, { valueProperties: [] });
+    if (event.kind !== "event") throw new Error("expected an event");
+    return computeDedupKey(event.event, null, "cloudevents");
+  };
+
+  it("the same id from two CloudEvents sources is two events; the same (source, id) is one, whatever its content", () => {
+    const a = read("app-a", "evt-1", { tokens: 1 });
+    expect(read("app-b", "evt-1", { tokens: 1 }).dedupKey).not.toBe(a.dedupKey);
+    const again = read("app-a", "evt-1", { tokens: 2 });
+    expect(again.dedupKey).toBe(a.dedupKey);
+    expect(again.contentHash).not.toBe(a.contentHash);
+    expect([a.keyAlone, a.identifiedBy, a.explicitKey]).toEqual([true, "key", "evt-1"]);
   });
 });

@@ -22,7 +22,7 @@ function thrown(fn: () => unknown): { code: string; field: string | undefined; m
   throw new Error("expected it to throw");
 }
 
-const event = (over: Partial<NormalizedEvent>): NormalizedEvent => ({ source: "s", metric: "m", value: 1, timestamp: null, attributes: {}, eventId: null, ...over });
+const event = (over: Partial<NormalizedEvent>): NormalizedEvent => ({ source: "s", metric: "m", value: 1, timestamp: null, attributes: {}, eventId: null, subject: null, data: null, ...over });
 
 describe("normalizeName", () => {
   it.each([

@@ -167,9 +167,11 @@ describe("OpenAPI document", () => {
     for (const { key, op } of operations()) {
       for (const [status, response] of Object.entries(op.responses)) {
         if (Number(status) < 400) continue;
+        const problem = response.content?.["application/problem+json"]?.schema as { properties?: Record<string, unknown> } | undefined;
         const schema = response.content?.["application/json"]?.schema as
           { properties?: Record<string, { properties?: Record<string, unknown> }> } | undefined;
-        const error = schema?.properties?.error?.properties;
+        // OpenMeter's routes answer problems, their code a member of the problem itself.
+        const error = problem?.properties ?? schema?.properties?.error?.properties;
         const appError =
           (error?.data as { properties?: { appError?: { properties?: Record<string, unknown> } } } | undefined)?.properties?.appError
             ?.properties ?? error;

@@ -28,6 +28,11 @@ function thrown(read: () => unknown): { code: string; field: string | undefined;
   throw new Error("expected readEvent to throw");
 }
 
+function subjectOf(attributes: Record<string, unknown>): string | null {
+  const id = attributes.userId ?? attributes.anonymousId ?? attributes.distinctId;
+  return id === undefined || id === null || id === "" ? null : String(id);
+}
+
 describe("readEvent: every row of the README's SDK mapping table", () => {
   it("the table has rows of both protocols and every outcome", () => {
     expect(rows.length).toBeGreaterThanOrEqual(20);
@@ -50,6 +55,9 @@ describe("readEvent: every row of the README's SDK mapping table", () => {
           timestamp: row.timestamp === "receipt" ? null : row.timestamp,
           attributes: row.attributes,
           eventId: row.key,
+          // Whom the event is about (README "Meters"): Segment's userId, else anonymousId; PostHog's distinct_id.
+          subject: subjectOf(row.attributes as Record<string, unknown>),
+          data: null,
         },
       });
     } else if (row.status === "not_counted") {
@@ -77,11 +85,11 @@ describe("readEvent: SDK messages beyond the table", () => {
   ] as const)("value: %s", (_name, ruleSet, properties, value, rest) => {
     expect(readEvent("segment", "s", { type: "track", event: "x", properties }, ruleSet)).toEqual({
       kind: "event",
-      event: { source: "s", metric: "x", value, timestamp: null, attributes: { properties: rest }, eventId: null },
+      event: { source: "s", metric: "x", value, timestamp: null, attributes: { properties: rest }, eventId: null, subject: null, data: null },
     });
     expect(readEvent("posthog", "s", { event: "x", properties }, ruleSet)).toEqual({
       kind: "event",
-      event: { source: "s", metric: "x", value, timestamp: null, attributes: { properties: rest }, eventId: null },
+      event: { source: "s", metric: "x", value, timestamp: null, attributes: { properties: rest }, eventId: null, subject: null, data: null },
     });
   });
 
@@ -97,10 +105,10 @@ describe("readEvent: SDK messages beyond the table", () => {
   it("names are trimmed and NFC; ids trimmed; user ids kept as sent (numbers too); context and other fields are not attributes", () => {
     expect(
       readEvent("segment", " my-src ", { type: "track", event: " cafe\u0301 ", messageId: " m-1 ", userId: 5, anonymousId: "a", context: { ip: "10.0.0.1" }, integrations: {} }, rules),
-    ).toEqual({ kind: "event", event: { source: "my-src", metric: "café", value: 1, timestamp: null, attributes: { properties: {}, userId: 5, anonymousId: "a" }, eventId: "m-1" } });
+    ).toEqual({ kind: "event", event: { source: "my-src", metric: "café", value: 1, timestamp: null, attributes: { properties: {}, userId: 5, anonymousId: "a" }, eventId: "m-1", subject: "5", data: null } });
     expect(readEvent("posthog", "s", { event: "x", distinct_id: 42, properties: { distinct_id: "p-1", $lib: "web" }, uuid: "u-1" }, rules)).toEqual({
       kind: "event",
-      event: { source: "s", metric: "x", value: 1, timestamp: null, attributes: { properties: { distinct_id: "p-1", $lib: "web" }, distinctId: 42 }, eventId: "u-1" },
+      event: { source: "s", metric: "x", value: 1, timestamp: null, attributes: { properties: { distinct_id: "p-1", $lib: "web" }, distinctId: 42 }, eventId: "u-1", subject: "42", data: null },
     });
   });
 
@@ -155,7 +163,7 @@ describe("readEvent: this service's own event format", () => {
     expect(readPayload("event", { metric: "m", value: 2, type: "track" }, rules)).toEqual({ kind: "event", payload: { metric: "m", value: 2, type: "track" } });
     expect(readEvent("event", " shop ", { metric: " orders ", value: 2, timestamp: "2026-11-24T11:00:00+01:00", eventId: " e-1 ", properties: { value: 9 } }, rules)).toEqual({
       kind: "event",
-      event: { source: "shop", metric: "orders", value: 2, timestamp: "2026-11-24T10:00:00.000Z", attributes: { properties: { value: 9 } }, eventId: "e-1" },
+      event: { source: "shop", metric: "orders", value: 2, timestamp: "2026-11-24T10:00:00.000Z", attributes: { properties: { value: 9 } }, eventId: "e-1", subject: null, data: null },
     });
   });
 
@@ -195,5 +203,37 @@ describe("notCountedReason", () => {
   it("says what the call was and that it was kept", () => {
     expect(notCountedReason("identify")).toBe("identify call: captured, not counted (only track calls and captured events count)");
     expect(notCountedReason("$pageview")).toBe("$pageview call: captured, not counted (only track calls and captured events count)");
+  });
+});
+
+describe("readEvent: CloudEvents (POST /api/v1/events)", () => {
+  const ce = { specversion: "1.0", id: "evt-1", source: "my-app", type: "prompt", subject: "customer-1" };
+
+  it.each([
+    [
+      "type the metric, value 1, id the key; source, subject, data kept; subject and data for meters",
+      { ...ce, time: "2024-01-01T12:00:00+02:00", data: { tokens: 10, model: "gpt-4" } },
+      { metric: "prompt", timestamp: "2024-01-01T10:00:00.000Z", attributes: { source: "my-app", subject: "customer-1", data: { tokens: 10, model: "gpt-4" } }, subject: "customer-1", data: { tokens: 10, model: "gpt-4" } },
+    ],
+    ["no time: the time of receipt; a null data is none", { ...ce, data: null }, { metric: "prompt", timestamp: null, attributes: { source: "my-app", subject: "customer-1" }, subject: "customer-1", data: null }],
+    [
+      "extension attributes and datacontenttype are kept",
+      { ...ce, datacontenttype: "application/json", traceparent: "00-abc", data: {} },
+      { metric: "prompt", timestamp: null, attributes: { source: "my-app", subject: "customer-1", datacontenttype: "application/json", traceparent: "00-abc", data: {} }, subject: "customer-1", data: {} },
+    ],
+  ] as const)("%s", (_name, message, expected) => {
+    expect(explicitKeyOf("cloudevents", message)).toBe("evt-1");
+    expect(readEvent("cloudevents", "src", message, rules)).toEqual({ kind: "event", event: { source: "src", value: 1, eventId: "evt-1", ...expected } });
+  });
+
+  it.each([
+    [{ ...ce, specversion: "0.3" }, "specversion", 'specversion must be "1.0"'],
+    [{ ...ce, subject: undefined }, "subject", "subject is required"],
+    [{ ...ce, type: "" }, "type", "type must not be empty"],
+    [{ ...ce, time: "yesterday" }, "time", "time must be an RFC 3339 date-time with a time zone, e.g. 2024-01-01T00:00:00Z"],
+    [{ ...ce, data: "text" }, "data", "data must be a JSON object or null"],
+    [{ ...ce, Bad: 1 }, "Bad", "Bad is not a CloudEvents attribute: extension attribute names are lowercase letters and digits"],
+  ] as const)("refuses %j naming %s", (message, field, text) => {
+    expect(thrown(() => readEvent("cloudevents", "s", message as Record<string, unknown>, rules))).toEqual({ code: "INVALID_EVENT", field, message: text });
   });
 });

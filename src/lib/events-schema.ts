@@ -18,7 +18,7 @@ export type RawEventStatus = z.infer<typeof rawEventStatusSchema>;
 export const rawEventStatuses = rawEventStatusSchema.options;
 
 /** How a raw payload reads: this service's event, or an analytics SDK's message. */
-export const rawEventFormatSchema = z.enum(["event", "segment", "posthog"]);
+export const rawEventFormatSchema = z.enum(["event", "segment", "posthog", "cloudevents"]);
 export type RawEventFormat = z.infer<typeof rawEventFormatSchema>;
 
 /** Events per page by default and at most. */

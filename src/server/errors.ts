@@ -9,6 +9,10 @@ export const errorTable = {
   INVALID_ENVELOPE: { status: 400, trpc: "BAD_REQUEST", retryable: false },
   // A query-string parameter that is wrong (GET /aggregates' from, to, bucket, limit, …); `field` names it.
   INVALID_QUERY: { status: 400, trpc: "BAD_REQUEST", retryable: false },
+  // A meter's definition that is wrong (POST/PUT /api/v1/meters); `field` names it.
+  INVALID_METER: { status: 400, trpc: "BAD_REQUEST", retryable: false },
+  // A live meter already has this slug.
+  METER_EXISTS: { status: 409, trpc: "CONFLICT", retryable: false },
   UNAUTHENTICATED: { status: 401, trpc: "UNAUTHORIZED", retryable: false },
   FORBIDDEN: { status: 403, trpc: "FORBIDDEN", retryable: false },
   SOURCE_MISMATCH: { status: 403, trpc: "FORBIDDEN", retryable: false },

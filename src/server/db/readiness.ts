@@ -38,6 +38,13 @@ export const writePathPrivileges: readonly (readonly [relation: string, privileg
   ["metric_aggregate_day", "SELECT"],
   ["metric_aggregate_day", "INSERT"],
   ["metric_aggregate_day", "UPDATE"],
+  // Meters' rollups are kept by the same statements (src/server/meters/meter-rollup.ts).
+  ["meter", "SELECT"],
+  ["meter_rollup", "SELECT"],
+  ["meter_rollup", "INSERT"],
+  ["meter_rollup", "UPDATE"],
+  ["meter_distinct", "SELECT"],
+  ["meter_distinct", "INSERT"],
   // Access control: every authenticated request looks its key up; last use is recorded;
   // the operator creates and revokes keys.
   ["api_key", "SELECT"],

@@ -3,7 +3,8 @@
 // routes call the procedures through a server-side caller (GET /aggregates: through the
 // procedure's schema and scope, to send PostgreSQL's JSON as it is). It maps HTTP (headers,
 // query string, body) to input and errors to one JSON shape; it implements nothing itself.
-import type { IncomingMessage, ServerResponse } from "node:http";
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from "node:http";
+import { PROBLEM_CONTENT_TYPE } from "../../lib/meters-schema";
 import { TRPCError } from "@trpc/server";
 import type { ServerContext } from "../context";
 import { AppError, errorDetail, toAppError, type AppErrorCode } from "../errors";
@@ -36,7 +37,33 @@ export function sendError(res: ServerResponse, ctx: ServerContext, err: unknown)
   if (appError.code === "OVERLOADED" && refusedBodyIsLarge(res.req)) headers.connection = "close";
   const requestId = requestIdOf(res.req);
   logServerError(ctx, appError, "request", requestId);
+  if (res.req.url?.startsWith(PROBLEM_PATH_PREFIX)) return sendProblem(res, appError, headers, requestId);
   sendJson(res, appError.status, appError.toBody(requestId), headers);
+}
+
+/** The routes whose errors are application/problem+json (OpenMeter's API, meter-routes.ts): everything under it. */
+export const PROBLEM_PATH_PREFIX = "/api/v1/";
+
+/**
+ * An error as application/problem+json (RFC 9457; OpenMeter's routes): detail is the message, and
+ * this service's code, field and retryable ride along as members of their own. The Content-Type
+ * has no charset: OpenMeter's client reads a problem only when the header is exactly this.
+ */
+function sendProblem(res: ServerResponse, appError: AppError, headers: Record<string, string>, requestId: string | undefined): void {
+  const { error } = appError.toBody(requestId);
+  const body = {
+    type: "about:blank",
+    title: STATUS_CODES[appError.status] ?? "Error",
+    status: appError.status,
+    detail: error.message,
+    ...(requestId ? { instance: `urn:request:${requestId}` } : {}),
+    code: error.code,
+    ...(error.field ? { field: error.field } : {}),
+    retryable: error.retryable,
+  };
+  const text = JSON.stringify(body);
+  res.writeHead(appError.status, { ...headers, "content-type": PROBLEM_CONTENT_TYPE, "content-length": Buffer.byteLength(text) });
+  res.end(text);
 }
 
 /** Refusals summarised elsewhere (the backlog's report, the stop's last line), not logged one by one. */

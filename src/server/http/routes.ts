@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ServerContext } from "../context";
 
-export type HttpMethod = "GET" | "POST" | "DELETE";
+export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE";
 
 /** Everything a route handler gets: the request, its answer, the process, the parsed URL. */
 export interface RouteCall {

@@ -25,6 +25,7 @@ import { capConnectionsPerAddress } from "./connection-cap";
 import { checkHost } from "./host-check";
 import { isPageRequest, servePage } from "./pages";
 import { sdkRoutes } from "./sdk-routes";
+import { meterRoutes } from "./meter-routes";
 import { getAggregates, getEventById, getEvents, postIngest, postIngestBatch, sendError } from "./rest";
 import { admitted, JSON_ONLY, JSON_OR_NDJSON } from "./ingest-route";
 import { sessionRoute } from "./session-route";
@@ -83,6 +84,7 @@ export const apiRoutes: readonly ApiRoute[] = [
   { path: "/metrics", methods: ["GET"], servedWhileStopping: true, handle: (c) => getMetrics(c.req, c.res, c.ctx) },
   { path: "/openapi.json", methods: ["GET"], handle: (c) => getOpenApi(c.res, c.ctx) },
   ...sdkRoutes,
+  ...meterRoutes,
 ];
 
 /** tRPC's procedures live under this prefix (`/api/trpc/<procedure>[,<procedure>…]`). */

@@ -55,6 +55,7 @@ const keyFields: Record<RawEventFormat, string> = {
   event: "the Idempotency-Key header or payload.eventId",
   segment: "messageId",
   posthog: "uuid",
+  cloudevents: "id (with its source)",
 };
 
 /** 422 under REQUIRE_EVENT_KEY for an event that carries no key, naming the fields that would do. */

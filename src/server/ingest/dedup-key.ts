@@ -1,7 +1,8 @@
 // The deterministic dedup key (README "Dedup key rules").
 //   contentHash = SHA-256( JCS({ source, metric, value, timestamp, attributes }) )
 //   dedupKey    = explicit key given ? SHA-256( JCS({ source, idempotencyKey }) ) : contentHash
-// Scoped by source: the same key or content from two sources are two events. The explicit
+// Scoped by source: the same key or content from two sources are two events; a CloudEvent's id
+// is also scoped by its CloudEvents source. The explicit
 // key is the Idempotency-Key header, else the payload's own id (eventId; an SDK's
 // messageId/uuid). contentHash is always kept: on this service's own API a key re-sent with
 // different content is a client bug, detected (422) instead of silently deduplicated. On the
@@ -45,6 +46,8 @@ export function computeDedupKey(event: NormalizedEvent, headerKey?: string | nul
     }),
   );
   const explicitKey = headerKey ?? event.eventId;
-  const dedupKey = explicitKey === null ? contentHash : sha256(canonicalJson({ source: event.source, idempotencyKey: explicitKey }));
+  // A CloudEvent's id names it within its own source (the CloudEvents rule, and OpenMeter's).
+  const scope = format === "cloudevents" ? { source: event.source, cloudEventSource: event.attributes.source ?? null } : { source: event.source };
+  const dedupKey = explicitKey === null ? contentHash : sha256(canonicalJson({ ...scope, idempotencyKey: explicitKey }));
   return { dedupKey, contentHash, explicitKey, identifiedBy: identifiedByOf(explicitKey), keyAlone: explicitKey !== null && format !== "event" };
 }

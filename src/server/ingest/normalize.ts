@@ -21,6 +21,10 @@ export interface NormalizedEvent {
   attributes: Record<string, JsonValue>;
   /** payload.eventId, when present. */
   eventId: string | null;
+  /** Whom the event is about, for meters (read-event.ts decides it by format); null when none. */
+  subject: string | null;
+  /** A CloudEvent's data, where meters read; null for every other event (meters read its payload). */
+  data: Record<string, JsonValue> | null;
 }
 
 /** Throws AppError INVALID_EVENT naming the payload field at fault. */
@@ -43,6 +47,8 @@ export function normalizeEvent(source: string, payload: unknown): NormalizedEven
     timestamp: timestamp === undefined ? null : normalizeTimestamp(timestamp),
     attributes: attributes as Record<string, JsonValue>,
     eventId: eventId ?? null,
+    subject: null,
+    data: null,
   };
 }
 

@@ -11,6 +11,7 @@ import { idempotencyKeySchema, timestampSchema } from "../../lib/ingest-schema";
 import { nameSchema } from "../../lib/names";
 import type { RawEventFormat } from "../../lib/events-schema";
 import { posthogEventSchema, posthogUncountedEvents, segmentMessageSchema } from "../../lib/sdk-schema";
+import { cloudEventSchema } from "../../lib/meters-schema";
 import { AppError } from "../errors";
 import { normalizeEvent, type NormalizedEvent } from "./normalize";
 import { firstIssue } from "../validation-issue";
@@ -38,7 +39,8 @@ export function readEvent(format: RawEventFormat, source: string, payload: Recor
   const read = readPayload(format, payload, rules);
   if (read.kind === "not_counted") return read;
   try {
-    return { kind: "event", event: normalizeEvent(source, read.payload) };
+    const event = normalizeEvent(source, read.payload);
+    return { kind: "event", event: { ...event, ...meteredOf(format, event.attributes) } };
   } catch (err) {
     if (!(err instanceof AppError) || format === "event") throw err;
     // The mapped event's attributes hold the message's own fields: name those.
@@ -55,7 +57,47 @@ export function notCountedReason(call: string): string {
 /** Throws AppError INVALID_EVENT naming the field of the message at fault. */
 export function readPayload(format: RawEventFormat, payload: Record<string, unknown>, rules: ReadRules): ReadPayload {
   if (format === "event") return { kind: "event", payload };
+  if (format === "cloudevents") return readCloudEvent(payload);
   return format === "segment" ? readSegment(payload, rules) : readPosthog(payload, rules);
+}
+
+/**
+ * What meters read of an event besides its metric and value (README "Meters"): its subject
+ * (a CloudEvent's `subject`; `subject` in an /ingest payload; Segment/RudderStack `userId`,
+ * else `anonymousId`; PostHog `distinct_id`) and, for a CloudEvent, its `data`.
+ */
+function meteredOf(format: RawEventFormat, attributes: Record<string, unknown>): Pick<NormalizedEvent, "subject" | "data"> {
+  const text = (v: unknown) => (typeof v === "string" && v.trim() !== "" ? v : typeof v === "number" && Number.isFinite(v) ? String(v) : null);
+  switch (format) {
+    case "event":
+      return { subject: text(attributes.subject), data: null };
+    case "segment":
+      return { subject: text(attributes.userId) ?? text(attributes.anonymousId), data: null };
+    case "posthog":
+      return { subject: text(attributes.distinctId), data: null };
+    case "cloudevents": {
+      const data = attributes.data;
+      return { subject: text(attributes.subject), data: typeof data === "object" && data !== null ? (data as NormalizedEvent["data"]) : null };
+    }
+  }
+}
+
+/**
+ * A CloudEvent (POST /api/v1/events) as an event: its `type` is the metric, its value 1 (meters
+ * read their values from `data`), its `time` the event's time, its `id` the key that names it
+ * within its `source`; every other attribute (source, subject, data, extensions) is kept.
+ */
+function readCloudEvent(event: Record<string, unknown>): ReadPayload {
+  const parsed = cloudEventSchema.safeParse(event);
+  if (!parsed.success) {
+    const { field, issue } = firstIssue(parsed.error, null, "event");
+    const text = issue?.message ?? "invalid";
+    throw invalid(field, text.startsWith(field) ? text.slice(field.length).trim() : text);
+  }
+  const { specversion: _version, id, type, time, ...attributes } = parsed.data;
+  const kept = Object.fromEntries(Object.entries(attributes).filter(([, v]) => v !== null && v !== undefined));
+  const metric = checkedName(type, "type");
+  return eventOf(metric, 1, time ?? undefined, checkedId(id, "id"), kept);
 }
 
 /**
@@ -65,9 +107,12 @@ export function readPayload(format: RawEventFormat, payload: Record<string, unkn
  */
 export function explicitKeyOf(format: RawEventFormat, payload: Record<string, unknown>, headerKey?: string | null): string | null {
   if (headerKey) return headerKey;
-  const own = payload[format === "event" ? "eventId" : format === "segment" ? "messageId" : "uuid"];
+  const own = payload[ownKeyField[format]];
   return typeof own === "string" && own.trim() !== "" ? own.trim() : null;
 }
+
+/** The payload field that names an event of each format (a CloudEvent's id is scoped by its source: dedup-key.ts). */
+const ownKeyField: Record<RawEventFormat, string> = { event: "eventId", segment: "messageId", posthog: "uuid", cloudevents: "id" };
 
 function readSegment(message: Record<string, unknown>, rules: ReadRules): ReadPayload {
   const m = parseMessage(segmentMessageSchema, message);
@@ -120,10 +165,10 @@ function parseMessage<T extends z.ZodType>(schema: T, message: Record<string, un
 
 const eventNameSchema = nameSchema("event");
 
-function checkedName(event: string | undefined): string {
-  if (event === undefined) throw invalid("event", "is required (the event name is the metric)");
+function checkedName(event: string | undefined, field = "event"): string {
+  if (event === undefined) throw invalid(field, `is required (the ${field === "event" ? "event name" : field} is the metric)`);
   const name = eventNameSchema.safeParse(event);
-  if (!name.success) throw invalid("event", (name.error.issues[0]?.message ?? "invalid").replace(/^event /, ""));
+  if (!name.success) throw invalid(field, (name.error.issues[0]?.message ?? "invalid").replace(/^event /, ""));
   return name.data;
 }
 

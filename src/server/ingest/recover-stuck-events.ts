@@ -7,7 +7,7 @@
 // use (write-group.ts): an event the database refuses fails alone, stored `failed`. One
 // whose processing fails in a way we do not recognise ends `failed` with its last error after
 // RECOVERY_MAX_ATTEMPTS attempts, and never blocks the others; outages and timeouts only
-// delay it (with backoff).
+// delay it (with backoff). The worker's pass also resumes any meter backfill left unfinished.
 import type { ServerContext } from "../context";
 import { classifyDatabaseError } from "../db/database-errors";
 import { errorDetail, errorSummary, isDataError } from "../errors";
@@ -15,6 +15,7 @@ import { observeRecovery } from "../observability/metrics";
 import { processStoredRawEvents } from "./process-raw-event";
 import { claimDueRawEvents, finishPending, postponeRawEvent } from "./store";
 import { pruneRawEvents } from "./prune-raw-events";
+import { runBackfill } from "../meters/backfill";
 import { decideRulesOf } from "./decide-event";
 
 /** How often an instance's worker prunes raw events past RAW_RETENTION_DAYS. */
@@ -95,6 +96,8 @@ export function startRecoveryWorker(ctx: ServerContext): RecoveryWorker {
         const pruned = await pruneRawEvents(ctx.db, { olderThanDays: days, batchSize: 500, maxBatches: 20 });
         if (pruned > 0) ctx.log.info("retention: raw events pruned", { pruned, olderThanDays: days });
       }
+      // A meter backfill a stop or a crash left unfinished resumes here, in any instance.
+      if (!stopping.signal.aborted) await runBackfill(ctx.db, stopping.signal);
       return report;
     })().finally(() => {
       current = undefined;

@@ -6,6 +6,7 @@
 // statement): concurrent transactions cannot deadlock on them.
 import { rollupPeriodNames, type Bucket } from "../../lib/aggregates-schema";
 import { Prisma } from "../../generated/prisma/client";
+import { addEventsToMetersCtes, liveMetersSql } from "../meters/meter-rollup";
 
 /**
  * The hour an event is counted in: the start of the UTC hour of its own time (occurred_at: the
@@ -53,9 +54,10 @@ function addToPeriodRollup(level: RollupPeriod, events: Prisma.Sql): Prisma.Sql 
 
 /**
  * The rollup upserts as CTEs of a processing statement (`WITH …, agg AS (…), agg_hour AS (…),
- * agg_day AS (…)`: the all-time row, then each period of rollupPeriodNames in its order), adding the events of `events`: a FROM
- * item with source, metric, value and occurred_at (the processed events inserted by the same
- * statement's CTE, or those with given ids: addToRollupsCtes).
+ * agg_day AS (…)`: the all-time row, then each period of rollupPeriodNames in its order, then
+ * the live meters' rollups, src/server/meters/meter-rollup.ts), adding the events of `events`: a
+ * FROM item with the processed events' columns (those inserted by the same statement's CTE, or
+ * those with given ids: addToRollupsCtes).
  */
 export function addEventsToRollupsCtes(events: Prisma.Sql): Prisma.Sql {
   return Prisma.sql`
@@ -68,7 +70,8 @@ export function addEventsToRollupsCtes(events: Prisma.Sql): Prisma.Sql {
     ${Prisma.join(
       rollupPeriodNames.map((level) => Prisma.sql`${Prisma.raw(`agg_${level}`)} AS (${addToPeriodRollup(level, events)})`),
       ",\n    ",
-    )}`;
+    )},
+    ${addEventsToMetersCtes(events, liveMetersSql)}`;
 }
 
 /** The three rollup upserts as CTEs, adding the processed events with these ids (committed by an earlier statement). */

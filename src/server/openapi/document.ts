@@ -5,6 +5,7 @@ import pkg from "../../../package.json" with { type: "json" };
 import { createDocument, type oas31, type ZodOpenApiPathItemObject, type ZodOpenApiPathsObject } from "zod-openapi";
 import type { Config } from "../config";
 import { toOperation, type OperationSpec, type OperationTable, type Tag } from "./operation";
+import { meterOperations } from "./meter-operations";
 import { restOperations } from "./rest-operations";
 import { sdkOperations } from "./sdk-operations";
 import { securitySchemes } from "./security";
@@ -13,7 +14,7 @@ import { trpcOperations } from "./trpc-operations";
 
 /** Every documented operation, keyed `METHOD /path`. */
 export function documentedOperations(config: Config): OperationTable {
-  return { ...restOperations(config), ...sdkOperations(config), ...trpcOperations(config), ...serviceOperations };
+  return { ...restOperations(config), ...sdkOperations(config), ...meterOperations(config), ...trpcOperations(config), ...serviceOperations };
 }
 
 const tags: { name: Tag; description: string }[] = [
@@ -23,6 +24,10 @@ const tags: { name: Tag; description: string }[] = [
     description: "The Segment HTTP Tracking API: point `@segment/analytics-node` or RudderStack's SDKs at this server.",
   },
   { name: "PostHog", description: "PostHog's capture API: point `posthog-node` at this server." },
+  {
+    name: "Meters (OpenMeter)",
+    description: "OpenMeter's API (v1): CloudEvents in, meters and their queries. Point `@openmeter/sdk` at this server. Errors are `application/problem+json`.",
+  },
   { name: "tRPC", description: "The procedures the REST routes call, over tRPC's HTTP protocol (what the console uses)." },
   { name: "Service", description: "Health, readiness, the console's sign-in, this document." },
 ];

@@ -11,7 +11,8 @@ import { errorTable, type AppErrorCode, type ErrorBody } from "../errors";
 import { WWW_AUTHENTICATE } from "../http/auth-http";
 import { requestIdHeader, retryAfterHeader, wwwAuthenticateHeader } from "./headers";
 
-export type ErrorEnvelope = "plain" | "trpc";
+/** How an operation's errors are sent: the plain body, tRPC's envelope around it, or application/problem+json (OpenMeter's routes). */
+export type ErrorEnvelope = "plain" | "trpc" | "problem";
 
 /** The `error` member of every error body, its code narrowed to `codes`. */
 function appErrorSchema(codes: readonly [AppErrorCode, ...AppErrorCode[]]) {
@@ -50,6 +51,20 @@ function trpcErrorSchema(codes: readonly [AppErrorCode, ...AppErrorCode[]], stat
 }
 
 /** The HTTP status an error code is answered with: the table's, or tRPC's for its tRPC code (the same numbers; the test checks). */
+/** application/problem+json as the OpenMeter routes send it (http/rest.ts, sendProblem). */
+function problemBodySchema(codes: readonly [AppErrorCode, ...AppErrorCode[]], status: number) {
+  return z.object({
+    type: z.literal("about:blank"),
+    title: z.string().meta({ description: "The HTTP status text" }),
+    status: z.literal(status),
+    detail: z.string().meta({ description: "What went wrong, for people; never driver or SQL text" }),
+    instance: z.string().optional().meta({ description: "urn:request:<the request's id>" }),
+    code: z.enum(codes),
+    field: z.string().optional(),
+    retryable: z.boolean(),
+  });
+}
+
 export function statusOf(code: AppErrorCode, envelope: ErrorEnvelope): number {
   return envelope === "trpc" ? getHTTPStatusCodeFromError(new TRPCError({ code: errorTable[code].trpc })) : errorTable[code].status;
 }
@@ -80,7 +95,10 @@ export function errorResponses(codes: readonly AppErrorCode[], envelope: ErrorEn
     responses[String(status)] = {
       description: listCodes(atStatus),
       headers: errorHeadersSchema(status),
-      content: { "application/json": { schema: envelope === "trpc" ? trpcErrorSchema(atStatus, status) : errorBodySchema(atStatus) } },
+      content:
+        envelope === "problem"
+          ? { "application/problem+json": { schema: problemBodySchema(atStatus, status) } }
+          : { "application/json": { schema: envelope === "trpc" ? trpcErrorSchema(atStatus, status) : errorBodySchema(atStatus) } },
     };
   }
   return responses as ZodOpenApiResponsesObject;

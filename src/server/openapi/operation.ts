@@ -14,7 +14,7 @@ import { securityOf, type Access } from "./security";
 /** `METHOD /path`: a table is keyed by what the server matches on. */
 export type OperationKey = `${HttpMethod} /${string}`;
 
-export type Tag = "Events" | "Segment / RudderStack" | "PostHog" | "tRPC" | "Service";
+export type Tag = "Events" | "Segment / RudderStack" | "PostHog" | "Meters (OpenMeter)" | "tRPC" | "Service";
 
 export interface OperationSpec {
   operationId: string;
@@ -30,7 +30,15 @@ export interface OperationSpec {
   /** Parameters zod-openapi cannot build from a zod object (a query parameter whose value is JSON). */
   parameters?: oas31.ParameterObject[];
   body?: { schema: z.ZodType; description: string; anyContentType?: boolean; otherTypes?: Record<string, z.ZodType> };
-  answer: { schema: z.ZodType; description: string; headers?: z.ZodRawShape; mediaType?: string; examples?: Record<string, oas31.ExampleObject> };
+  answer: {
+    schema: z.ZodType;
+    description: string;
+    headers?: z.ZodRawShape;
+    mediaType?: string;
+    examples?: Record<string, oas31.ExampleObject>;
+    /** The success status, when not 200 (a DELETE's 204 has no body). */
+    status?: "204";
+  };
   /** Answers that are not errors of the error table (readiness's 503). */
   otherAnswers?: ZodOpenApiResponsesObject;
   /** Error codes besides the refusals its access brings. */
@@ -69,10 +77,12 @@ export function toOperation(spec: OperationSpec): ZodOpenApiOperationObject {
         }
       : {}),
     responses: {
-      "200": {
+      [spec.answer.status ?? "200"]: {
         description: spec.answer.description,
         headers: z.object({ "X-Request-Id": requestIdHeader, ...spec.answer.headers }),
-        content: { [spec.answer.mediaType ?? "application/json"]: { schema: spec.answer.schema, ...(spec.answer.examples ? { examples: spec.answer.examples } : {}) } },
+        ...(spec.answer.status === "204"
+          ? {}
+          : { content: { [spec.answer.mediaType ?? "application/json"]: { schema: spec.answer.schema, ...(spec.answer.examples ? { examples: spec.answer.examples } : {}) } } }),
       },
       ...spec.otherAnswers,
       ...errorResponses([...refusals, ...spec.errors, ...(spec.servedWhileStopping ? [] : (["SHUTTING_DOWN"] as const))], spec.envelope),

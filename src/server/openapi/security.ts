@@ -35,7 +35,7 @@ type Requirement = Partial<Record<SchemeName, string[]>>;
  * the operator; `sdk` takes a write key only (it names the events' source), in a header or,
  * as the SDKs send it, in the body (`x-api-key-in-body`).
  */
-export type Access = "public" | "write" | "read" | "sdk" | "metrics";
+export type Access = "public" | "write" | "read" | "sdk" | "metrics" | "operator" | "meters";
 
 const requirements: Record<Access, Requirement[]> = {
   public: [],
@@ -44,6 +44,8 @@ const requirements: Record<Access, Requirement[]> = {
   // `{}`: a key in the body instead of a header.
   sdk: [{ basic: ["write-key"] }, { bearer: ["write-key"] }, {}],
   metrics: [{ bearer: ["read-key", "operator"] }, { basic: ["read-key", "operator"] }, { consoleSession: ["operator"] }],
+  operator: [{ bearer: ["operator"] }, { basic: ["operator"] }, { consoleSession: ["operator"] }],
+  meters: [{ bearer: ["read-key", "operator"] }, { basic: ["read-key", "operator"] }, { consoleSession: ["operator"] }],
 };
 
 /**
@@ -56,9 +58,11 @@ const refusals: Record<Access, readonly AppErrorCode[]> = {
   read: ["UNAUTHENTICATED", "FORBIDDEN", "SOURCE_MISMATCH", "RATE_LIMITED"],
   sdk: ["UNAUTHENTICATED", "FORBIDDEN", "RATE_LIMITED"],
   metrics: ["UNAUTHENTICATED", "FORBIDDEN", "RATE_LIMITED"],
+  operator: ["UNAUTHENTICATED", "FORBIDDEN", "RATE_LIMITED"],
+  meters: ["UNAUTHENTICATED", "FORBIDDEN", "RATE_LIMITED"],
 };
 
-const notes: Record<Access, string> = {
+const notes: Record<Exclude<Access, "operator" | "meters">, string> = {
   public: "No credentials needed.",
   write:
     "Access: a write key (its own source only), or the operator. Without access control (`AUTH_REQUIRED=false`) no credentials are needed.",
@@ -72,6 +76,14 @@ const notes: Record<Access, string> = {
     "(`AUTH_REQUIRED=false`) no credentials are needed; with `METRICS_PORT` set, that port's own listener serves this route without credentials.",
 };
 
+const notesMore: Record<"operator" | "meters", string> = {
+  operator: "Access: the operator only. Without access control (`AUTH_REQUIRED=false`) no credentials are needed.",
+  meters:
+    "Access: the operator, or a read key for all sources (a meter adds up the events of every source: a key bound to one source is `403`). " +
+    "Without access control (`AUTH_REQUIRED=false`) no credentials are needed.",
+};
+
 export function securityOf(access: Access): { security: Requirement[]; refusals: readonly AppErrorCode[]; note: string } {
-  return { security: requirements[access], refusals: refusals[access], note: notes[access] };
+  const note = access === "operator" || access === "meters" ? notesMore[access] : notes[access];
+  return { security: requirements[access], refusals: refusals[access], note };
 }

@@ -93,6 +93,13 @@ export async function ingestSdkRequest(
     takeRateLimit(ctx, principal, part.length);
     results.push(...(await ingestItems(ctx, part, signal, (index, field) => name(index, field))));
   }
+  const counts = tallyResults(results);
+  if (shape.protocol === "posthog" && shape.call === "v1") return { ...counts, results: v1Results(messages, results) };
+  return counts;
+}
+
+/** The answer of a route that takes a batch of messages (SDK protocols, CloudEvents): counts, rejections and a result per message. */
+export function tallyResults(results: ItemResult[]): SdkAnswer {
   const tally = (status: string) => results.filter((r) => r.status === status).length;
   const rejections = results
     .filter((r) => r.status === "rejected" || r.status === "failed")
@@ -102,7 +109,7 @@ export async function ingestSdkRequest(
       reason: reason ?? "rejected",
       ...(field ? { field } : {}),
     }));
-  const counts = {
+  return {
     success: true as const,
     counted: tally("counted"),
     deduplicated: tally("deduplicated"),
@@ -110,9 +117,8 @@ export async function ingestSdkRequest(
     rejected: tally("rejected"),
     failed: tally("failed"),
     rejections,
+    results,
   };
-  if (shape.protocol === "posthog" && shape.call === "v1") return { ...counts, results: v1Results(messages, results) };
-  return { ...counts, results };
 }
 
 /**

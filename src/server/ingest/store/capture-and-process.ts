@@ -93,6 +93,8 @@ function groupJson(rows: GroupRow[]): string {
     const candidate = !seenKeys.has(identity.dedupKey);
     seenKeys.add(identity.dedupKey);
     out += `,"dedup_key":"${identity.dedupKey}","content_hash":"${identity.contentHash}","key_alone":${identity.keyAlone},"candidate":${candidate},"metric":${JSON.stringify(event.metric)},"value":"${event.value}","attributes":${JSON.stringify(event.attributes)}`;
+    if (event.subject !== null) out += `,"subject":${JSON.stringify(event.subject)}`;
+    if (event.data !== null) out += `,"data":${JSON.stringify(event.data)}`;
     out += event.timestamp === null ? "}" : `,"occurred_at":"${event.timestamp}"}`;
   }
   return `${out}]`;
@@ -109,7 +111,7 @@ const groupStatement = Prisma.sql`
       SELECT * FROM json_to_recordset(${Prisma.raw("$1")}::json)
       AS t(id uuid, source text, payload jsonb, format "RawEventFormat", idempotency_key text,
            decided text, reason text, reason_code text, dedup_key text, content_hash text, key_alone boolean, candidate boolean,
-           metric text, value numeric, occurred_at timestamptz, attributes jsonb)),
+           metric text, value numeric, occurred_at timestamptz, attributes jsonb, subject text, data jsonb)),
     raw AS (
       INSERT INTO raw_event (id, source, payload, format, idempotency_key)
       SELECT id, source, payload, format, idempotency_key FROM t
@@ -121,13 +123,13 @@ const groupStatement = Prisma.sql`
       SELECT p.id, p.dedup_key, p.content_hash FROM processed_event p
       WHERE p.dedup_key IN (SELECT dedup_key FROM t WHERE dedup_key IS NOT NULL)),
     ins AS (
-      INSERT INTO processed_event (dedup_key, content_hash, source, metric, value, occurred_at, attributes, raw_event_id)
+      INSERT INTO processed_event (dedup_key, content_hash, source, metric, value, occurred_at, attributes, subject, data, raw_event_id)
       -- An event without its own time occurred when it was received: now(), as received_at's default.
-      SELECT dedup_key, content_hash, source, metric, value, coalesce(occurred_at, now()), attributes, id FROM t
+      SELECT dedup_key, content_hash, source, metric, value, coalesce(occurred_at, now()), attributes, subject, data, id FROM t
       WHERE candidate AND dedup_key NOT IN (SELECT dedup_key FROM seen)
       ORDER BY dedup_key
       ON CONFLICT (dedup_key) DO NOTHING
-      RETURNING id, dedup_key, content_hash, raw_event_id, source, metric, value, occurred_at),
+      RETURNING id, dedup_key, content_hash, raw_event_id, source, metric, value, occurred_at, attributes, subject, data),
     firsts AS (
       SELECT id, dedup_key, content_hash, raw_event_id FROM ins
       UNION ALL SELECT id, dedup_key, content_hash, NULL FROM seen),

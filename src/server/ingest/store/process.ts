@@ -64,11 +64,12 @@ export async function processGroup(db: Database, group: CapturedEvent[], opts: {
         SELECT * FROM unnest(${rows.map((c) => c.identity.dedupKey)}::text[], ${rows.map((c) => c.identity.contentHash)}::text[],
                              ${rows.map((c) => c.event.source)}::text[], ${rows.map((c) => c.event.metric)}::text[], ${rows.map((c) => String(c.event.value))}::numeric[],
                              ${rows.map((c) => c.event.timestamp ?? c.receivedAt.toISOString())}::timestamptz[],
-                             ${rows.map((c) => JSON.stringify(c.event.attributes))}::jsonb[], ${rows.map((c) => c.rawId)}::uuid[])
-          AS v(dedup_key, content_hash, source, metric, value, occurred_at, attributes, raw_event_id)
+                             ${rows.map((c) => JSON.stringify(c.event.attributes))}::jsonb[], ${rows.map((c) => c.event.subject)}::text[],
+                             ${rows.map((c) => (c.event.data === null ? null : JSON.stringify(c.event.data)))}::jsonb[], ${rows.map((c) => c.rawId)}::uuid[])
+          AS v(dedup_key, content_hash, source, metric, value, occurred_at, attributes, subject, data, raw_event_id)
         WHERE raw_event_id IN (SELECT id FROM locked)),
       ins AS (
-        INSERT INTO processed_event (dedup_key, content_hash, source, metric, value, occurred_at, attributes, raw_event_id)
+        INSERT INTO processed_event (dedup_key, content_hash, source, metric, value, occurred_at, attributes, subject, data, raw_event_id)
         SELECT * FROM v ORDER BY dedup_key
         ON CONFLICT (dedup_key) DO NOTHING
         RETURNING id, dedup_key, raw_event_id),
