@@ -4,6 +4,7 @@ import { consoleRouter } from "./routers/console";
 import { eventsRouter } from "./routers/events";
 import { ingestBatchProcedure, ingestProcedure } from "./routers/ingest";
 import { keysRouter } from "./routers/keys";
+import { metersRouter } from "./routers/meters";
 import { retentionRouter } from "./routers/retention";
 import { rollupsRouter } from "./routers/rollups";
 import { createCallerFactory, router } from "./trpc";
@@ -16,6 +17,7 @@ export const appRouter = router({
   aggregatesSummary: aggregatesSummaryProcedure,
   events: eventsRouter,
   keys: keysRouter,
+  meters: metersRouter,
   rollups: rollupsRouter,
   retention: retentionRouter,
   console: consoleRouter,

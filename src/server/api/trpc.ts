@@ -3,7 +3,7 @@
 // through the one code table in errors.ts, and every error carries the same `appError`
 // body the REST adapter sends.
 import { initTRPC, TRPCError } from "@trpc/server";
-import { requireOperator, requireWriter, type Principal } from "../auth/principal";
+import { requireMeterReader, requireOperator, requireWriter, type Principal } from "../auth/principal";
 import type { ServerContext } from "../context";
 import { AppError, errorTable, toAppError, type ErrorBody } from "../errors";
 import { firstIssue, type ValidationIssue } from "../validation-issue";
@@ -79,5 +79,6 @@ export const publicProcedure = t.procedure.use(appErrors);
 export const operatorProcedure = (what: string) => publicProcedure.use(({ ctx, next }) => (requireOperator(principalOf(ctx), what), next()));
 
 /** A procedure that writes events: a write key (or the operator, or anyone with access control off). */
+export const meterReaderProcedure = publicProcedure.use(({ ctx, next }) => (requireMeterReader(principalOf(ctx)), next()));
 export const writerProcedure = publicProcedure.use(({ ctx, next }) => (requireWriter(principalOf(ctx)), next()));
 export type { ErrorBody };

@@ -7,6 +7,7 @@
 //   operator     any source                      all                        yes
 //   write key    its own source only             no                         no
 //   read key     no                              all, or its one source     no
+//   (meters: managed by the operator; read and queried by the operator or a read key for all sources)
 //   anonymous    401                             401                        401
 import { timingSafeEqual } from "node:crypto";
 import type { ServerContext } from "../context";
@@ -127,6 +128,13 @@ export function scopedSource(p: Principal, requested: string | undefined): strin
     throw new AppError("SOURCE_MISMATCH", `This read key reads source "${scope}" only, not "${requested}"`, { field: "source" });
   }
   return scope;
+}
+
+/** Reading meters and their queries: the operator, or a read key for every source (a meter adds up every source's events). */
+export function requireMeterReader(p: Principal): void {
+  if (readScope(p).source !== null) {
+    throw new AppError("FORBIDDEN", "This read key reads one source; meters add up every source's events: use a read key for all sources", { field: "authorization" });
+  }
 }
 
 /** Key management, failure simulation: the operator only. */

@@ -13,11 +13,11 @@ import {
   meterQueryRequestSchemaFor,
   meterUpdateInputSchemaFor,
 } from "../../lib/meters-schema";
-import { readScope, requireOperator, tokenFromAuthorization, type Principal } from "../auth/principal";
+import { requireMeterReader, requireOperator, tokenFromAuthorization } from "../auth/principal";
 import { AppError, type AppErrorCode } from "../errors";
 import { runBackfill } from "../meters/backfill";
 import { ingestCloudEvents } from "../meters/cloudevents-request";
-import { createMeter, deleteMeter, getMeter, listMeters, meterOf, updateMeter } from "../meters/meters";
+import { createMeter, deleteMeter, getMeter, listMeters, meterOf, meterViewOf, updateMeter } from "../meters/meters";
 import { queryMeter } from "../meters/query";
 import { firstIssue } from "../validation-issue";
 import { requestPrincipal } from "./auth-http";
@@ -31,13 +31,6 @@ import type { ApiRoute, RouteCall } from "./routes";
 const METER_BODY_LIMIT = 64 * 1024;
 
 const CLOUDEVENTS_BODY: ContentTypeRule = (req) => requireContentType(req, Object.values(CLOUDEVENTS_CONTENT_TYPES));
-
-/** Reading meters: the operator, or a read key for every source (a meter adds up events of every source). */
-function requireMeterReader(p: Principal): void {
-  if (readScope(p).source !== null) {
-    throw new AppError("FORBIDDEN", "This read key reads one source; meters add up every source's events: use a read key for all sources", { field: "authorization" });
-  }
-}
 
 function parsed<S extends z.ZodType>(schema: S, input: unknown, code: AppErrorCode, base: string | null = null): z.output<S> {
   const result = schema.safeParse(input);
@@ -73,7 +66,7 @@ async function meters(call: RouteCall): Promise<void> {
   if (method === "GET") {
     requireMeterReader(principal);
     const rows = await listMeters(ctx.db, { includeDeleted: url.searchParams.get("includeDeleted") === "true" });
-    return sendJson(res, 200, rows.map(meterOf));
+    return sendJson(res, 200, await Promise.all(rows.map((m) => meterViewOf(ctx.db, m))));
   }
   requireOperator(principal, "manage meters");
   requireJsonContentType(req);
@@ -89,7 +82,7 @@ async function meter(call: RouteCall): Promise<void> {
   const principal = await requestPrincipal(req, ctx);
   if (method === "GET") {
     requireMeterReader(principal);
-    return sendJson(res, 200, meterOf(await meterFor(call)));
+    return sendJson(res, 200, await meterViewOf(ctx.db, await meterFor(call)));
   }
   requireOperator(principal, "manage meters");
   const current = await meterFor(call);

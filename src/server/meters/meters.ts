@@ -139,3 +139,15 @@ export async function deleteMeter(db: Database, idOrSlug: string): Promise<void>
   if (meter.deletedAt) return;
   await db.prisma.meter.updateMany({ where: { id: meter.id, deletedAt: null }, data: { deletedAt: new Date(), liveSlug: null, updatedAt: new Date() } });
 }
+
+/** Events the meter matched but could not read a value from (missing, or not a number for a numeric aggregation). */
+export async function meterSkipped(db: Database, meter: MeterRow): Promise<number> {
+  const [row] = await db.prisma.$queryRaw<{ skipped: bigint | null }[]>`
+    SELECT sum(skipped)::bigint AS skipped FROM meter_rollup WHERE series = ${meter.series} AND tier = 'day'`;
+  return Number(row?.skipped ?? 0);
+}
+
+/** A meter as read (GET, tRPC): its shape, its backfill's progress, and how many events it skipped. */
+export async function meterViewOf(db: Database, meter: MeterRow): Promise<ReturnType<typeof meterOf> & { skipped: number }> {
+  return { ...meterOf(meter), skipped: await meterSkipped(db, meter) };
+}

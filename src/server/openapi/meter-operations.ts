@@ -23,6 +23,11 @@ const meter = meterSchema
     backfill: z
       .object({ done: z.boolean(), progress: z.number().min(0).max(1) })
       .meta({ description: "Ours: how far the meter has counted the events stored before it was created (or regrouped)" }),
+    skipped: z
+      .number()
+      .int()
+      .optional()
+      .meta({ description: "Ours (reads only): events it matched but could not read a value from (missing, or not a number)" }),
   })
   .meta({ id: "Meter" });
 const meterPath = z.object({ meterIdOrSlug: meterIdOrSlugSchema.meta({ description: "The meter's slug, or its id (a deleted meter: by id only)" }) });
