@@ -13,7 +13,8 @@
 import { checkRollups, describeRollupDifference, levelOf, type RollupLevel } from "../src/server/aggregates/check-rollups";
 import { rebuildRollups } from "../src/server/aggregates/rebuild-rollups";
 import { errorSummary } from "../src/server/errors";
-import type { RollupCheck, RollupDifference, RollupRebuild } from "../src/lib/rollups-schema";
+import type { MeterDifference, RollupCheck, RollupDifference, RollupRebuild } from "../src/lib/rollups-schema";
+import { describeMeterDifference } from "../src/server/meters/check-meters";
 import { loadCliConfig, parseCli, usageError } from "./support/cli";
 import { openTarget, serverRefusal } from "./support/open-target";
 
@@ -31,6 +32,7 @@ if (command !== "check" && command !== "rebuild") usageError(cli, `unknown comma
 const config = loadCliConfig();
 const print = (line = "") => process.stdout.write(`${line}\n`);
 const list = (differences: RollupDifference[]) => differences.forEach((d) => print(`  ${describeRollupDifference(d)}`));
+const listMeters = (differences: MeterDifference[]) => differences.forEach((d) => print(`  ${describeMeterDifference(d)}`));
 type Counts = Pick<RollupCheck, "groups" | "days" | "hours">;
 const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
 /** "2 of 200 aggregates (source/metric), 0 of 150 daily rows and 1 of 3400 hourly rows": how many of each level differ. */
@@ -47,17 +49,25 @@ function report(result: RollupCheck | RollupRebuild): number {
       print(`Repaired ${counted(result.repaired, result)}; what was wrong:`);
       list(result.repaired);
     }
-    if (result.remaining.length === 0) return 0;
+    if (result.metersRebuilt.length > 0) print(`Recounted ${plural(result.metersRebuilt.length, "meter")} from their events: ${result.metersRebuilt.join(", ")}`);
+    if (result.remaining.length === 0 && result.metersRemaining.length === 0) return 0;
     print(`Still differing after the rebuild (something besides the write path changed them meanwhile; run it again):`);
     list(result.remaining);
+    listMeters(result.metersRemaining);
     return 1;
   }
-  if (result.differences.length === 0) {
-    print(`All ${everything(result)} agree with the processed events.`);
+  if (result.differences.length === 0 && result.meters.length === 0) {
+    print(`All ${everything(result)} agree with the processed events, and every backfilled meter's rollups too.`);
     return 0;
   }
-  print(`${counted(result.differences, result)} differ from the processed events:`);
-  list(result.differences);
+  if (result.differences.length > 0) {
+    print(`${counted(result.differences, result)} differ from the processed events:`);
+    list(result.differences);
+  }
+  if (result.meters.length > 0) {
+    print(`${plural(result.meters.length, "meter rollup row")} differ from the processed events:`);
+    listMeters(result.meters);
+  }
   print(`Repair them with: npm run aggregates:rebuild`);
   return 1;
 }

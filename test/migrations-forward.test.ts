@@ -143,7 +143,7 @@ describe.each(backends)("migrating a filled database forward on %s", (kind) => {
         ["pos", "refunds", "2026-11-23T00:00:00.000Z", 1, "-2.5", "-2.5", "-2.5", "2026-11-23T23:30:00.000Z", "2026-11-23T23:30:00.000Z"],
         ["shop", "orders", "2026-11-24T00:00:00.000Z", 3, "5.3", "0.1", "5", "2026-11-24T10:00:00.000Z", "2026-11-24T11:00:00.000Z"],
       ]);
-      expect(await checkRollups(db.db)).toEqual({ groups: 2, days: 2, hours: 3, differences: [] });
+      expect(await checkRollups(db.db)).toEqual({ groups: 2, days: 2, hours: 3, differences: [], meters: [] });
     } finally {
       await db.drop();
       rmSync(old, { recursive: true, force: true });

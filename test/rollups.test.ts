@@ -25,7 +25,7 @@ describe.each(backends)("rollup check and rebuild on %s", (kind) => {
         { source: "pos", payload: { metric: "refunds", value: -2.5, eventId: "r-1", timestamp: "2026-11-24T09:00:00Z" } },
       ],
     });
-    expect(await checkRollups(t.db)).toEqual({ groups: 3, days: 3, hours: 4, differences: [] });
+    expect(await checkRollups(t.db)).toEqual({ groups: 3, days: 3, hours: 4, differences: [], meters: [] });
 
     await t.db.execScript(`
       UPDATE metric_aggregate SET count = count + 1, sum = sum + 0.000000000000000000000000000001 WHERE source = 'shop' AND metric = 'orders';
@@ -50,10 +50,10 @@ describe.each(backends)("rollup check and rebuild on %s", (kind) => {
       { source: "shop", metric: "clicks", day: null, hour: null, fields: ["count", "sum", "min", "max", "firstSeenAt", "lastSeenAt"], stored: null, recomputed: clicks },
       { source: "shop", metric: "orders", day: null, hour: null, fields: ["count", "sum"], stored: { ...orders, count: "3", sum: "0.300000000000000000000000000001" }, recomputed: orders },
     ];
-    expect(await checkRollups(t.db)).toEqual({ groups: 4, days: 3, hours: 4, differences: expected });
+    expect(await checkRollups(t.db)).toEqual({ groups: 4, days: 3, hours: 4, differences: expected, meters: [] });
 
-    expect(await rebuildRollups(t.db)).toEqual({ groups: 4, days: 3, hours: 4, repaired: expected, remaining: [] });
-    expect(await checkRollups(t.db)).toEqual({ groups: 3, days: 3, hours: 4, differences: [] });
+    expect(await rebuildRollups(t.db)).toEqual({ groups: 4, days: 3, hours: 4, repaired: expected, remaining: [], metersRebuilt: [], metersRemaining: [] });
+    expect(await checkRollups(t.db)).toEqual({ groups: 3, days: 3, hours: 4, differences: [], meters: [] });
     expect(await createCaller(testContext(t.db)).aggregates({ source: "shop" })).toEqual([
       { source: "shop", metric: "clicks", count: 1, sum: 1, avg: 1, min: 1, max: 1, firstSeenAt: clicks.firstSeenAt, lastSeenAt: clicks.lastSeenAt },
       { source: "shop", metric: "orders", count: 2, sum: 0.3, avg: 0.15, min: 0.1, max: 0.2, firstSeenAt: orders.firstSeenAt, lastSeenAt: orders.lastSeenAt },
@@ -94,14 +94,14 @@ describe.each(backends)("rollup check and rebuild on %s", (kind) => {
       { source: "cafe", metric: "tips", day: null, hour: "2026-11-24T12:00:00.000Z", fields: ["count", "sum", "min", "max", "firstSeenAt", "lastSeenAt"], stored: null, recomputed: tips12 },
     ];
     const check = await checkRollups(t.db);
-    expect(check).toEqual({ groups: before.groups, days: before.days, hours: before.hours + 1, differences: expected });
+    expect(check).toEqual({ groups: before.groups, days: before.days, hours: before.hours + 1, differences: expected, meters: [] });
     expect(check.differences.map(describeRollupDifference)).toEqual([
       "cafe/sales, hour 2026-11-24T10:00:00.000Z: count stored 3, recomputed 2; max stored 9, recomputed 2.5",
       "cafe/sales, hour 2026-11-24T13:00:00.000Z: rollup row without any processed event (stored count=1 sum=7 min=7 max=7 firstSeenAt=2026-11-24T13:05:00.000Z lastSeenAt=2026-11-24T13:05:00.000Z)",
       "cafe/tips, hour 2026-11-24T12:00:00.000Z: rollup row missing; recomputed count=1 sum=1 min=1 max=1 firstSeenAt=2026-11-24T12:30:00.000Z lastSeenAt=2026-11-24T12:30:00.000Z",
     ]);
 
-    expect(await rebuildRollups(t.db, { groupsPerTransaction: 2 })).toEqual({ groups: before.groups, days: before.days, hours: before.hours + 1, repaired: expected, remaining: [] });
+    expect(await rebuildRollups(t.db, { groupsPerTransaction: 2 })).toEqual({ groups: before.groups, days: before.days, hours: before.hours + 1, repaired: expected, remaining: [], metersRebuilt: [], metersRemaining: [] });
     expect(await checkRollups(t.db)).toEqual(before);
   });
 
@@ -140,7 +140,7 @@ describe.each(backends)("rollup check and rebuild on %s", (kind) => {
       { source: "deli", metric: "tips", day: "2026-11-02T00:00:00.000Z", hour: null, fields: ["count", "sum", "min", "max", "firstSeenAt", "lastSeenAt"], stored: null, recomputed: tips2 },
     ];
     const check = await checkRollups(t.db);
-    expect(check).toEqual({ groups: before.groups, days: before.days + 1, hours: before.hours, differences: expected });
+    expect(check).toEqual({ groups: before.groups, days: before.days + 1, hours: before.hours, differences: expected, meters: [] });
     expect(check.differences.map(describeRollupDifference)).toEqual([
       "deli/sales, day 2026-11-01T00:00:00.000Z: count stored 5, recomputed 2; lastSeenAt stored 2026-11-02T00:30:00.000Z, recomputed 2026-11-01T23:59:59.999Z",
       "deli/sales, day 2026-11-03T00:00:00.000Z: rollup row without any processed event (stored count=1 sum=7 min=7 max=7 firstSeenAt=2026-11-03T08:00:00.000Z lastSeenAt=2026-11-03T08:00:00.000Z)",
@@ -153,7 +153,7 @@ describe.each(backends)("rollup check and rebuild on %s", (kind) => {
     const zoned = kind === "postgresql" ? openTestDatabase(t.url) : t.db;
     try {
       expect(await zoned.prisma.$queryRaw<{ tz: string }[]>`SELECT current_setting('TimeZone') AS tz`).toEqual([{ tz: "America/New_York" }]);
-      expect(await rebuildRollups(zoned, { groupsPerTransaction: 2 })).toEqual({ groups: before.groups, days: before.days + 1, hours: before.hours, repaired: expected, remaining: [] });
+      expect(await rebuildRollups(zoned, { groupsPerTransaction: 2 })).toEqual({ groups: before.groups, days: before.days + 1, hours: before.hours, repaired: expected, remaining: [], metersRebuilt: [], metersRemaining: [] });
     } finally {
       if (zoned !== t.db) await zoned.close();
       await t.db.execScript(`DO $$ BEGIN EXECUTE format('ALTER DATABASE %I RESET timezone', current_database()); END $$; RESET TIME ZONE`);
@@ -212,7 +212,7 @@ describe.each(backends)("rollup check and rebuild on %s", (kind) => {
     expect(rounds).toBeGreaterThanOrEqual(2);
     expect(repairedRows).toBeGreaterThanOrEqual(rounds);
 
-    expect(await checkRollups(t.db)).toMatchObject({ differences: [] });
+    expect(await checkRollups(t.db)).toMatchObject({ differences: [], meters: [] });
     const rows = await t.db.prisma.$queryRaw<{ metric: string; count: bigint; cents: string }[]>`
       SELECT metric, count, (sum * 100)::text AS cents FROM metric_aggregate WHERE source = ${source} ORDER BY metric`;
     const expected = metrics.map((metric, m) => {

@@ -31,6 +31,18 @@ export const rollupDifferenceSchema = z.object({
 });
 export type RollupDifference = z.infer<typeof rollupDifferenceSchema>;
 
+/** A meter's rollup row that differs from a recomputation (src/server/meters/check-meters.ts); values as text ("count=3 sum=7 …"). */
+export const meterDifferenceSchema = z.object({
+  meter: z.string(),
+  tier: z.string(),
+  bucket: z.string(),
+  subject: z.string(),
+  groupKey: z.string(),
+  stored: z.string().nullable(),
+  recomputed: z.string().nullable(),
+});
+export type MeterDifference = z.infer<typeof meterDifferenceSchema>;
+
 export const rollupCheckSchema = z.object({
   /** (source, metric) groups compared: in the rollup, in the processed events, or both. */
   groups: z.number().int(),
@@ -43,6 +55,8 @@ export const rollupCheckSchema = z.object({
    * first (a day before the hours starting with it).
    */
   differences: z.array(rollupDifferenceSchema),
+  /** Meters' rollup rows that differ (backfilled, live meters only). */
+  meters: z.array(meterDifferenceSchema),
 });
 export type RollupCheck = z.infer<typeof rollupCheckSchema>;
 
@@ -54,5 +68,9 @@ export const rollupRebuildSchema = z.object({
   repaired: z.array(rollupDifferenceSchema),
   /** A check after the rebuild: empty unless something other than the write path changed a rollup meanwhile. */
   remaining: z.array(rollupDifferenceSchema),
+  /** Meters recounted from their events (their rows differed), by slug. */
+  metersRebuilt: z.array(z.string()),
+  /** Meters' rows still differing after the recount. */
+  metersRemaining: z.array(meterDifferenceSchema),
 });
 export type RollupRebuild = z.infer<typeof rollupRebuildSchema>;

@@ -3,12 +3,15 @@
 // (src/server/aggregates/check-rollups.ts, `npm run aggregates:check`).
 import { checkRollups, describeRollupDifference } from "../../src/server/aggregates/check-rollups";
 import type { Database } from "../../src/server/db/database";
+import { describeMeterDifference } from "../../src/server/meters/check-meters";
 
 /** Returns a list of violations (empty when the data is consistent). */
 export async function checkInvariants(db: Database): Promise<string[]> {
   const problems: string[] = [];
-  const { differences } = await checkRollups(db);
+  const { differences, meters } = await checkRollups(db);
   for (const d of differences) problems.push(`aggregate ${describeRollupDifference(d)}`);
+  // Every backfilled meter's rollups equal a recomputation from the processed events.
+  for (const d of meters) problems.push(describeMeterDifference(d));
 
   // A processed event points at the raw event it was made from, which reads `counted`.
   const orphans = await db.prisma.$queryRaw<{ n: bigint }[]>`

@@ -4,13 +4,15 @@
 // are compared with are committed together by the write path (same transaction), and the
 // check is exact while ingestion goes on. Values are compared in SQL (numeric(65,30), exact)
 // and returned as text. `npm run aggregates:check`, `rollups.check` and every storage test's
-// invariants (test/support/invariants.ts) use this one implementation.
+// invariants (test/support/invariants.ts) use this one implementation. Meters' rollups are
+// checked beside them (src/server/meters/check-meters.ts).
 import { Prisma } from "../../generated/prisma/client";
 import type { RollupCheck, RollupDifference, RollupValues } from "../../lib/rollups-schema";
 import type { Database } from "../db/database";
 import { isoTimeSql } from "../db/iso-time-sql";
 import { rollupPeriods } from "../ingest/rollup";
 import { rolledUpSql } from "./window-rows";
+import { checkMeters } from "../meters/check-meters";
 
 export { rollupPeriods };
 
@@ -136,7 +138,8 @@ export async function checkRollups(db: Database): Promise<RollupCheck> {
       stored: r.has_stored ? valuesOf(r, "stored") : null,
       recomputed: r.has_recomputed ? valuesOf(r, "recomputed") : null,
     }));
-  return { groups: Number(rows[0]?.groups ?? 0), days: Number(rows[0]?.days ?? 0), hours: Number(rows[0]?.hours ?? 0), differences };
+  // The meters' rollups are checked too, in a statement of their own (one snapshot each: both exact).
+  return { groups: Number(rows[0]?.groups ?? 0), days: Number(rows[0]?.days ?? 0), hours: Number(rows[0]?.hours ?? 0), differences, meters: await checkMeters(db) };
 }
 
 function valuesOf(row: Row, side: Side): RollupValues {

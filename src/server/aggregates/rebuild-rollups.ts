@@ -19,6 +19,8 @@
 // snapshot). Other rows are never held.
 import { Prisma } from "../../generated/prisma/client";
 import type { RollupDifference, RollupRebuild } from "../../lib/rollups-schema";
+import { runBackfill } from "../meters/backfill";
+import { rebuildMeter } from "../meters/meters";
 import type { Database } from "../db/database";
 import { checkRollups, levelOf, recomputedRollupsSql, rollupPeriods, rollupTable, type RollupLevel } from "./check-rollups";
 
@@ -35,8 +37,20 @@ export async function rebuildRollups(db: Database, opts: RebuildOptions = {}): P
     const rows = before.differences.filter((d) => levelOf(d) === level);
     for (let i = 0; i < rows.length; i += perTransaction) await repairRollups(db, level, rows.slice(i, i + perTransaction));
   }
+  // A meter whose rows differ is recounted from its events (a new series, backfilled).
+  const meters = [...new Set(before.meters.map((d) => d.meter))];
+  for (const slug of meters) await rebuildMeter(db, slug);
+  if (meters.length > 0) await runBackfill(db);
   const after = await checkRollups(db);
-  return { groups: before.groups, days: before.days, hours: before.hours, repaired: before.differences, remaining: after.differences };
+  return {
+    groups: before.groups,
+    days: before.days,
+    hours: before.hours,
+    repaired: before.differences,
+    remaining: after.differences,
+    metersRebuilt: meters,
+    metersRemaining: after.meters,
+  };
 }
 
 /** Rewrites these rows of one rollup table from their processed events, in one short transaction. */

@@ -19,7 +19,7 @@ export const liveMetersSql = Prisma.sql`(SELECT * FROM meter WHERE deleted_at IS
 export const oneMeterSql = (meterId: string) => Prisma.sql`(SELECT * FROM meter WHERE id = ${meterId})`;
 
 /** The rollup tiers and the unit date_trunc cuts each one's buckets with (always in UTC). */
-const tiersSql = Prisma.raw(`(VALUES ('minute'::"MeterTier", 'minute'), ('hour'::"MeterTier", 'hour'), ('day'::"MeterTier", 'day')) AS t(tier, unit)`);
+export const tiersSql = Prisma.raw(`(VALUES ('minute'::"MeterTier", 'minute'), ('hour'::"MeterTier", 'hour'), ('day'::"MeterTier", 'day')) AS t(tier, unit)`);
 
 /**
  * A meter's value of an event, as a number: a JSON number, or a string holding one (OpenMeter
@@ -44,7 +44,19 @@ const newerLatest = Prisma.raw(`EXCLUDED.latest_at IS NOT NULL AND (a.latest_at 
  */
 export function addEventsToMetersCtes(events: Prisma.Sql, meters: Prisma.Sql): Prisma.Sql {
   return Prisma.sql`
-    m_ev AS (
+    m_ev AS (${meterEventsSql(events, meters)}),
+    ${rollupUpsertsSql}`;
+}
+
+/**
+ * What each meter of `meters` reads of each event of `events` it matches: one row per (meter,
+ * event) with its series, the event's id and time, subject ("" for none), group key (jsonb text
+ * of the group-by values), its value as a number (`num`) and as text (`txt`), and whether the
+ * meter counts it. The write path, the backfill and the check (check-meters.ts) all read events
+ * through this.
+ */
+export function meterEventsSql(events: Prisma.Sql, meters: Prisma.Sql): Prisma.Sql {
+  return Prisma.sql`
       SELECT m.series, m.aggregation, e.id, e.occurred_at, coalesce(e.subject, '') AS subject, g.group_key, v.num, v.txt,
              CASE m.aggregation WHEN 'COUNT' THEN true WHEN 'UNIQUE_COUNT' THEN v.txt IS NOT NULL ELSE v.num IS NOT NULL END AS counted
       FROM (SELECT * FROM ${events}) e
@@ -57,7 +69,11 @@ export function addEventsToMetersCtes(events: Prisma.Sql, meters: Prisma.Sql): P
       CROSS JOIN LATERAL (
         SELECT CASE WHEN abs(n.num) < 1e20 THEN n.num END AS num,
                CASE WHEN jsonb_typeof(r.raw) IN ('string', 'number', 'boolean') THEN r.raw #>> '{}' END AS txt
-        FROM (SELECT ${numericValueSql} AS num) n) v),
+        FROM (SELECT ${numericValueSql} AS num) n) v`;
+}
+
+/** The rollup upserts of the events in `m_ev` (meterEventsSql): per tier, bucket, subject and group; distinct values for UNIQUE_COUNT. */
+const rollupUpsertsSql = Prisma.sql`
     m_roll AS (
       INSERT INTO meter_rollup AS a (series, tier, bucket, subject, group_key, count, skipped, sum, min, max, latest_at, latest_id, latest_value)
       SELECT series, t.tier, date_trunc(t.unit, occurred_at, 'UTC'), subject, group_key,
@@ -84,5 +100,4 @@ export function addEventsToMetersCtes(events: Prisma.Sql, meters: Prisma.Sql): P
       WHERE aggregation = 'UNIQUE_COUNT' AND counted
       ORDER BY 1, 2, 3, 4, 5, 6
       ON CONFLICT DO NOTHING)`;
-}
 

@@ -151,3 +151,16 @@ export async function meterSkipped(db: Database, meter: MeterRow): Promise<numbe
 export async function meterViewOf(db: Database, meter: MeterRow): Promise<ReturnType<typeof meterOf> & { skipped: number }> {
   return { ...meterOf(meter), skipped: await meterSkipped(db, meter) };
 }
+
+/**
+ * Recounts a meter from its events (the check found its rows differ from them): a new rollup
+ * series, backfilled from every processed event while ingestion goes on; the old one is retired.
+ */
+export async function rebuildMeter(db: Database, idOrSlug: string): Promise<MeterRow> {
+  return db.prisma.$transaction(async (tx) => {
+    const meter = await getMeter(tx, idOrSlug);
+    const { series, watermark } = await lockForMeterChange(tx);
+    await tx.meterRetiredSeries.create({ data: { series: meter.series } });
+    return tx.meter.update({ where: { id: meter.id }, data: { series, watermark, backfilledTo: 0n, updatedAt: new Date() } });
+  }, db.transactionOptions);
+}
