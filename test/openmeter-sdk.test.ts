@@ -3,6 +3,7 @@
 // queries by window, zone, subject and group, on PGlite and on PostgreSQL, with access control on.
 // Errors come back as OpenMeter's problem+json, which the client turns into HTTPError details.
 import { randomUUID } from "node:crypto";
+import { gzipSync } from "node:zlib";
 import { OpenMeter, isHTTPError, type Event as OmEvent } from "@openmeter/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiKey } from "../src/server/auth/api-keys";
@@ -155,5 +156,33 @@ describe.each(backends)("@openmeter/sdk through the server on %s", (kind) => {
     await operator.meters.delete(`calls_${kind}`);
     expect(((await operator.meters.list()) ?? []).map((m) => m.slug)).not.toContain(`calls_${kind}`);
     expect(await operator.meters.get(`calls_${kind}`).catch((e: unknown) => (e as { status: number }).status)).toBe(404);
+  });
+
+  it("a meter counts matching events from every route (CloudEvents gzip, /ingest, Segment, PostHog) by subject", async () => {
+    const source = `routes-${kind}`;
+    const key = (await createApiKey(t.db, { scope: "write", source })).key;
+    const type = `checkout_${kind}`;
+    await operator.meters.create({ slug: `checkout_${kind}`, aggregation: "SUM", eventType: type, valueProperty: "$.value" });
+    const auth = { authorization: `Bearer ${key}` };
+    const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+      fetch(`${app.url}${path}`, { method: "POST", headers: { "content-type": "application/json", ...auth, ...headers }, body: JSON.stringify(body) });
+    const gz = gzipSync(JSON.stringify([{ specversion: "1.0", id: "c-1", source: "shop", type, subject: "alice", time: "2026-12-01T10:00:00Z", data: { value: 4 } }]));
+    const ce = await fetch(`${app.url}/api/v1/events`, { method: "POST", headers: { "content-type": "application/cloudevents-batch+json", "content-encoding": "gzip", ...auth }, body: gz });
+    expect([ce.status, ((await ce.json()) as { counted: number }).counted]).toEqual([200, 1]);
+    expect((await post("/ingest", { payload: { metric: type, value: 3, subject: "bob", timestamp: "2026-12-01T10:01:00Z" } })).status).toBe(200);
+    expect((await post("/v1/track", { event: type, userId: "alice", properties: { value: 2 }, messageId: "s-1", timestamp: "2026-12-01T10:02:00Z" })).status).toBe(200);
+    expect((await post("/v1/track", { event: type, anonymousId: "carol", properties: { value: 1 }, messageId: "s-2", timestamp: "2026-12-01T10:03:00Z" })).status).toBe(200);
+    expect((await post("/capture", { api_key: key, event: type, distinct_id: "bob", properties: { value: 5 }, uuid: randomUUID(), timestamp: "2026-12-01T10:04:00Z" })).status).toBe(200);
+    const bySubject = await operator.meters.query(`checkout_${kind}`, { groupBy: ["subject"] });
+    expect(bySubject.data.map((r) => [r.subject, r.value])).toEqual([
+      ["alice", 6],
+      ["bob", 8],
+      ["carol", 1],
+    ]);
+    // A source-bound read key may not read meters (they add up every source); one for every source may.
+    const scoped = new OpenMeter({ baseUrl: app.url, apiKey: (await createApiKey(t.db, { scope: "read", source })).key });
+    expect(await scoped.meters.list().catch((e: unknown) => (e as { status: number }).status)).toBe(403);
+    const reader = new OpenMeter({ baseUrl: app.url, apiKey: (await createApiKey(t.db, { scope: "read" })).key });
+    expect((await reader.meters.query(`checkout_${kind}`, {})).data.map((r) => r.value)).toEqual([15]);
   });
 });

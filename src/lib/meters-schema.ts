@@ -700,7 +700,7 @@ export function meterQueryRequestSchemaFor(meter: { groupBy?: Record<string, str
 /**
  * One row of an answer (OpenMeter's MeterQueryRow). subject is always present: null unless rows
  * are grouped by subject. groupBy is always present: {} when not grouped, else the requested
- * meter keys with their values ("" for an event without one). customerId only with customers
+ * meter keys with their values (null for an event without one; OpenMeter sends ""). customerId only with customers
  * (never here). Without windowSize, windowStart/windowEnd are the query's from/to when given.
  */
 export const meterQueryRowSchema = z.object({

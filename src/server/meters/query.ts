@@ -90,7 +90,7 @@ export async function queryMeter(db: Database, meter: MeterRow, q: MeterQuery): 
   for (const [key, values] of filters) where.push(Prisma.sql`(r.group_key::jsonb ->> ${key}) = ANY(${values}::text[])`);
   const rows = await db.prisma.$queryRaw<{ w: number; subject: string | null; groups: (string | null)[] | null; value: string | null }[]>`
     WITH g AS (
-      SELECT * FROM unnest(${w}::int[], ${tiers}::"MeterTier"[], ${starts}::timestamptz[], ${ends}::timestamptz[]) AS g(w, tier, f, t))
+      SELECT * FROM unnest(${w}::int[], ${tiers}::text[]::"MeterTier"[], ${starts}::timestamptz[], ${ends}::timestamptz[]) AS g(w, tier, f, t))
     SELECT g.w, ${bySubject ? Prisma.raw("r.subject") : Prisma.raw("NULL::text")} AS subject,
            ${keys.length > 0 ? Prisma.sql`ARRAY(SELECT r.group_key::jsonb ->> k FROM unnest(${keys}::text[]) WITH ORDINALITY AS u(k, n) ORDER BY n)` : Prisma.raw("NULL::text[]")} AS groups,
            (${value})::text AS value
