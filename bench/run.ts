@@ -14,7 +14,10 @@
 //      10 ms at 10⁶. At 10⁶ also 30-day daily series (bucket=day) over 30 UTC days and over 30
 //      days starting 5 hours off a UTC midnight (a console's local days): one (source, metric)'s
 //      series — target (issue 13, "console at scale"): p99 ≤ 20 ms over UTC days — and, for
-//      comparison, the console chart's series over every group and a page of 100 groups' series.
+//      comparison, the console chart's series over every group and a page of 100 groups' series;
+//   4. meters (issue 22; bench/meters.ts): batches with five meters ÷ the same batches without
+//      (target ≥ ×0.80), and a meter query over 30 Asia/Kolkata days by subject at 10⁶ events
+//      (target p99 ≤ 50 ms), with the backfill of those 10⁶ events timed.
 // Every app runs with the production defaults a user gets (the access log at info, metrics on;
 // bench/support.ts startBenchApp). Every line gets the CPU per event of the server under test, PostgreSQL and the load
 // generator (bench/cpu.ts). For the bare group-commit SQL the driver process is both: its
@@ -28,7 +31,7 @@
 // BENCH_SECONDS (per measured window, default 10), BENCH_ROUNDS (default 2),
 // BENCH_CONNECTIONS (single events, default 32), BENCH_BATCH_CONNECTIONS (default 8),
 // BENCH_BATCH_SIZE (default 200), BENCH_BATCH_RETRIES (share of batches re-sent, default 0.1),
-// BENCH_POOL_SIZE (default 16), BENCH_ONLY=single,batch,aggregates to run some parts only.
+// BENCH_POOL_SIZE (default 16), BENCH_ONLY=single,batch,aggregates,meters to run some parts only.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import type { AppProcess } from "../e2e/support/app-process";
@@ -36,6 +39,7 @@ import { measureAuthCpu } from "./auth-cpu";
 import { startGroupCommitBaseline } from "./baseline-group-commit";
 import { alternate, batchRequests, driverWindow, httpWindow, singleEventRequests, type Authorizations } from "./load";
 import { ceiling, ceilingLine, header, int, ms, ratio, row, summarize, verdict, type Line, type TargetResult } from "./report";
+import { meterTargets, metersConfig, metersPart, metersTargets } from "./meters";
 import { SEEDED_DAYS, seededGroups, seedProcessed } from "./seed-processed";
 import {
   benchDatabaseUrl,
@@ -55,7 +59,7 @@ const num = (name: string, fallback: number) => {
   if (!Number.isFinite(v) || v < 0) throw new Error(`${name} must be a number ≥ 0 (got ${process.env[name]})`);
   return v;
 };
-const allParts = ["single", "batch", "aggregates"] as const;
+const allParts = ["single", "batch", "aggregates", "meters"] as const;
 type Part = (typeof allParts)[number];
 const parts = new Set((process.env.BENCH_ONLY ?? allParts.join(",")).split(",").map((p) => p.trim()));
 for (const p of parts)
@@ -74,6 +78,7 @@ const config = {
   poolSize: num("BENCH_POOL_SIZE", 16),
   aggregatesConnections: 4,
   aggregatesAt: [10_000, 100_000, 1_000_000],
+  meters: metersConfig,
   parts: [...parts],
   sources: sources.length,
   auth: { required: true, writeKeys: sources.length, scheme: "Bearer" },
@@ -82,7 +87,7 @@ const config = {
 };
 
 /** The targets of "write path v3", outcome 1 (the aggregates' from write path v2 and issue 13). */
-const targets = { batchRatio: 1.15, singleRatio: 1.15, singleP99Ms: 50, aggregatesP99Ms: 10, aggregatesAtEvents: 1_000_000, seriesP99Ms: 20 };
+const targets = { batchRatio: 1.15, singleRatio: 1.15, singleP99Ms: 50, aggregatesP99Ms: 10, aggregatesAtEvents: 1_000_000, seriesP99Ms: 20, meters: meterTargets };
 
 // ---- the run -----------------------------------------------------------------------------
 
@@ -388,6 +393,7 @@ async function main(): Promise<void> {
     if (write && runs("single")) done.single = await singlePart(write);
     if (write && runs("batch")) done.batch = await batchPart(write, stops);
     if (runs("aggregates")) done.aggregates = await aggregatesPart(stops);
+    if (runs("meters")) done.meters = await metersPart(config, appEnv, stops);
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => {});
   }
@@ -396,15 +402,16 @@ async function main(): Promise<void> {
     ...(done.single?.targets ?? Object.values(singleTargets).map(notRun)),
     ...(done.batch?.targets ?? [notRun(batchTargets.on), notRun(batchTargets.off)]),
     ...(done.aggregates?.targets ?? [notRun(aggregatesTarget), notRun(seriesTarget)]),
+    ...(done.meters?.targets ?? Object.values(metersTargets).map(notRun)),
   ];
-  console.log(`\nTargets ("write path v3", outcome 1; the aggregates': "write path v2" and issue 13)`);
+  console.log(`\nTargets ("write path v3", outcome 1; the aggregates': "write path v2" and issue 13; the meters': issue 22)`);
   const width = Math.max(...targetResults.map((t) => t.target.length)) + 2;
   console.log(`${"".padEnd(width)}${"target".padStart(10)}${"measured".padStart(12)}   verdict`);
   for (const t of targetResults)
     console.log(`${t.target.padEnd(width)}${t.goal.padStart(10)}${t.measured.padStart(12)}   ${t.verdict}${t.note ? ` (${t.note})` : ""}`);
   const allLines = allParts.flatMap((p) => done[p]?.lines ?? []);
   if (allLines.length > 0) {
-    console.log(`\nEvery line (GET /aggregates: per request)`);
+    console.log(`\nEvery line (GET /aggregates and the meter query: per request)`);
     console.log(header());
     for (const line of allLines) console.log(row(line));
   }
@@ -419,6 +426,7 @@ async function main(): Promise<void> {
     single: done.single?.json ?? null,
     batch: done.batch?.json ?? null,
     aggregates: done.aggregates?.json ?? null,
+    meters: done.meters?.json ?? null,
     targetResults,
   };
   mkdirSync("bench/results", { recursive: true });
