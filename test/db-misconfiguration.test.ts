@@ -17,7 +17,7 @@ import { backends, createTestDatabase, openTestDatabase, postgresUrl, testConfig
 const misconfiguredBody = {
   error: { code: "DATABASE_MISCONFIGURED", message: "The service cannot use its database as configured; an operator must fix it (see the server log)", retryable: false, requestId: expect.any(String) },
 };
-const unavailableBody = { error: { code: "DATABASE_UNAVAILABLE", message: "The database is unavailable, retry later with the same event", retryable: true, requestId: expect.any(String) } };
+const unavailableBody = { error: { code: "DATABASE_UNAVAILABLE", message: "The database is unavailable or timed out; retry later with the same request", retryable: true, requestId: expect.any(String) } };
 
 const event = (source: string) => ({ method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ source, payload: { metric: "m", value: 1 } }) });
 

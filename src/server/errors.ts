@@ -91,7 +91,7 @@ export function toAppError(err: unknown): AppError {
       return new AppError("DATABASE_MISCONFIGURED", "The service cannot use its database as configured; an operator must fix it (see the server log)", { cause: err });
     case "unavailable":
     case "conflict":
-      return new AppError("DATABASE_UNAVAILABLE", "The database is unavailable, retry later with the same event", { cause: err });
+      return new AppError("DATABASE_UNAVAILABLE", "The database is unavailable or timed out; retry later with the same request", { cause: err });
     default:
       return new AppError("INTERNAL", "Internal error; the details are in the server log", { cause: err });
   }

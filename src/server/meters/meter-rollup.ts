@@ -56,16 +56,24 @@ export function addEventsToMetersCtes(events: Prisma.Sql, meters: Prisma.Sql): P
  * through this.
  */
 export function meterEventsSql(events: Prisma.Sql, meters: Prisma.Sql): Prisma.Sql {
+  // The meters' JSONPaths are parsed once per statement (mm), each event's document built once
+  // (ee), and only events some meter counts are read at all: with no meter, both are empty.
   return Prisma.sql`
-      SELECT m.series, m.aggregation, e.id, e.occurred_at, coalesce(e.subject, '') AS subject, g.group_key, v.num, v.txt,
+      WITH mm AS MATERIALIZED (
+        SELECT series, aggregation, event_type, event_from, value_path::jsonpath AS vp, group_names AS gn, group_paths::jsonpath[] AS gp FROM ${meters} m0),
+      ee AS MATERIALIZED (
+        SELECT id, metric, occurred_at, coalesce(subject, '') AS subject,
+               coalesce(data, attributes || jsonb_build_object('metric', metric, 'value', value)) AS doc
+        FROM (SELECT * FROM ${events}) e0 WHERE metric IN (SELECT event_type FROM mm))
+      SELECT m.series, m.aggregation, e.id, e.occurred_at, e.subject, g.group_key, v.num, v.txt,
              CASE m.aggregation WHEN 'COUNT' THEN true WHEN 'UNIQUE_COUNT' THEN v.txt IS NOT NULL ELSE v.num IS NOT NULL END AS counted
-      FROM (SELECT * FROM ${events}) e
-      JOIN ${meters} m ON m.event_type = e.metric AND (m.event_from IS NULL OR e.occurred_at >= m.event_from)
-      CROSS JOIN LATERAL (SELECT coalesce(e.data, e.attributes || jsonb_build_object('metric', e.metric, 'value', e.value)) AS doc) d
+      FROM ee e
+      JOIN mm m ON m.event_type = e.metric AND (m.event_from IS NULL OR e.occurred_at >= m.event_from)
       CROSS JOIN LATERAL (
-        SELECT coalesce((SELECT jsonb_object_agg(u.n, jsonb_path_query_first(d.doc, u.p::jsonpath) #>> '{}')
-                         FROM unnest(m.group_names, m.group_paths) AS u(n, p)), '{}'::jsonb)::text AS group_key) g
-      CROSS JOIN LATERAL (SELECT CASE WHEN m.value_path IS NOT NULL THEN jsonb_path_query_first(d.doc, m.value_path::jsonpath) END AS raw) r
+        SELECT CASE WHEN cardinality(m.gn) = 0 THEN '{}'
+                    ELSE (SELECT jsonb_object_agg(u.n, jsonb_path_query_first(e.doc, u.p) #>> '{}') FROM unnest(m.gn, m.gp) AS u(n, p))::text
+               END AS group_key) g
+      CROSS JOIN LATERAL (SELECT CASE WHEN m.vp IS NOT NULL THEN jsonb_path_query_first(e.doc, m.vp) END AS raw) r
       CROSS JOIN LATERAL (
         SELECT CASE WHEN abs(n.num) < 1e20 THEN n.num END AS num,
                CASE WHEN jsonb_typeof(r.raw) IN ('string', 'number', 'boolean') THEN r.raw #>> '{}' END AS txt

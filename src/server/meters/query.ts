@@ -94,8 +94,12 @@ export async function queryMeter(db: Database, meter: MeterRow, q: MeterQuery): 
     SELECT g.w, ${bySubject ? Prisma.raw("r.subject") : Prisma.raw("NULL::text")} AS subject,
            ${keys.length > 0 ? Prisma.sql`ARRAY(SELECT r.group_key::jsonb ->> k FROM unnest(${keys}::text[]) WITH ORDINALITY AS u(k, n) ORDER BY n)` : Prisma.raw("NULL::text[]")} AS groups,
            (${value})::text AS value
-    FROM g JOIN ${table} r ON r.series = ${meter.series} AND r.tier = g.tier AND r.bucket >= g.f AND r.bucket < g.t
-    ${where.length > 0 ? Prisma.sql`WHERE ${Prisma.join(where, " AND ")}` : Prisma.empty}
+    -- One index range scan per bucket range (OFFSET 0 keeps the planner from flattening it into a
+    -- hash join on tier alone, which read every row of the meter for every range).
+    FROM g CROSS JOIN LATERAL (
+      SELECT * FROM ${table} r WHERE r.series = ${meter.series} AND r.tier = g.tier AND r.bucket >= g.f AND r.bucket < g.t
+      ${where.length > 0 ? Prisma.sql`AND ${Prisma.join(where, " AND ")}` : Prisma.empty}
+      OFFSET 0) r
     GROUP BY 1, 2, 3
     ${meter.aggregation === "COUNT" || meter.aggregation === "UNIQUE_COUNT" ? Prisma.empty : Prisma.raw("HAVING sum(r.count) > 0")}
     ORDER BY 1, 2, 3`;
