@@ -1,4 +1,4 @@
-// Meter windows in time zones and their rollup bucket covers (src/server/meters/windows.ts):
+// Meter windows in time zones and their rollup bucket covers (src/lib/meter-windows.ts):
 // half- and quarter-hour zones, daylight-saving days of 23, 23.5, 24.5 and 25 hours, the
 // repeated hour, days whose midnight does not exist (Havana, Santiago, Cairo) or happens
 // twice, a day skipped (Samoa 2011), and covers of at most 5 ranges of UTC buckets. Then a
@@ -14,7 +14,7 @@ import {
   windowsOf,
   type BucketRange,
   type WindowSize,
-} from "../src/server/meters/windows";
+} from "../src/lib/meter-windows";
 
 const at = (s: string) => new Date(s);
 

@@ -625,7 +625,7 @@ describe("a meter query in a body (POST)", () => {
 });
 
 describe("time zones", () => {
-  // Zone names the windows (src/server/meters/windows.ts) compute in; the API takes only these.
+  // Zone names the windows (src/lib/meter-windows.ts) compute in; the API takes only these.
   it.each([
     "UTC", "Etc/UTC", "GMT", "Europe/Budapest", "America/Los_Angeles", "America/Argentina/Buenos_Aires", "Asia/Kolkata",
     "Asia/Calcutta", "Asia/Kathmandu", "Australia/Lord_Howe", "US/Eastern", "Etc/GMT+5",

@@ -7,7 +7,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { METER_AGGREGATIONS, type MeterAggregation, type MeterQueryRow, type WindowSize } from "../src/lib/meters-schema";
 import { runBackfill } from "../src/server/meters/backfill";
-import { windowsOf } from "../src/server/meters/windows";
+import { windowsOf } from "../src/lib/meter-windows";
 import { startHttpApp, type HttpApp } from "./support/http-app";
 import { useTestDatabase } from "./support/use-test-database";
 import { backends, testContext } from "./support/test-db";

@@ -4,7 +4,7 @@
 // the nemesis kills PostgreSQL, freezes it, SIGKILLs app instances, adds latency, cuts
 // and partitions connections, one after another and combined. After healing, the verdict
 // is read from the database per key: nothing acknowledged is lost, nothing is counted
-// twice, every aggregate equals its recomputation, and no raw event is left `received`.
+// twice, every aggregate and every meter (one made before the run, two while events arrive) equals its recomputation, and no raw event is left `received`.
 // Access control is on: each client writes its own source with its own write key, created
 // by the keys CLI (Bearer or Basic, the body naming the source or not); the aggregates every
 // instance serves to a read key must equal what is stored.
@@ -13,6 +13,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkInvariants } from "../../test/support/invariants";
+import { createMeter } from "../../src/server/meters/meters";
 import type { Database } from "../../src/server/db/database";
 import { projectRoot } from "../support/app-process";
 import { appEnv, appTimeouts, createFleet, type AppInstance } from "./support/app-fleet";
@@ -111,12 +112,18 @@ describe("several instances under a nemesis", () => {
         if (!outcome.acknowledged) await new Promise((r) => setTimeout(r, 100 + Math.random() * 200));
       }
     };
+    // A meter that exists from the start (the write path counts every event) …
+    await createMeter(db, { slug: "fault_latency_sum", aggregation: "SUM", eventType: metrics[0] ?? "m", valueProperty: "$.value" });
     const clients = Array.from({ length: clientCount }, (_, c) => client(c));
 
     let nemesisLog: NemesisRecord[] | undefined;
     try {
       // Warm-up under no fault, then the schedule (three rounds), each step followed by 2 s of calm.
       await eventually("first acknowledgements", async () => (outcomes.length >= clientCount ? true : undefined), 30_000);
+      // … and two made while events arrive, before the faults: the instances' workers backfill
+      // them through the faults; the write path and the backfill must meet exactly at their watermark.
+      await createMeter(db, { slug: "fault_bytes_max", aggregation: "MAX", eventType: metrics[1] ?? "m", valueProperty: "$.value" });
+      await createMeter(db, { slug: "fault_score_count", aggregation: "COUNT", eventType: metrics[2] ?? "m" });
       nemesisLog = await runNemesis({ cluster, proxy, apps }, { quietMs: 2000, rounds, seed }, (line) => console.log(line));
     } finally {
       await healAll({ cluster, proxy, apps });
@@ -134,6 +141,13 @@ describe("several instances under a nemesis", () => {
       250,
     ).catch(() => undefined); // the tally below reports what is left
 
+    // The meters' backfills finish once the faults are healed (every instance's worker resumes them).
+    await eventually(
+      "every meter backfilled",
+      async () => Number((await db.prisma.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM meter WHERE backfilled_to < watermark`)[0]?.n ?? 1) === 0 || undefined,
+      60_000,
+      250,
+    );
     const tally = await computeTally(db, outcomes);
     const invariantViolations = await checkInvariants(db);
     const attempts = outcomes.flatMap((o) => o.attempts);

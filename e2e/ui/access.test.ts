@@ -83,6 +83,7 @@ describe.each(backends)("console access control on %s", (kind) => {
     expect(await page.getByRole("navigation", { name: "Main" }).getByRole("link").allInnerTexts()).toEqual([
       "Submit",
       "Aggregates",
+      "Meters",
       "Events",
       "Keys",
       "API",

@@ -262,7 +262,7 @@ describe.each(backends)("operator console on %s", (kind) => {
     await page.keyboard.press("ArrowUp", { delay: 80 });
     await expect.poll(focused).toBe("point-after-capture");
     await expect.poll(() => page.getByRole("radio", { name: "After capture" }).getAttribute("aria-checked")).toBe("true");
-    expect(await page.getByRole("navigation", { name: "Main" }).getByRole("link").allInnerTexts()).toEqual(["Submit", "Aggregates", "Events", "Keys", "API"]);
+    expect(await page.getByRole("navigation", { name: "Main" }).getByRole("link").allInnerTexts()).toEqual(["Submit", "Aggregates", "Meters", "Events", "Keys", "API"]);
     expect(await page.locator('nav a[aria-current="page"]').innerText()).toBe("Submit");
   });
 

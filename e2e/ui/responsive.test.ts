@@ -25,11 +25,13 @@ type Viewport = (typeof viewports)[number];
 type Theme = (typeof themes)[number];
 const combinations = viewports.flatMap((viewport) => themes.map((theme) => ({ viewport, theme })));
 
-/** Tailwind's `md`: below it the header's links fold behind the Menu button. */
+/** Tailwind's `md`: below it tables scroll inside their card. */
 const md = 768;
+/** Tailwind's `lg`: below it the header's six links fold behind the Menu button. */
+const lg = 1024;
 /** A source name with no break opportunity in it: a table cell holding it is wider than a phone. */
 const longSource = "checkout_service_payments_gateway_eu_west_1_production_canary";
-const navLabels = ["Submit", "Aggregates", "Events", "Keys", "API"];
+const navLabels = ["Submit", "Aggregates", "Meters", "Events", "Keys", "API"];
 
 interface CreatedKey {
   key: string;
@@ -136,12 +138,12 @@ describe("the console on a phone and in dark mode", () => {
     expect(applied, `the ${theme} theme on <html>`).toEqual({ classes: [theme], colorScheme: theme });
   }
 
-  /** Goes to `target` through the header, as a person on this screen does: the Menu below md, the links above. */
+  /** Goes to `target` through the header, as a person on this screen does: the Menu below lg, the links above. */
   async function navigate(page: Page, viewport: Viewport, from: string, target: ConsolePage): Promise<void> {
     const nav = page.getByRole("navigation", { name: "Main" });
     const menu = nav.getByRole("button", { name: "Menu" });
     const links = nav.getByRole("link");
-    if (viewport.width < md) {
+    if (viewport.width < lg) {
       expect(await links.count(), `${from}: at ${viewport.width}px the links are folded`).toBe(0);
       expect(await menu.getAttribute("aria-expanded")).toBe("false");
       await menu.click();
@@ -262,7 +264,7 @@ describe("the console on a phone and in dark mode", () => {
     return text;
   }
 
-  it.each(combinations)("$viewport.width×$viewport.height, $theme: every page fits the screen, the header folds below md, tables scroll in their card, Swagger and Keys right", async ({ viewport, theme }) => {
+  it.each(combinations)("$viewport.width×$viewport.height, $theme: every page fits the screen, the header folds below lg, tables scroll in their card, Swagger and Keys right", async ({ viewport, theme }) => {
     const page = await openAt(viewport, theme);
     const combo = `${viewport.width}x${viewport.height}-${theme}`;
     const [first, ...rest] = pages;

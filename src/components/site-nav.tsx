@@ -1,8 +1,8 @@
 "use client";
-// Top navigation: Submit / Aggregates / Events / Keys / API (reference); the current page is marked with
-// aria-current so screen readers announce it, and visibly. Below the `md` breakpoint the links do not
-// fit beside the title and the header's buttons: they fold behind a "Menu" button (aria-expanded), and
-// open as a panel under the top bar; following a link, Escape or a click elsewhere folds them again.
+// Top navigation: Submit / Aggregates / Meters / Events / Keys / API (reference); the current page is marked with
+// aria-current so screen readers announce it, and visibly. Below the `lg` breakpoint the links do not fit beside
+// the title and the header's buttons (six links and Sign out take about 900 px): they fold behind a "Menu" button
+// (aria-expanded), and open as a panel under the top bar; following a link, Escape or a click elsewhere folds them again.
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { useEffect, useId, useRef, useState } from "react";
@@ -11,6 +11,7 @@ import { cn } from "@/lib/utils";
 const links = [
   { href: "/console/submit", label: "Submit" },
   { href: "/console/aggregates", label: "Aggregates" },
+  { href: "/console/meters", label: "Meters" },
   { href: "/console/events", label: "Events" },
   { href: "/console/keys", label: "Keys" },
   { href: "/console/api", label: "API" },
@@ -50,10 +51,10 @@ export function SiteNav() {
   }, [open]);
 
   return (
-    <nav ref={nav} aria-label="Main" data-hydrated={hydrated ? "" : undefined} className="max-md:order-last">
+    <nav ref={nav} aria-label="Main" data-hydrated={hydrated ? "" : undefined} className="max-lg:order-last">
       <button
         type="button"
-        className="grid h-9 w-9 place-items-center rounded-md text-lg hover:bg-muted focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring md:hidden"
+        className="grid h-9 w-9 place-items-center rounded-md text-lg hover:bg-muted focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring lg:hidden"
         aria-expanded={open}
         aria-controls={listId}
         aria-label="Menu"
@@ -64,9 +65,9 @@ export function SiteNav() {
       <ul
         id={listId}
         className={cn(
-          "items-center gap-1 md:flex",
+          "items-center gap-1 lg:flex",
           open
-            ? "absolute inset-x-0 top-full grid gap-1 border-b border-border bg-background px-4 py-3 shadow-sm md:static md:border-0 md:bg-transparent md:p-0 md:shadow-none"
+            ? "absolute inset-x-0 top-full grid gap-1 border-b border-border bg-background px-4 py-3 shadow-sm lg:static lg:border-0 lg:bg-transparent lg:p-0 lg:shadow-none"
             : "hidden",
         )}
       >
@@ -79,7 +80,7 @@ export function SiteNav() {
                 aria-current={current ? "page" : undefined}
                 onClick={() => setOpen(false)}
                 className={cn(
-                  "block rounded-md px-3 py-2 text-sm font-medium transition-colors focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring md:py-1.5",
+                  "block rounded-md px-3 py-2 text-sm font-medium transition-colors focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring lg:py-1.5",
                   current ? "bg-primary/10 text-primary" : "text-muted-foreground hover:bg-muted hover:text-foreground",
                 )}
               >

@@ -9,7 +9,7 @@ import { Prisma, type Meter as MeterRow } from "../../generated/prisma/client";
 import type { MeterQuery, MeterQueryResult, MeterQueryRow } from "../../lib/meters-schema";
 import type { Database } from "../db/database";
 import { AppError } from "../errors";
-import { coverOf, windowsOf, type TimeWindow } from "./windows";
+import { coverOf, windowsOf, type TimeWindow } from "../../lib/meter-windows";
 
 const MINUTE_MS = 60_000;
 

@@ -24,7 +24,7 @@
 // formatters are cached per zone. Instants are milliseconds since
 // the epoch inside; Dates only at the edges.
 
-import { WINDOW_SIZES, type WindowSize } from "../../lib/meters-schema";
+import { WINDOW_SIZES, type WindowSize } from "./meters-schema";
 
 // The sizes are the API's (meters-schema.ts): one definition.
 export type { WindowSize };
