@@ -167,6 +167,31 @@ function instantOf(wall: number, timeZone: string): Zoned {
   return { ms: guess, offset: offsetAt(guess, timeZone) };
 }
 
+// The zone primitives the console shares with the windows (src/lib/time-range.ts, the Meters
+// page): one implementation of "what the wall clock reads" and "when it reads that".
+
+/** How far `timeZone`'s wall clock is ahead of UTC at `ms` (whole seconds); a RangeError for an unknown zone. */
+export function zoneOffsetAt(ms: number, timeZone: string): number {
+  return offsetAt(ms, timeZone);
+}
+
+/** What the wall clock of `timeZone` reads at `ms` (month 1–12). */
+export function wallTimeAt(ms: number, timeZone: string): { year: number; month: number; day: number; hour: number; minute: number; second: number } {
+  const d = new Date(ms - mod(ms, SECOND_MS) + offsetAt(ms, timeZone));
+  return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour: d.getUTCHours(), minute: d.getUTCMinutes(), second: d.getUTCSeconds() };
+}
+
+/** The instant `timeZone`'s wall clock reads `wall` (its fields read as UTC): the earlier of two in an overlap, the first after a gap. */
+export function instantOfWallTime(wall: number, timeZone: string): number {
+  return instantOf(wall, timeZone).ms;
+}
+
+/** The first instant of the local date of `ms` in `timeZone`, `daysBack` local days before it (a day whose midnight does not exist starts when it does). */
+export function localMidnightOf(ms: number, timeZone: string, daysBack = 0): number {
+  const w = wallTimeAt(ms, timeZone);
+  return instantOfWallTime(Date.UTC(w.year, w.month - 1, w.day - daysBack), timeZone);
+}
+
 /** The first instant in (lo, hi] whose offset is not `offset` (one exists: the offset at hi differs). */
 function firstChange(lo: number, hi: number, offset: number, timeZone: string): Zoned {
   while (hi - lo > SECOND_MS) {

@@ -12,6 +12,7 @@
 // "All time" has no window; its chart shows the last 30 days.
 import type { Bucket } from "./aggregates-schema";
 import { HOUR_MS } from "./time-units";
+import { localMidnightOf } from "./meter-windows";
 
 export const timeRanges = ["all", "today", "24h", "7d", "30d"] as const;
 export type TimeRange = (typeof timeRanges)[number];
@@ -67,34 +68,7 @@ export function rangeWindow(range: TimeRange, now: number, timeZone?: string): R
   return { ...chosen, chart: chosen.window ?? last30.window };
 }
 
-/** The instant of local midnight `daysBack` days before the local day of `now`, in `timeZone`. */
+/** The instant of local midnight `daysBack` days before the local day of `now`, in `timeZone` (default: this runtime's). */
 export function localMidnight(now: number, daysBack: number, timeZone?: string): number {
-  const { year, month, day } = localParts(now, timeZone);
-  // The wall-clock midnight read as if it were UTC, then moved by the zone's offset there
-  // (twice: the offset at the first guess may differ across a daylight-saving change).
-  const wall = Date.UTC(year, month - 1, day - daysBack);
-  let instant = wall - offsetMs(wall, timeZone);
-  instant = wall - offsetMs(instant, timeZone);
-  return instant;
-}
-
-/** How far `timeZone`'s wall clock is ahead of UTC at `instant`. */
-function offsetMs(instant: number, timeZone?: string): number {
-  const p = localParts(instant, timeZone);
-  return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - Math.floor(instant / 1000) * 1000;
-}
-
-function localParts(instant: number, timeZone?: string) {
-  const parts = new Intl.DateTimeFormat("en-US", {
-    timeZone,
-    hourCycle: "h23",
-    year: "numeric",
-    month: "numeric",
-    day: "numeric",
-    hour: "numeric",
-    minute: "numeric",
-    second: "numeric",
-  }).formatToParts(new Date(instant));
-  const get = (type: Intl.DateTimeFormatPartTypes) => Number(parts.find((p) => p.type === type)?.value);
-  return { year: get("year"), month: get("month"), day: get("day"), hour: get("hour"), minute: get("minute"), second: get("second") };
+  return localMidnightOf(now, timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone, daysBack);
 }

@@ -5,12 +5,10 @@
 //
 // The windows themselves are the server's (src/lib/meter-windows.ts, shared): the chart draws
 // exactly the windows a query has, including those without data.
-import { windowsOf } from "@/lib/meter-windows";
+import { instantOfWallTime, localMidnightOf, wallTimeAt, windowsOf } from "@/lib/meter-windows";
 import type { WindowSize } from "@/lib/meters-schema";
 
 export const MINUTE_MS = 60_000;
-const HOUR_MS = 60 * MINUTE_MS;
-const DAY_MS = 24 * HOUR_MS;
 
 export interface WallTime {
   year: number;
@@ -22,75 +20,16 @@ export interface WallTime {
   second: number;
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function partsFormatter(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat("en-US", {
-      timeZone,
-      hourCycle: "h23",
-      year: "numeric",
-      month: "numeric",
-      day: "numeric",
-      hour: "numeric",
-      minute: "numeric",
-      second: "numeric",
-    });
-    formatters.set(timeZone, f);
-  }
-  return f;
-}
-
 /** What the wall clock of `timeZone` reads at `instant`. */
-export function wallTimeOf(instant: number, timeZone: string): WallTime {
-  const wall: WallTime = { year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0 };
-  for (const part of partsFormatter(timeZone).formatToParts(instant)) {
-    if (part.type in wall) wall[part.type as keyof WallTime] = Number(part.value);
-  }
-  return wall;
-}
+export const wallTimeOf = (instant: number, timeZone: string): WallTime => wallTimeAt(instant, timeZone);
 
-/** A wall time's fields read as if they were UTC (the arithmetic form of a wall time). */
-const wallMs = (w: WallTime) => Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
-
-/** How far `timeZone`'s wall clock is ahead of UTC at `instant`. */
-function offsetAt(instant: number, timeZone: string): number {
-  return wallMs(wallTimeOf(instant, timeZone)) - (instant - (((instant % 1000) + 1000) % 1000));
-}
-
-/**
- * The instant at which `timeZone`'s wall clock reads `wall` (fields read as UTC, as Date.UTC
- * makes them): the earlier of two in an overlap; in a gap (a time that does not exist), the
- * first instant after it.
- */
-export function instantOfWall(wall: number, timeZone: string): number {
-  const before = offsetAt(wall - DAY_MS, timeZone);
-  const after = offsetAt(wall + DAY_MS, timeZone);
-  let found: number | undefined;
-  for (const offset of before === after ? [before] : [before, after]) {
-    const ms = wall - offset;
-    if (offsetAt(ms, timeZone) === offset && (found === undefined || ms < found)) found = ms;
-  }
-  if (found !== undefined) return found;
-  // In a gap: the change happens between these two instants; find it to the minute.
-  let lo = wall - after;
-  let hi = wall - before;
-  while (hi - lo > MINUTE_MS) {
-    const mid = Math.floor((lo + hi) / 2 / MINUTE_MS) * MINUTE_MS;
-    if (offsetAt(mid, timeZone) === before) lo = mid;
-    else hi = mid;
-  }
-  return hi;
-}
+/** The instant at which `timeZone`'s wall clock reads `wall` (fields read as UTC): the earlier of two in an overlap, the first after a gap. */
+export const instantOfWall = (wall: number, timeZone: string): number => instantOfWallTime(wall, timeZone);
 
 export const floorMinute = (ms: number) => Math.floor(ms / MINUTE_MS) * MINUTE_MS;
 
 /** The first instant of the local date of `instant`, `daysBack` days before it. */
-export function localDayStart(instant: number, timeZone: string, daysBack = 0): number {
-  const w = wallTimeOf(instant, timeZone);
-  return instantOfWall(Date.UTC(w.year, w.month - 1, w.day - daysBack), timeZone);
-}
+export const localDayStart = (instant: number, timeZone: string, daysBack = 0): number => localMidnightOf(instant, timeZone, daysBack);
 
 /**
  * Every window start from the window holding `from` to the one holding `to - 1` — the server's
