@@ -47,7 +47,7 @@ describe("npm run db:studio", { timeout: 180_000 }, () => {
       await client.connect();
       try {
         const tables = await client.query<{ table_name: string }>("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1");
-        expect(tables.rows.map((r) => r.table_name)).toEqual(["_prisma_migrations", "api_key", "metric_aggregate", "metric_aggregate_day", "metric_aggregate_hour", "processed_event", "raw_event", "raw_event_outcome", "raw_event_pending", "raw_event_state"]);
+        expect(tables.rows.map((r) => r.table_name)).toEqual(["_prisma_migrations", "api_key", "meter", "meter_distinct", "meter_retired_series", "meter_rollup", "metric_aggregate", "metric_aggregate_day", "metric_aggregate_hour", "processed_event", "raw_event", "raw_event_outcome", "raw_event_pending", "raw_event_state"]);
         const rollup = await client.query("SELECT source, metric, count::int, sum::float8 FROM metric_aggregate");
         expect(rollup.rows).toEqual([{ source: "shop", metric: "orders", count: 1, sum: 59.9 }]);
       } finally {
