@@ -21,6 +21,7 @@
 //      key for BENCH_SECONDS (a failed or wrong answer fails the target untimed). Target: p99 ≤ 50 ms.
 import type { AppProcess } from "../e2e/support/app-process";
 import type { MeterCreateInput, MeterQueryResult } from "../src/lib/meters-schema";
+import { startCluster } from "../e2e/faults/support/pg-cluster";
 import { perEvent, startCpuWindow, type CpuPerEvent } from "./cpu";
 import { alternate, batchRequests, httpWindow, type HttpSide } from "./load";
 import { header, int, ms, ratio, row, summarize, verdict, type Line, type TargetResult } from "./report";
@@ -120,8 +121,8 @@ interface AppSide {
   operator: string;
 }
 
-async function startSide(dbName: string, appEnv: Record<string, string>, stops: Stops): Promise<AppSide> {
-  const databaseUrl = await freshDatabase(dbName);
+async function startSide(dbName: string, appEnv: Record<string, string>, stops: Stops, server: string): Promise<AppSide> {
+  const databaseUrl = await freshDatabase(dbName, server);
   const { app, env } = await startAppWithAuth({ ...appEnv, DATABASE_URL: databaseUrl });
   stops.push(() => app.stop());
   return { app, env, side: { url: app.url, pid: app.child.pid!, databaseUrl }, operator: `Bearer ${env.ADMIN_TOKEN ?? ""}` };
@@ -148,9 +149,9 @@ const count = async (url: string, sql: string, params: unknown[] = []): Promise<
   withClient(url, async (c) => Number((await c.query<{ n: string }>(sql, params)).rows[0]?.n ?? 0));
 
 /** Part 1: batches with five meters against the same app without meters. */
-async function ingestWithMeters(config: MetersRunConfig, appEnv: Record<string, string>, stops: Stops) {
-  const plain = await startSide("ingest_bench_meters_off", appEnv, stops);
-  const metered = await startSide("ingest_bench_meters_on", appEnv, stops);
+async function ingestWithMeters(config: MetersRunConfig, appEnv: Record<string, string>, stops: Stops, server: string) {
+  const plain = await startSide("ingest_bench_meters_off", appEnv, stops, server);
+  const metered = await startSide("ingest_bench_meters_on", appEnv, stops, server);
   console.log(`Creating ${sources.length} write keys per side with the keys CLI…`);
   const plainAuth = bearerHeaders(await benchWriteKeys(plain.env, sources));
   const meteredAuth = bearerHeaders(await benchWriteKeys(metered.env, sources));
@@ -225,9 +226,9 @@ function zoneDays(days: number): { from: Date; to: Date } {
 }
 
 /** Part 2: a SUM meter over 10⁶ processed events: its backfill, then its query over 30 Kolkata days by subject. */
-async function queryAtScale(config: MetersRunConfig, appEnv: Record<string, string>, stops: Stops) {
+async function queryAtScale(config: MetersRunConfig, appEnv: Record<string, string>, stops: Stops, server: string) {
   const { queryAtEvents: total, querySubjects: subjects, queryDays: days, queryTimeZone: timeZone } = metersConfig;
-  const s = await startSide("ingest_bench_meters_query", appEnv, stops);
+  const s = await startSide("ingest_bench_meters_query", appEnv, stops, server);
   const db = s.side.databaseUrl;
   const readKey = await readAuthorization(s.env);
   const { from, to } = zoneDays(days);
@@ -362,8 +363,19 @@ export async function metersPart(
   appEnv: Record<string, string>,
   stops: Stops,
 ): Promise<{ lines: Line[]; targets: TargetResult[]; json: unknown }> {
-  const ingest = await ingestWithMeters(config, appEnv, stops);
-  const query = await queryAtScale(config, appEnv, stops);
+  // Meters update hot rollup rows, so their cost depends on vacuum: unless BENCH_METERS_DATABASE_URL
+  // names a server, the part runs on a PostgreSQL cluster of its own with the default settings
+  // (autovacuum on), initdb'd as the fault suite's, not on a shared one that may have it off.
+  const given = process.env.BENCH_METERS_DATABASE_URL;
+  let server = given;
+  if (!server) {
+    const cluster = await startCluster();
+    stops.push(() => cluster.destroy());
+    server = cluster.url();
+    console.log(`Meters: on a PostgreSQL cluster of its own (initdb, default settings: autovacuum on) at ${server}`);
+  }
+  const ingest = await ingestWithMeters(config, appEnv, stops, server);
+  const query = await queryAtScale(config, appEnv, stops, server);
   return {
     lines: [...ingest.lines, ...query.lines],
     targets: [ingest.target, query.target],

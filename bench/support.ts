@@ -9,9 +9,9 @@ import { withDatabase } from "../test/support/test-db";
 
 export const benchDatabaseUrl = process.env.BENCH_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 
-/** Drops and recreates database `name` on the bench server; returns its URL. */
-export async function freshDatabase(name: string): Promise<string> {
-  const c = new pg.Client({ connectionString: benchDatabaseUrl });
+/** Drops and recreates database `name` on the bench server (or `server`); returns its URL. */
+export async function freshDatabase(name: string, server = benchDatabaseUrl): Promise<string> {
+  const c = new pg.Client({ connectionString: server });
   await c.connect();
   try {
     await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
@@ -19,7 +19,7 @@ export async function freshDatabase(name: string): Promise<string> {
   } finally {
     await c.end();
   }
-  return withDatabase(benchDatabaseUrl, name);
+  return withDatabase(server, name);
 }
 
 /** Starts bench/baseline-server.ts on a free port against `databaseUrl`. */
