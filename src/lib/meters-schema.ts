@@ -229,9 +229,10 @@ export const cloudEventSchema = z
 export type CloudEvent = z.infer<typeof cloudEventSchema>;
 
 /**
- * A batch (`application/cloudevents-batch+json`): an array of CloudEvents, checked as a whole as
- * OpenMeter does (one bad event refuses the request, naming its index; nothing is ingested).
- * An empty array is accepted and ingests nothing (OpenMeter answers it 204).
+ * A batch (`application/cloudevents-batch+json`) as the API documents it: an array of
+ * CloudEvents, at most 1000. The route reads each event on its own (the write path's rule: a bad
+ * event is stored rejected and named in the answer, the others are counted), where OpenMeter
+ * refuses the whole batch. An empty array ingests nothing.
  */
 export const cloudEventBatchSchema = z
   .array(cloudEventSchema, { error: "a batch must be a JSON array of CloudEvents" })
