@@ -31,7 +31,8 @@
 // BENCH_SECONDS (per measured window, default 10), BENCH_ROUNDS (default 2),
 // BENCH_CONNECTIONS (single events, default 32), BENCH_BATCH_CONNECTIONS (default 8),
 // BENCH_BATCH_SIZE (default 200), BENCH_BATCH_RETRIES (share of batches re-sent, default 0.1),
-// BENCH_POOL_SIZE (default 16), BENCH_ONLY=single,batch,aggregates,meters to run some parts only.
+// BENCH_POOL_SIZE (default 16), BENCH_ONLY=single,batch,aggregates,meters to run some parts only,
+// BENCH_METERS_DATABASE_URL (the meters part's server; default: a cluster of its own, initdb'd with default settings).
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import type { AppProcess } from "../e2e/support/app-process";
