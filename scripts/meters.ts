@@ -30,7 +30,7 @@ import type { meterViewSchema } from "../src/server/api/routers/meters";
 import type { Database } from "../src/server/db/database";
 import { migrate } from "../src/server/db/migrate";
 import { AppError, errorSummary } from "../src/server/errors";
-import { createMeter, deleteMeter, getMeter, listMeters, meterOf, meterViewOf } from "../src/server/meters/meters";
+import { createMeter, deleteMeter, getMeter, listMeters, meterOf, meterViewOf, meterViewsOf } from "../src/server/meters/meters";
 import { queryMeter } from "../src/server/meters/query";
 import { firstIssue } from "../src/server/validation-issue";
 import { fail, loadCliConfig, parseCli, usageError } from "./support/cli";
@@ -205,7 +205,7 @@ async function databaseStore(db: Database): Promise<MeterStore> {
     return fail(`meters ${command}: ${errorSummary(err)}`, 1);
   }
   return {
-    list: async () => Promise.all((await listMeters(db)).map((m) => meterViewOf(db, m))),
+    list: async () => meterViewsOf(db, await listMeters(db)),
     get: async (meter) => meterViewOf(db, await getMeter(db, meter)),
     create: async (input) => meterOf(await createMeter(db, input)),
     delete: (meter) => deleteMeter(db, meter),

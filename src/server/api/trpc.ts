@@ -3,9 +3,10 @@
 // through the one code table in errors.ts, and every error carries the same `appError`
 // body the REST adapter sends.
 import { initTRPC, TRPCError } from "@trpc/server";
+import type { z } from "zod";
 import { requireMeterReader, requireOperator, requireWriter, type Principal } from "../auth/principal";
 import type { ServerContext } from "../context";
-import { AppError, errorTable, toAppError, type ErrorBody } from "../errors";
+import { AppError, errorTable, toAppError, type AppErrorCode, type ErrorBody } from "../errors";
 import { firstIssue, type ValidationIssue } from "../validation-issue";
 
 /**
@@ -43,6 +44,18 @@ export function appErrorOf(error: TRPCError): AppError {
 export function invalidInput(error: { readonly issues: readonly ValidationIssue[] }): AppError {
   const { field, issue } = firstIssue(error, null, "");
   return field ? new AppError("INVALID_ENVELOPE", `${field}: ${issue?.message}`, { field }) : new AppError("INVALID_ENVELOPE", issue?.message ?? "invalid input");
+}
+
+/**
+ * `input` parsed by `schema`, or refused with `code` and the message of its first issue, which
+ * names its field (the meters' schemas, whose messages say the field themselves; OpenMeter's
+ * routes and the `meters.*` procedures answer alike).
+ */
+export function parsedOr<S extends z.ZodType>(code: AppErrorCode, schema: S, input: unknown, base: string | null = null): z.output<S> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const { field, issue } = firstIssue(result.error, base);
+  throw new AppError(code, issue?.message ?? `${field} is invalid`, { field });
 }
 
 function hasIssues(e: unknown): e is { issues: ValidationIssue[] } {

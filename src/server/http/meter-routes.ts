@@ -3,7 +3,6 @@
 // URL. Errors on these routes are application/problem+json, as OpenMeter sends them (rest.ts,
 // sendError). Meters are managed by the operator; reading them and querying them takes the
 // operator or a read key for every source (a meter adds up events of every source).
-import type { z } from "zod";
 import {
   CLOUDEVENTS_CONTENT_TYPES,
   meterCreateInputSchema,
@@ -14,12 +13,11 @@ import {
   meterUpdateInputSchemaFor,
 } from "../../lib/meters-schema";
 import { requireMeterReader, requireOperator, tokenFromAuthorization } from "../auth/principal";
-import { AppError, type AppErrorCode } from "../errors";
-import { runBackfill } from "../meters/backfill";
+import { startBackfill } from "../meters/backfill";
 import { ingestCloudEvents } from "../meters/cloudevents-request";
-import { createMeter, deleteMeter, getMeter, listMeters, meterOf, meterViewOf, updateMeter } from "../meters/meters";
+import { createMeter, deleteMeter, getMeter, listMeters, meterOf, meterViewOf, meterViewsOf, updateMeter } from "../meters/meters";
 import { queryMeter } from "../meters/query";
-import { firstIssue } from "../validation-issue";
+import { parsedOr } from "../api/trpc";
 import { requestPrincipal } from "./auth-http";
 import { readJsonBody } from "./body";
 import { singleHeader } from "./headers";
@@ -32,20 +30,8 @@ const METER_BODY_LIMIT = 64 * 1024;
 
 const CLOUDEVENTS_BODY: ContentTypeRule = (req) => requireContentType(req, Object.values(CLOUDEVENTS_CONTENT_TYPES));
 
-function parsed<S extends z.ZodType>(schema: S, input: unknown, code: AppErrorCode, base: string | null = null): z.output<S> {
-  const result = schema.safeParse(input);
-  if (result.success) return result.data;
-  const { field, issue } = firstIssue(result.error, base);
-  throw new AppError(code, issue?.message ?? `${field} is invalid`, { field });
-}
-
 async function meterFor(call: RouteCall) {
-  return getMeter(call.ctx.db, parsed(meterIdOrSlugSchema, call.params.meterIdOrSlug, "INVALID_QUERY", "meterIdOrSlug"));
-}
-
-/** Starts the backfill of what a meter change left to count; its failures are the recovery worker's to retry. */
-function backfillSoon(call: RouteCall): void {
-  runBackfill(call.ctx.db).catch((err: unknown) => call.ctx.log.warn("meter backfill stopped; the worker resumes it", { error: String(err) }));
+  return getMeter(call.ctx.db, parsedOr("INVALID_QUERY", meterIdOrSlugSchema, call.params.meterIdOrSlug, "meterIdOrSlug"));
 }
 
 async function postEvents(call: RouteCall): Promise<void> {
@@ -66,13 +52,13 @@ async function meters(call: RouteCall): Promise<void> {
   if (method === "GET") {
     requireMeterReader(principal);
     const rows = await listMeters(ctx.db, { includeDeleted: url.searchParams.get("includeDeleted") === "true" });
-    return sendJson(res, 200, await Promise.all(rows.map((m) => meterViewOf(ctx.db, m))));
+    return sendJson(res, 200, await meterViewsOf(ctx.db, rows));
   }
   requireOperator(principal, "manage meters");
   requireJsonContentType(req);
-  const input = parsed(meterCreateInputSchema, await readJsonBody(req, METER_BODY_LIMIT), "INVALID_METER");
+  const input = parsedOr("INVALID_METER", meterCreateInputSchema, await readJsonBody(req, METER_BODY_LIMIT));
   const meter = await createMeter(ctx.db, input);
-  backfillSoon(call);
+  startBackfill(call.ctx);
   // OpenMeter answers 200 (its spec says 201; its client takes either).
   sendJson(res, 200, meterOf(meter));
 }
@@ -92,9 +78,9 @@ async function meter(call: RouteCall): Promise<void> {
     return;
   }
   requireJsonContentType(req);
-  const input = parsed(meterUpdateInputSchemaFor(current), await readJsonBody(req, METER_BODY_LIMIT), "INVALID_METER");
+  const input = parsedOr("INVALID_METER", meterUpdateInputSchemaFor(current), await readJsonBody(req, METER_BODY_LIMIT));
   const updated = await updateMeter(ctx.db, current.id, input);
-  backfillSoon(call);
+  startBackfill(call.ctx);
   sendJson(res, 200, meterOf(updated));
 }
 
@@ -105,8 +91,8 @@ async function query(call: RouteCall): Promise<void> {
   const groupBy = current.groupBy as Record<string, string>;
   const q =
     method === "GET"
-      ? parsed(meterQueryParamsSchemaFor({ groupBy }), meterQueryParamsFromSearchParams(url.searchParams), "INVALID_QUERY")
-      : (requireJsonContentType(req), parsed(meterQueryRequestSchemaFor({ groupBy }), await readJsonBody(req, METER_BODY_LIMIT), "INVALID_QUERY"));
+      ? parsedOr("INVALID_QUERY", meterQueryParamsSchemaFor({ groupBy }), meterQueryParamsFromSearchParams(url.searchParams))
+      : (requireJsonContentType(req), parsedOr("INVALID_QUERY", meterQueryRequestSchemaFor({ groupBy }), await readJsonBody(req, METER_BODY_LIMIT)));
   sendJson(res, 200, await queryMeter(ctx.db, current, q));
 }
 

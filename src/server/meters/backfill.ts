@@ -77,3 +77,11 @@ export function runBackfill(db: Database, signal?: AbortSignal): Promise<number>
   running.set(db, state);
   return state.run;
 }
+
+/**
+ * After a meter change: starts the backfill in this process without waiting for it (the
+ * change's answer does not wait); a run that stops is resumed by the recovery worker's pass.
+ */
+export function startBackfill(ctx: { db: Database; log: { warn(msg: string, fields?: Record<string, unknown>): void } }): void {
+  runBackfill(ctx.db).catch((err: unknown) => ctx.log.warn("meter backfill stopped; the worker resumes it", { error: String(err) }));
+}

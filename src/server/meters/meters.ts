@@ -140,16 +140,20 @@ export async function deleteMeter(db: Database, idOrSlug: string): Promise<void>
   await db.prisma.meter.updateMany({ where: { id: meter.id, deletedAt: null }, data: { deletedAt: new Date(), liveSlug: null, updatedAt: new Date() } });
 }
 
-/** Events the meter matched but could not read a value from (missing, or not a number for a numeric aggregation). */
-export async function meterSkipped(db: Database, meter: MeterRow): Promise<number> {
-  const [row] = await db.prisma.$queryRaw<{ skipped: bigint | null }[]>`
-    SELECT sum(skipped)::bigint AS skipped FROM meter_rollup WHERE series = ${meter.series} AND tier = 'day'`;
-  return Number(row?.skipped ?? 0);
+/** Meters as read (GET, tRPC, the CLI): their shape, their backfill's progress, and how many events each skipped (one query for all). */
+export async function meterViewsOf(db: Database, meters: MeterRow[]): Promise<(ReturnType<typeof meterOf> & { skipped: number })[]> {
+  if (meters.length === 0) return [];
+  const rows = await db.prisma.$queryRaw<{ series: bigint; skipped: bigint }[]>`
+    SELECT series, sum(skipped)::bigint AS skipped FROM meter_rollup
+    WHERE series = ANY(${meters.map((m) => String(m.series))}::bigint[]) AND tier = 'day' GROUP BY series`;
+  const skipped = new Map(rows.map((r) => [String(r.series), Number(r.skipped)]));
+  return meters.map((m) => ({ ...meterOf(m), skipped: skipped.get(String(m.series)) ?? 0 }));
 }
 
-/** A meter as read (GET, tRPC): its shape, its backfill's progress, and how many events it skipped. */
+/** One meter as read. */
 export async function meterViewOf(db: Database, meter: MeterRow): Promise<ReturnType<typeof meterOf> & { skipped: number }> {
-  return { ...meterOf(meter), skipped: await meterSkipped(db, meter) };
+  const [view] = await meterViewsOf(db, [meter]);
+  return view!;
 }
 
 /**

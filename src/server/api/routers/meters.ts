@@ -11,12 +11,10 @@ import {
   meterSchema,
   meterUpdateInputSchemaFor,
 } from "../../../lib/meters-schema";
-import { AppError } from "../../errors";
-import { runBackfill } from "../../meters/backfill";
-import { createMeter, deleteMeter, getMeter, listMeters, meterOf, meterViewOf, updateMeter } from "../../meters/meters";
+import { startBackfill } from "../../meters/backfill";
+import { createMeter, deleteMeter, getMeter, listMeters, meterOf, meterViewOf, meterViewsOf, updateMeter } from "../../meters/meters";
 import { queryMeter } from "../../meters/query";
-import { firstIssue } from "../../validation-issue";
-import { meterReaderProcedure, operatorProcedure, router } from "../trpc";
+import { meterReaderProcedure, operatorProcedure, parsedOr, router } from "../trpc";
 
 /** A meter as tRPC answers it: the REST shape, with the backfill's progress and the events it skipped. */
 export const meterViewSchema = meterSchema.extend({
@@ -26,18 +24,10 @@ export const meterViewSchema = meterSchema.extend({
 
 const idOrSlug = z.object({ meter: meterIdOrSlugSchema });
 
-/** Parses `input` with a schema that depends on the meter (its group-by keys), as the REST routes do. */
-function checked<S extends z.ZodType>(schema: S, input: unknown, code: "INVALID_METER" | "INVALID_QUERY"): z.output<S> {
-  const result = schema.safeParse(input);
-  if (result.success) return result.data;
-  const { field, issue } = firstIssue(result.error);
-  throw new AppError(code, issue?.message ?? `${field} is invalid`, { field });
-}
-
 export const metersRouter = router({
   list: meterReaderProcedure.output(z.array(meterViewSchema)).query(async ({ ctx }) => {
     const rows = await listMeters(ctx.db);
-    return Promise.all(rows.map((m) => meterViewOf(ctx.db, m)));
+    return meterViewsOf(ctx.db, rows);
   }),
   get: meterReaderProcedure
     .input(idOrSlug)
@@ -49,15 +39,15 @@ export const metersRouter = router({
     .input(meterCreateInputSchema)
     .mutation(async ({ ctx, input }) => {
       const m = await createMeter(ctx.db, input);
-      void runBackfill(ctx.db).catch((err: unknown) => ctx.log.warn("meter backfill stopped; the worker resumes it", { error: String(err) }));
+      startBackfill(ctx);
       return meterOf(m);
     }),
   update: operatorProcedure("manage meters")
     .input(z.object({ meter: meterIdOrSlugSchema, update: z.unknown() }))
     .mutation(async ({ ctx, input }) => {
       const current = await getMeter(ctx.db, input.meter);
-      const m = await updateMeter(ctx.db, current.id, checked(meterUpdateInputSchemaFor(current), input.update, "INVALID_METER"));
-      void runBackfill(ctx.db).catch((err: unknown) => ctx.log.warn("meter backfill stopped; the worker resumes it", { error: String(err) }));
+      const m = await updateMeter(ctx.db, current.id, parsedOr("INVALID_METER", meterUpdateInputSchemaFor(current), input.update));
+      startBackfill(ctx);
       return meterOf(m);
     }),
   delete: operatorProcedure("manage meters")
@@ -71,7 +61,7 @@ export const metersRouter = router({
     .output(meterQueryResultSchema)
     .query(async ({ ctx, input }) => {
       const m = await getMeter(ctx.db, input.meter);
-      const q = checked(meterQueryRequestSchemaFor({ groupBy: m.groupBy as Record<string, string> }), input.query ?? {}, "INVALID_QUERY");
+      const q = parsedOr("INVALID_QUERY", meterQueryRequestSchemaFor({ groupBy: m.groupBy as Record<string, string> }), input.query ?? {});
       return queryMeter(ctx.db, m, q);
     }),
 });
